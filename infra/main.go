@@ -1,0 +1,120 @@
+// Command infra is the AWS CDK app that deploys the attest tracker into the
+// account and region of the caller:
+//
+//	make build                               # writes build/<function>/bootstrap
+//	npx cdk deploy -c senderEmail=training@example.com
+//
+// The cdk CLI runs it as `go run ./infra` (see cdk.json); running that command
+// directly also synthesizes the CloudFormation template into cdk.out/.
+//
+// Context values (cdk -c key=value, or the context block of cdk.json):
+//
+//	senderEmail  the SES identity the tracker sends email from (optional)
+//
+// The account and region come from CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION,
+// which the cdk CLI sets from the caller's AWS profile; without them the
+// stack is environment-agnostic.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// stackName is the CloudFormation stack name of the tracker.
+const stackName = "AttestTracker"
+
+// dailyScheduleHourUTC is the hour (UTC) of the daily assignment run.
+const dailyScheduleHourUTC = 6
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "infra:", err)
+		os.Exit(1)
+	}
+}
+
+// run synthesizes the tracker stack from the binaries in DefaultBuildDir.
+func run() error {
+	// Check the binaries before starting the jsii runtime, for a plain error.
+	buildDir, err := resolveBuildDir(DefaultBuildDir)
+	if err != nil {
+		return err
+	}
+	app, err := newApp()
+	if err != nil {
+		return err
+	}
+	defer jsii.Close()
+
+	senderEmail, _ := app.Node().TryGetContext(jsii.String("senderEmail")).(string)
+	NewTrackerStack(app, stackName, &TrackerStackProps{
+		StackProps: awscdk.StackProps{
+			Env:         environment(),
+			Description: jsii.String("Attest security-training tracker"),
+		},
+		BuildDir:             buildDir,
+		SenderEmail:          senderEmail,
+		DailyScheduleHourUTC: dailyScheduleHourUTC,
+	})
+	app.Synth(nil)
+	return nil
+}
+
+// newApp creates the CDK app with the context of cdk.json (see cdkContext).
+// Run outside the cdk CLI, the app writes its cloud assembly to <repo>/cdk.out,
+// as the CLI would, instead of a temporary directory.
+func newApp() (awscdk.App, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return nil, err
+	}
+	context, err := cdkContext(root)
+	if err != nil {
+		return nil, err
+	}
+	props := &awscdk.AppProps{Context: &context}
+	if os.Getenv("CDK_OUTDIR") == "" { // the cdk CLI sets it
+		props.Outdir = jsii.String(filepath.Join(root, "cdk.out"))
+	}
+	return awscdk.NewApp(props), nil
+}
+
+// cdkContext returns the context block (the feature flags) of root/cdk.json,
+// so that `go run ./infra` and the tests synthesize the same template as the
+// cdk CLI, which passes that context to the app itself.
+func cdkContext(root string) (map[string]any, error) {
+	raw, err := os.ReadFile(filepath.Join(root, "cdk.json"))
+	if err != nil {
+		return nil, err
+	}
+	var config struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &config); err != nil {
+		return nil, fmt.Errorf("cdk.json: %w", err)
+	}
+	return config.Context, nil
+}
+
+// environment returns the account and region the cdk CLI resolved, or nil
+// (an environment-agnostic stack) when it resolved neither.
+func environment() *awscdk.Environment {
+	account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION")
+	if account == "" && region == "" {
+		return nil
+	}
+	env := &awscdk.Environment{}
+	if account != "" {
+		env.Account = jsii.String(account)
+	}
+	if region != "" {
+		env.Region = jsii.String(region)
+	}
+	return env
+}

@@ -1,0 +1,192 @@
+// Package table is the single source of truth for the tracker's DynamoDB
+// single-table design: attribute names, indexes, the TTL attribute and every
+// key format. The CDK stack, the local stand-in stack and the store adapter all
+// read it, so a key or index exists in exactly one place.
+//
+// # Items
+//
+//	item                 PK                         SK                              GSI1 (PK / SK)                      GSI2 (PK / SK)             GSI3 "wake" (PK / SK)
+//	person profile       PERSON#<employeeId>        PROFILE                         MGR#<managerId> / PERSON#<id>       ROSTER / PERSON#<id>       WAKE#<end date> / PERSON#<id> (future leavers only)
+//	person revision      PERSON#<employeeId>        REV#<000000rev>                 -                                   -                          -
+//	email claim          EMAIL#<lower-case email>   EMAIL                           -                                   -                          -
+//	assignment           PERSON#<employeeId>        ASSIGN#<moduleId>#<0000cycle>   -                                   -                          WAKE#<renewal date> / PERSON#<id>#<moduleId> (completed annual only)
+//	audit event          AUDIT#<YYYY-MM-DD>         <RFC 3339 nano time>#<eventId>  -                                   -                          -
+//	API key              APIKEY#<sha256 of key>     APIKEY                          -                                   -                          -
+//	job state            JOB#<name>                 STATE                           -                                   -                          -
+//
+// # Access patterns
+//
+//	who asks                         operation                                          key or index                          items read
+//	roster import (admin, hris)      list every person to diff an upload                Query GSI2 ROSTER                     one per person (paged)
+//	roster import                    is this email taken, by whom                       GetItem EMAIL#<email>                 1
+//	GET /api/people/{id}             person as stored                                   GetItem PERSON#<id> / PROFILE         1
+//	GET /api/people/{id}             history of roster changes                          Query PERSON#<id>, SK begins REV#     one per change
+//	assignment engine                a person's assignments                             Query PERSON#<id>, SK begins ASSIGN#  one per assignment
+//	daily assignment run             who needs re-evaluation on day D                   Query GSI3 WAKE#<D>                   one per leaver or renewal that day
+//	team view (manager)              direct reports                                     Query GSI1 MGR#<managerId>            one per report
+//	every request with a key         API key lookup                                     GetItem APIKEY#<hash>                 1
+//	daily assignment run             last run date, catalog fingerprint                 GetItem JOB#assign / STATE            1
+//	evidence export, tests           the audit events of one day, in order              Query AUDIT#<day>                     one per event
+//
+// Nothing on a request path scans the table. Items that expire carry
+// [TTLAttribute] and are filtered on read, because DynamoDB Local never
+// deletes them.
+package table
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Attribute names shared by every item.
+const (
+	// PartitionKey is the table's partition key attribute (string).
+	PartitionKey = "PK"
+	// SortKey is the table's sort key attribute (string).
+	SortKey = "SK"
+	// TTLAttribute holds the epoch second after which an item is expired.
+	TTLAttribute = "expiresAt"
+	// VersionAttribute holds the optimistic-locking counter of mutable items.
+	VersionAttribute = "version"
+	// TypeAttribute names the kind of item (person, assignment, ...) for humans reading the table.
+	TypeAttribute = "type"
+)
+
+// Index names.
+const (
+	// IndexGSI1 lists a manager's direct reports.
+	IndexGSI1 = "GSI1"
+	// IndexGSI2 lists the whole roster in one partition, for roster diffs.
+	IndexGSI2 = "GSI2"
+	// IndexWake is sparse: items carry it only when something must happen to
+	// them on a given day (a leaver's end date, an annual renewal date).
+	IndexWake = "GSI3"
+)
+
+// Index key attribute names.
+const (
+	GSI1PK = "GSI1PK" // partition key of IndexGSI1
+	GSI1SK = "GSI1SK" // sort key of IndexGSI1
+	GSI2PK = "GSI2PK" // partition key of IndexGSI2
+	GSI2SK = "GSI2SK" // sort key of IndexGSI2
+	GSI3PK = "GSI3PK" // partition key of IndexWake
+	GSI3SK = "GSI3SK" // sort key of IndexWake
+)
+
+// Index describes one global secondary index. Every index projects all
+// attributes.
+type Index struct {
+	Name         string
+	PartitionKey string
+	SortKey      string
+}
+
+// Schema describes the table: its keys, indexes and TTL attribute. All key
+// attributes are strings.
+type Schema struct {
+	PartitionKey string
+	SortKey      string
+	Indexes      []Index
+	TTLAttribute string
+}
+
+// Definition returns the table schema that both the CDK stack and the local
+// stand-in create.
+func Definition() Schema {
+	return Schema{
+		PartitionKey: PartitionKey,
+		SortKey:      SortKey,
+		Indexes: []Index{
+			{Name: IndexGSI1, PartitionKey: GSI1PK, SortKey: GSI1SK},
+			{Name: IndexGSI2, PartitionKey: GSI2PK, SortKey: GSI2SK},
+			{Name: IndexWake, PartitionKey: GSI3PK, SortKey: GSI3SK},
+		},
+		TTLAttribute: TTLAttribute,
+	}
+}
+
+// Sort key constants of singleton items.
+const (
+	ProfileSK = "PROFILE"
+	EmailSK   = "EMAIL"
+	APIKeySK  = "APIKEY"
+	StateSK   = "STATE"
+	// RosterPK is the GSI2 partition holding every person.
+	RosterPK = "ROSTER"
+)
+
+// Key prefixes.
+const (
+	personPrefix     = "PERSON#"
+	revisionPrefix   = "REV#"
+	emailPrefix      = "EMAIL#"
+	assignmentPrefix = "ASSIGN#"
+	auditPrefix      = "AUDIT#"
+	managerPrefix    = "MGR#"
+	wakePrefix       = "WAKE#"
+	apiKeyPrefix     = "APIKEY#"
+	jobPrefix        = "JOB#"
+)
+
+// PersonPK is the partition of everything that belongs to one person.
+func PersonPK(employeeID string) string { return personPrefix + employeeID }
+
+// PersonGSISK is the sort key under which a person is listed in GSI1 and GSI2.
+func PersonGSISK(employeeID string) string { return personPrefix + employeeID }
+
+// EmployeeIDFromPersonKey returns the employee id of a PERSON#<id> key.
+func EmployeeIDFromPersonKey(key string) (string, error) {
+	id, ok := strings.CutPrefix(key, personPrefix)
+	if !ok || id == "" {
+		return "", fmt.Errorf("key %q is not a person key", key)
+	}
+	return id, nil
+}
+
+// RevisionSK is the sort key of the person's roster revision rev (1-based).
+func RevisionSK(rev int) string { return fmt.Sprintf("%s%09d", revisionPrefix, rev) }
+
+// RevisionPrefix is the sort-key prefix of all person revisions.
+const RevisionPrefix = revisionPrefix
+
+// EmailPK is the partition of the item that claims an email address for one
+// person; addresses compare case-insensitively.
+func EmailPK(email string) string { return emailPrefix + strings.ToLower(email) }
+
+// AssignmentSK is the sort key of a person's assignment of module in cycle
+// (1-based; cycle n+1 is the renewal of cycle n).
+func AssignmentSK(moduleID string, cycle int) string {
+	return fmt.Sprintf("%s%s#%04d", assignmentPrefix, moduleID, cycle)
+}
+
+// AssignmentPrefix is the sort-key prefix of all of a person's assignments.
+const AssignmentPrefix = assignmentPrefix
+
+// AuditPK is the partition of the audit events of one UTC day (YYYY-MM-DD).
+func AuditPK(day string) string { return auditPrefix + day }
+
+// AuditSK orders audit events within a day: RFC 3339 time with nanoseconds
+// (fixed width, UTC) then the event id.
+func AuditSK(rfc3339Nano, eventID string) string { return rfc3339Nano + "#" + eventID }
+
+// ManagerPK is the GSI1 partition listing a manager's direct reports.
+func ManagerPK(managerID string) string { return managerPrefix + managerID }
+
+// WakePK is the sparse GSI3 partition of the items to re-evaluate on day
+// (YYYY-MM-DD).
+func WakePK(day string) string { return wakePrefix + day }
+
+// WakeSKPerson is the GSI3 sort key of a person woken up for a leaving date.
+func WakeSKPerson(employeeID string) string { return personPrefix + employeeID }
+
+// WakeSKAssignment is the GSI3 sort key of an assignment woken up for renewal.
+func WakeSKAssignment(employeeID, moduleID string) string {
+	return personPrefix + employeeID + "#" + moduleID
+}
+
+// APIKeyPK is the partition of an API key, addressed by the hex SHA-256 of
+// the key; the key itself is never stored.
+func APIKeyPK(keyHash string) string { return apiKeyPrefix + keyHash }
+
+// JobPK is the partition of a scheduled job's state.
+func JobPK(name string) string { return jobPrefix + name }
