@@ -1,0 +1,111 @@
+// Package devtest shares one devstack.Stack among the tests of a package.
+//
+// Use it from a package's tests like this:
+//
+//	func TestMain(m *testing.M) { devtest.Main(m) }
+//
+//	func TestSomething(t *testing.T) {
+//		t.Parallel()
+//		stack := devtest.Shared(t)
+//		table := devtest.UniqueName(t, "people")
+//		... stack.DynamoClient() ...
+//	}
+//
+// The stack is started on the first call to Shared and stopped by Main after
+// all tests ran. Tests share it, so each test keeps to its own tables (see
+// UniqueName) and mail recipients.
+package devtest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/attest-oss/attest/shared/devstack"
+)
+
+var (
+	mu       sync.Mutex
+	stack    *devstack.Stack // the shared stack, once started
+	startErr error           // why it did not start; sticky
+)
+
+// Shared returns the package's shared stack, starting it on first use with
+// in-memory DynamoDB on free ports. If the stack can not start (java or
+// node_modules missing, ...) or has died, the test fails: integration tests
+// must never be skipped silently. Nothing is registered to stop the stack
+// when the test ends; Main does that.
+func Shared(tb testing.TB) *devstack.Stack {
+	tb.Helper()
+	mu.Lock()
+	defer mu.Unlock()
+	if stack == nil && startErr == nil {
+		stack, startErr = devstack.Start(context.Background(), devstack.Options{})
+	}
+	if startErr != nil {
+		tb.Fatalf("devtest: start local AWS stand-ins: %v", startErr)
+	}
+	if err := stack.Err(); err != nil {
+		tb.Fatalf("devtest: local AWS stand-ins died: %v", err)
+	}
+	return stack
+}
+
+// Main runs the tests, stops the shared stack if a test started it, and exits
+// with the tests' status. Call it from TestMain. It fails the run if the
+// stack died during the tests or could not be stopped. Without Main the
+// children are still killed when the test binary exits (on Linux), just not
+// gracefully.
+func Main(m *testing.M) {
+	code := m.Run()
+	mu.Lock()
+	defer mu.Unlock()
+	if stack != nil {
+		err := stack.Err()
+		if err == nil {
+			err = stack.Stop()
+		} else {
+			_ = stack.Stop() // the failure that matters is that it died
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "devtest: local AWS stand-ins: %v\n", err)
+			code = max(code, 1)
+		}
+	}
+	os.Exit(code)
+}
+
+// UniqueName returns a DynamoDB table name for this test alone: prefix, the
+// test's name and a random suffix, e.g. "people-TestPut.sub_case-1a2b3c4d".
+// Characters DynamoDB does not allow become '_', and the result is cut to
+// fit 255 characters, so tests can run in parallel against one stack.
+func UniqueName(tb testing.TB, prefix string) string {
+	tb.Helper()
+	suffix := fmt.Sprintf("-%08x", rand.Uint32())
+	name := strings.ReplaceAll(tb.Name(), "/", ".")
+	if prefix != "" {
+		name = prefix + "-" + name
+	}
+	name = sanitize(name)
+	const maxLen = 255
+	if len(name) > maxLen-len(suffix) {
+		name = name[:maxLen-len(suffix)]
+	}
+	return name + suffix
+}
+
+// sanitize replaces every character outside [a-zA-Z0-9_.-].
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', r == '_', r == '.', r == '-':
+			return r
+		default:
+			return '_'
+		}
+	}, s)
+}
