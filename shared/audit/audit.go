@@ -1,0 +1,46 @@
+// Package audit defines the tracker's audit events: who did what, to what,
+// when and from where. Events form one ordered, immutable stream (ordered by
+// time, then id) so that a later release can chain them with hashes; they are
+// written in the same transaction as the record they describe.
+package audit
+
+import (
+	"crypto/rand"
+	"fmt"
+	"time"
+)
+
+// Actions recorded in the audit stream.
+const (
+	ActionPersonCreated      = "person.created"
+	ActionPersonUpdated      = "person.updated"
+	ActionPersonDeactivated  = "person.deactivated"
+	ActionAssignmentsChanged = "assignments.changed"
+)
+
+// Event is one audit record.
+type Event struct {
+	ID      string    `json:"id" dynamodbav:"id"`
+	At      time.Time `json:"at" dynamodbav:"at"`
+	Actor   string    `json:"actor" dynamodbav:"actor"`
+	Action  string    `json:"action" dynamodbav:"action"`
+	Subject string    `json:"subject" dynamodbav:"subject"`
+	// Source is where the request came from (an IP address, or "schedule").
+	Source  string         `json:"source,omitempty" dynamodbav:"source,omitempty"`
+	Details map[string]any `json:"details,omitempty" dynamodbav:"details,omitempty"`
+}
+
+// Day returns the UTC day of the event, which partitions the stream.
+func (e Event) Day() string { return e.At.UTC().Format(time.DateOnly) }
+
+// SortTime returns the event time in fixed-width RFC 3339 with nanoseconds,
+// so that events sort by time as strings.
+func (e Event) SortTime() string { return e.At.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// NewBatchID returns a random identifier for a group of events written by one
+// operation; events of the batch are numbered with [BatchEventID].
+func NewBatchID() string { return rand.Text() }
+
+// BatchEventID returns the id of the n-th event of a batch; ids of one batch
+// sort in the order they were numbered.
+func BatchEventID(batch string, n int) string { return fmt.Sprintf("%s-%06d", batch, n) }
