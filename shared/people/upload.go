@@ -1,0 +1,142 @@
+package people
+
+import (
+	"strings"
+
+	"github.com/attest-oss/attest/shared/apperr"
+)
+
+// Upload is a parsed roster: people in upload order with the row number each
+// came from, and the warnings found while parsing. Its people are as given
+// (trimmed, lists split) and not yet validated: PlanImport validates and
+// normalises them.
+type Upload struct {
+	// People holds the people of the rows that parsed, in upload order.
+	People []Person
+	// Rows holds, for each person, the row it came from: the spreadsheet
+	// row for CSV (header = 1), the 1-based index in "people" for JSON.
+	Rows []int
+	// Warnings holds what was ignored, such as unknown columns or fields.
+	Warnings []apperr.Problem
+
+	// camelCase says problems name fields as in JSON (employeeId) rather
+	// than as in the CSV header (employee_id).
+	camelCase bool
+}
+
+// Len returns the number of people in the upload.
+func (u Upload) Len() int { return len(u.People) }
+
+// fieldName returns how the upload's format names field f.
+func (u Upload) fieldName(f int) string {
+	if u.camelCase {
+		return fields[f].json
+	}
+	return fields[f].csv
+}
+
+// field describes one roster column: its names in CSV and JSON and where its
+// value lives in a Person. Exactly one of str and list is set.
+type field struct {
+	csv, json string
+	str       func(*Person) *string   // a text value
+	list      func(*Person) *[]string // ";"-separated in CSV, an array in JSON
+}
+
+// Indexes into fields.
+const (
+	fEmployeeID = iota
+	fEmail
+	fName
+	fRoles
+	fManagerID
+	fDepartment
+	fEmploymentType
+	fVendor
+	fEngagements
+	fStartDate
+	fEndDate
+	fTimeZone
+)
+
+// fields lists the roster's columns in the contract's header order.
+var fields = [...]field{
+	fEmployeeID:     {csv: "employee_id", json: "employeeId", str: func(p *Person) *string { return &p.EmployeeID }},
+	fEmail:          {csv: "email", json: "email", str: func(p *Person) *string { return &p.Email }},
+	fName:           {csv: "name", json: "name", str: func(p *Person) *string { return &p.Name }},
+	fRoles:          {csv: "roles", json: "roles", list: func(p *Person) *[]string { return &p.Roles }},
+	fManagerID:      {csv: "manager_id", json: "managerId", str: func(p *Person) *string { return &p.ManagerID }},
+	fDepartment:     {csv: "department", json: "department", str: func(p *Person) *string { return &p.Department }},
+	fEmploymentType: {csv: "employment_type", json: "employmentType", str: func(p *Person) *string { return (*string)(&p.EmploymentType) }},
+	fVendor:         {csv: "vendor", json: "vendor", str: func(p *Person) *string { return &p.Vendor }},
+	fEngagements:    {csv: "engagements", json: "engagements", list: func(p *Person) *[]string { return &p.Engagements }},
+	fStartDate:      {csv: "start_date", json: "startDate", str: func(p *Person) *string { return &p.StartDate }},
+	fEndDate:        {csv: "end_date", json: "endDate", str: func(p *Person) *string { return &p.EndDate }},
+	fTimeZone:       {csv: "time_zone", json: "timeZone", str: func(p *Person) *string { return &p.TimeZone }},
+}
+
+// value returns field f of p as text; lists are joined with ";".
+func (f field) value(p *Person) string {
+	if f.list != nil {
+		return strings.Join(*f.list(p), ";")
+	}
+	return *f.str(p)
+}
+
+// set stores v, already trimmed, as field f of p; lists are split on ";".
+func (f field) set(p *Person, v string) {
+	if f.list != nil {
+		*f.list(p) = splitList(v)
+		return
+	}
+	*f.str(p) = v
+}
+
+// splitList splits a ";"-separated cell into its trimmed, non-empty items;
+// "a; b;" gives [a b]. It returns nil when there are none.
+func splitList(s string) []string {
+	var items []string
+	for item := range strings.SplitSeq(s, ";") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
+}
+
+// Lookups from a column or field name to its index in fields: exact CSV
+// names (lower-case), exact JSON names, and loose names ("EmployeeID",
+// "employee-id") that only produce a hint.
+var (
+	csvFields   = map[string]int{}
+	jsonFields  = map[string]int{}
+	looseFields = map[string]int{}
+)
+
+func init() {
+	for i, f := range fields {
+		csvFields[f.csv] = i
+		jsonFields[f.json] = i
+		looseFields[loose(f.csv)] = i
+	}
+}
+
+// loose folds a name for "did you mean" hints: lower-case, without "_", "-"
+// and spaces.
+func loose(name string) string {
+	return strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(name))
+}
+
+// unknownName returns the warning for an ignored column or field name, with
+// a hint when it looks like a known one spelled differently.
+func unknownName(what, name string, camelCase bool) string {
+	msg := "unknown " + what + ", ignored"
+	if f, ok := looseFields[loose(name)]; ok {
+		want := fields[f].csv
+		if camelCase {
+			want = fields[f].json
+		}
+		msg += " (did you mean " + want + "?)"
+	}
+	return msg
+}
