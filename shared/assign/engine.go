@@ -1,0 +1,231 @@
+// Package assign decides which training each person must do and when. The
+// decision is pure: given a person, the catalog, the person's existing
+// assignments and a day, Decide returns the assignments to create and the open
+// ones to close. Applying the plan and deciding again yields an empty plan.
+package assign
+
+import (
+	"sort"
+	"time"
+
+	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/people"
+)
+
+// Status is the stored state of an assignment. Whether an open assignment is
+// on track or overdue is derived from its due time when it is read.
+type Status string
+
+// Assignment statuses.
+const (
+	StatusOpen      Status = "open"
+	StatusCompleted Status = "completed"
+	StatusCancelled Status = "cancelled"
+	StatusWaived    Status = "waived"
+)
+
+// Reason says why an assignment was created or closed.
+type Reason string
+
+// Reasons for creating an assignment.
+const (
+	ReasonHire          Reason = "hire"           // first training of a new person
+	ReasonRoleChange    Reason = "role_change"    // a role added a module, or a person came back
+	ReasonRenewal       Reason = "renewal"        // the last completion turned one year old
+	ReasonContentChange Reason = "content_change" // a new major version of the module
+)
+
+// Reasons for closing an open assignment as cancelled.
+const (
+	ReasonLeaver           Reason = "leaver"             // the person's engagement ended
+	ReasonSuperseded       Reason = "superseded"         // a new major version replaced it
+	ReasonNoLongerRequired Reason = "no_longer_required" // no role of the person requires it any more
+)
+
+// Assignment is one cycle of one module for one person. Cycle 1 is the first
+// assignment; every renewal or retraining adds a cycle and leaves the earlier
+// ones as they were.
+type Assignment struct {
+	EmployeeID    string    `json:"employeeId" dynamodbav:"employeeId"`
+	ModuleID      string    `json:"moduleId" dynamodbav:"moduleId"`
+	Cycle         int       `json:"cycle" dynamodbav:"cycle"`
+	ModuleVersion string    `json:"moduleVersion" dynamodbav:"moduleVersion"`
+	ModuleMajor   int       `json:"-" dynamodbav:"moduleMajor"`
+	ContentSHA256 string    `json:"contentSha256" dynamodbav:"contentSha256"`
+	Reason        Reason    `json:"reason" dynamodbav:"reason"`
+	AssignedOn    string    `json:"assignedOn" dynamodbav:"assignedOn"`
+	DueOn         string    `json:"dueOn" dynamodbav:"dueOn"`
+	DueAt         time.Time `json:"dueAt" dynamodbav:"dueAt"`
+	Recurrence    string    `json:"recurrence" dynamodbav:"recurrence"`
+	Status        Status    `json:"status" dynamodbav:"status"`
+	CompletedAt   string    `json:"completedAt,omitempty" dynamodbav:"completedAt,omitempty"`
+	Score         int       `json:"score,omitempty" dynamodbav:"score,omitempty"`
+	Attempts      int       `json:"attempts" dynamodbav:"attempts"`
+	ClosedOn      string    `json:"closedOn,omitempty" dynamodbav:"closedOn,omitempty"`
+	CloseReason   Reason    `json:"closeReason,omitempty" dynamodbav:"closeReason,omitempty"`
+	// Version is the optimistic-locking counter of the stored item.
+	Version int `json:"-" dynamodbav:"version"`
+}
+
+// RenewOn returns the day a completed annual assignment must be renewed: one
+// year after the completion day in the person's time zone. It returns "" for
+// anything else.
+func (a Assignment) RenewOn(loc *time.Location) string {
+	if a.Status != StatusCompleted || a.Recurrence != string(catalog.RecurrenceAnnual) || a.CompletedAt == "" {
+		return ""
+	}
+	done, err := time.Parse(time.RFC3339, a.CompletedAt)
+	if err != nil {
+		return ""
+	}
+	return done.In(loc).AddDate(1, 0, 0).Format(people.DateLayout)
+}
+
+// Closure closes one open assignment as cancelled.
+type Closure struct {
+	ModuleID string
+	Cycle    int
+	Reason   Reason
+	// Version is the stored version the closure expects (optimistic locking).
+	Version int
+}
+
+// Plan is what Decide found to do for one person.
+type Plan struct {
+	Create []Assignment
+	Close  []Closure
+}
+
+// Empty reports whether the plan changes nothing.
+func (p Plan) Empty() bool { return len(p.Create) == 0 && len(p.Close) == 0 }
+
+// Decide returns what must change for person on day (YYYY-MM-DD, the run's
+// date) so that their assignments match the catalog:
+//
+//   - a required module never assigned: cycle 1, assigned on the later of day
+//     and the start date, due DueDays later (reason hire when the person has
+//     no assignment at all, role_change otherwise);
+//   - the last cycle cancelled (role removed and given back, person rejoined):
+//     a new cycle, reason role_change;
+//   - the last cycle on an older major version: a new cycle on the current
+//     version (content_change), the open old one cancelled as superseded;
+//     minor and patch versions change nothing;
+//   - the last cycle of an annual module completed a year ago or more: a new
+//     cycle assigned on the renewal day (renewal); the old record stays;
+//   - a module no role requires any more: its open cycle is cancelled;
+//   - a leaver (day after end_date): every open cycle is cancelled.
+//
+// existing may be in any order. Decide never modifies it.
+func Decide(person people.Person, cat *catalog.Catalog, existing []Assignment, day string) Plan {
+	latest := latestByModule(existing)
+	var plan Plan
+	if !person.ActiveOn(day) {
+		for _, a := range sortedLatest(latest) {
+			if a.Status == StatusOpen {
+				plan.Close = append(plan.Close, Closure{ModuleID: a.ModuleID, Cycle: a.Cycle, Reason: ReasonLeaver, Version: a.Version})
+			}
+		}
+		return plan
+	}
+
+	modules, _ := cat.ItemsForRoles(person.Roles)
+	required := make(map[string]bool, len(modules))
+	loc := person.Location()
+	for _, m := range modules {
+		required[m.ID] = true
+		last, ok := latest[m.ID]
+		switch {
+		case !ok:
+			reason := ReasonRoleChange
+			if len(existing) == 0 {
+				reason = ReasonHire
+			}
+			plan.Create = append(plan.Create, newAssignment(person, m, 1, reason, laterDay(day, person.StartDate), loc))
+		case last.Status == StatusCancelled:
+			plan.Create = append(plan.Create, newAssignment(person, m, last.Cycle+1, ReasonRoleChange, laterDay(day, person.StartDate), loc))
+		case last.ModuleMajor < m.Version.Major:
+			if last.Status == StatusOpen {
+				plan.Close = append(plan.Close, Closure{ModuleID: m.ID, Cycle: last.Cycle, Reason: ReasonSuperseded, Version: last.Version})
+			}
+			plan.Create = append(plan.Create, newAssignment(person, m, last.Cycle+1, ReasonContentChange, laterDay(day, person.StartDate), loc))
+		case m.Recurrence == catalog.RecurrenceAnnual && last.Status == StatusCompleted:
+			if renew := last.RenewOn(loc); renew != "" && renew <= day {
+				plan.Create = append(plan.Create, newAssignment(person, m, last.Cycle+1, ReasonRenewal, renew, loc))
+			}
+		}
+	}
+	for _, a := range sortedLatest(latest) {
+		if !required[a.ModuleID] && a.Status == StatusOpen {
+			plan.Close = append(plan.Close, Closure{ModuleID: a.ModuleID, Cycle: a.Cycle, Reason: ReasonNoLongerRequired, Version: a.Version})
+		}
+	}
+	return plan
+}
+
+// DueAt returns the instant an assignment due on dueOn falls overdue: the end
+// of that day in the person's time zone.
+func DueAt(dueOn string, loc *time.Location) time.Time {
+	d, err := time.ParseInLocation(people.DateLayout, dueOn, loc)
+	if err != nil {
+		return time.Time{}
+	}
+	return d.AddDate(0, 0, 1).UTC()
+}
+
+func newAssignment(p people.Person, m *catalog.Module, cycle int, reason Reason, assignedOn string, loc *time.Location) Assignment {
+	due := addDays(assignedOn, m.DueDays)
+	return Assignment{
+		EmployeeID:    p.EmployeeID,
+		ModuleID:      m.ID,
+		Cycle:         cycle,
+		ModuleVersion: m.Version.String(),
+		ModuleMajor:   m.Version.Major,
+		ContentSHA256: m.SHA256,
+		Reason:        reason,
+		AssignedOn:    assignedOn,
+		DueOn:         due,
+		DueAt:         DueAt(due, loc),
+		Recurrence:    string(m.Recurrence),
+		Status:        StatusOpen,
+	}
+}
+
+func latestByModule(existing []Assignment) map[string]Assignment {
+	latest := make(map[string]Assignment, len(existing))
+	for _, a := range existing {
+		if cur, ok := latest[a.ModuleID]; !ok || a.Cycle > cur.Cycle {
+			latest[a.ModuleID] = a
+		}
+	}
+	return latest
+}
+
+func sortedLatest(latest map[string]Assignment) []Assignment {
+	out := make([]Assignment, 0, len(latest))
+	for _, a := range latest {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ModuleID < out[j].ModuleID })
+	return out
+}
+
+func laterDay(a, b string) string {
+	if b > a {
+		return b
+	}
+	return a
+}
+
+func addDays(day string, n int) string {
+	d, err := time.Parse(people.DateLayout, day)
+	if err != nil {
+		return day
+	}
+	return d.AddDate(0, 0, n).Format(people.DateLayout)
+}
+
+// PersonPlan is the plan decided for one person.
+type PersonPlan struct {
+	EmployeeID string
+	Plan       Plan
+}

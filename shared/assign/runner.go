@@ -1,0 +1,258 @@
+package assign
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/people"
+)
+
+// Store is what the runner needs from storage.
+type Store interface {
+	// GetPerson returns the stored person, or found=false.
+	GetPerson(ctx context.Context, employeeID string) (people.Record, bool, error)
+	// ListPeople returns every stored person.
+	ListPeople(ctx context.Context) ([]people.Record, error)
+	// Assignments returns every assignment of a person.
+	Assignments(ctx context.Context, employeeID string) ([]Assignment, error)
+	// ApplyAssignmentPlans writes plans; it returns a Conflict error when
+	// another writer changed an assignment first.
+	ApplyAssignmentPlans(ctx context.Context, plans []PersonPlan, actor, source string, at time.Time) error
+	// WokenPeople returns the people with a leaving or renewal date on day.
+	WokenPeople(ctx context.Context, day string) ([]string, error)
+	// GetJobState returns the state of a scheduled job.
+	GetJobState(ctx context.Context, name string) (JobState, error)
+	// PutJobState stores it, guarded by st.Version; Conflict if it changed.
+	PutJobState(ctx context.Context, name string, st JobState) error
+}
+
+// JobState is what a scheduled job remembers between runs.
+type JobState struct {
+	// LastDay is the last day (YYYY-MM-DD) the job completed.
+	LastDay string `dynamodbav:"lastDay"`
+	// Fingerprint identifies the inputs the last run saw (the catalog).
+	Fingerprint string `dynamodbav:"fingerprint"`
+	// Version is the optimistic-locking counter; 0 means never stored.
+	Version int `dynamodbav:"version"`
+}
+
+// Runner applies Decide to people and writes the result.
+type Runner struct {
+	Store   Store
+	Catalog *catalog.Catalog
+	// Now returns the current time; time.Now when nil.
+	Now func() time.Time
+	// Workers bounds concurrent reads of people's assignments (default 8).
+	Workers int
+}
+
+// Summary counts what a run did.
+type Summary struct {
+	Evaluated int  `json:"evaluated"`
+	Created   int  `json:"created"`
+	Closed    int  `json:"closed"`
+	Full      bool `json:"full"`
+	DryRun    bool `json:"dryRun"`
+}
+
+// Subject is a person to evaluate; New marks people just created, who have
+// no assignments yet, so their (empty) assignments need not be read.
+type Subject struct {
+	Person people.Person
+	New    bool
+}
+
+// Evaluate decides for every subject on day and, unless dryRun, writes the
+// plans, at most 25 people per transaction.
+func (r *Runner) Evaluate(ctx context.Context, subjects []Subject, day, actor, source string, dryRun bool) (Summary, error) {
+	plans, err := r.plan(ctx, subjects, day)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum := Summary{Evaluated: len(subjects), DryRun: dryRun}
+	var changed []PersonPlan
+	for _, pp := range plans {
+		sum.Created += len(pp.Plan.Create)
+		sum.Closed += len(pp.Plan.Close)
+		if !pp.Plan.Empty() {
+			changed = append(changed, pp)
+		}
+	}
+	if dryRun || len(changed) == 0 {
+		return sum, nil
+	}
+	if err := r.Store.ApplyAssignmentPlans(ctx, changed, actor, source, r.now()); err != nil {
+		return Summary{}, err
+	}
+	return sum, nil
+}
+
+// plan reads the subjects' assignments with bounded concurrency and decides.
+func (r *Runner) plan(ctx context.Context, subjects []Subject, day string) ([]PersonPlan, error) {
+	plans := make([]PersonPlan, len(subjects))
+	workers := r.Workers
+	if workers <= 0 {
+		workers = 8
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range jobs {
+				s := subjects[i]
+				var existing []Assignment
+				if !s.New {
+					var err error
+					if existing, err = r.Store.Assignments(ctx, s.Person.EmployeeID); err != nil {
+						cancel(err)
+						continue
+					}
+				}
+				plans[i] = PersonPlan{EmployeeID: s.Person.EmployeeID, Plan: Decide(s.Person, r.Catalog, existing, day)}
+			}
+		})
+	}
+feed:
+	for i := range subjects {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, fmt.Errorf("plan assignments: %w", err)
+	}
+	return plans, nil
+}
+
+// JobName is the name under which the daily run keeps its state.
+const JobName = "assign"
+
+// maxCatchUpDays bounds how many missed days a daily run replays through the
+// wake index before it re-evaluates everybody instead.
+const maxCatchUpDays = 31
+
+// Daily is the scheduled run for day. It re-evaluates everybody when the
+// catalog changed since the last run (new modules, new major versions, new
+// role mappings), when it never ran, or when more than a month of runs was
+// missed; otherwise only the people the wake index names for the days since
+// the last run (leavers and annual renewals). So a normal day reads what is
+// due that day, not the whole organisation. Running it twice for the same day
+// creates nothing new.
+func (r *Runner) Daily(ctx context.Context, day, actor, source string, dryRun bool) (Summary, error) {
+	if _, err := time.Parse(people.DateLayout, day); err != nil {
+		return Summary{}, apperr.New(apperr.Invalid, "date must be YYYY-MM-DD")
+	}
+	st, err := r.Store.GetJobState(ctx, JobName)
+	if err != nil {
+		return Summary{}, err
+	}
+	fp := Fingerprint(r.Catalog)
+	var subjects []Subject
+	full := st.LastDay == "" || st.Fingerprint != fp || daysBetween(st.LastDay, day) > maxCatchUpDays
+	if full {
+		recs, err := r.Store.ListPeople(ctx)
+		if err != nil {
+			return Summary{}, err
+		}
+		for _, rec := range recs {
+			subjects = append(subjects, Subject{Person: rec.Person})
+		}
+	} else {
+		from := day
+		if st.LastDay < day {
+			from = addDays(st.LastDay, 1)
+		}
+		if subjects, err = r.woken(ctx, from, day); err != nil {
+			return Summary{}, err
+		}
+	}
+	sum, err := r.Evaluate(ctx, subjects, day, actor, source, dryRun)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum.Full = full
+	if dryRun {
+		return sum, nil
+	}
+	next := JobState{LastDay: max(st.LastDay, day), Fingerprint: fp, Version: st.Version}
+	if err := r.Store.PutJobState(ctx, JobName, next); err != nil {
+		return Summary{}, err
+	}
+	return sum, nil
+}
+
+// woken returns the people the wake index names for the days from..to.
+func (r *Runner) woken(ctx context.Context, from, to string) ([]Subject, error) {
+	seen := map[string]bool{}
+	var out []Subject
+	for d := from; d <= to; d = addDays(d, 1) {
+		ids, err := r.Store.WokenPeople(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			rec, found, err := r.Store.GetPerson(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if found {
+				out = append(out, Subject{Person: rec.Person})
+			}
+		}
+	}
+	return out, nil
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// Fingerprint identifies what in the catalog can change assignments: each
+// role's modules and, per module, its major version and recurrence.
+func Fingerprint(cat *catalog.Catalog) string {
+	var lines []string
+	for key, role := range cat.Roles {
+		mods, _ := cat.ItemsForRoles([]string{key})
+		ids := make([]string, len(mods))
+		for i, m := range mods {
+			ids[i] = m.ID
+		}
+		lines = append(lines, fmt.Sprintf("role %s: %s", role.Key, strings.Join(ids, ",")))
+	}
+	for _, m := range cat.Modules {
+		lines = append(lines, fmt.Sprintf("module %s: %d %s", m.ID, m.Version.Major, m.Recurrence))
+	}
+	sort.Strings(lines)
+	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return hex.EncodeToString(sum[:])
+}
+
+func daysBetween(a, b string) int {
+	ta, err1 := time.Parse(people.DateLayout, a)
+	tb, err2 := time.Parse(people.DateLayout, b)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return int(tb.Sub(ta).Hours() / 24)
+}
