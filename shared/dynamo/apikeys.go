@@ -1,0 +1,66 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/table"
+)
+
+type apiKeyItem struct {
+	PK   string `dynamodbav:"PK"`
+	SK   string `dynamodbav:"SK"`
+	Type string `dynamodbav:"type"`
+	auth.APIKey
+}
+
+// PutAPIKey stores a new API key record, addressed by the key's hash; it
+// never overwrites an existing key.
+func (s *Store) PutAPIKey(ctx context.Context, k auth.APIKey) error {
+	item := apiKeyItem{PK: table.APIKeyPK(k.Hash), SK: table.APIKeySK, Type: "apikey", APIKey: k}
+	if err := s.putOne(ctx, item, notExists()); err != nil {
+		return fmt.Errorf("put api key: %w", err)
+	}
+	return nil
+}
+
+// APIKey returns the key record with the given hash, or found=false.
+func (s *Store) APIKey(ctx context.Context, hash string) (k auth.APIKey, found bool, err error) {
+	var it apiKeyItem
+	found, err = s.getItem(ctx, table.APIKeyPK(hash), table.APIKeySK, &it)
+	return it.APIKey, found, err
+}
+
+// RevokeAPIKey marks the key with the given hash revoked at the given time;
+// it returns a NotFound error when no such key exists.
+func (s *Store) RevokeAPIKey(ctx context.Context, hash string, at time.Time) error {
+	expr, err := expression.NewBuilder().
+		WithUpdate(expression.Set(expression.Name("revokedAt"), expression.Value(at.UTC().Format(time.RFC3339)))).
+		WithCondition(expression.AttributeExists(expression.Name(table.PartitionKey))).
+		Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(table.APIKeyPK(hash), table.APIKeySK),
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	if err := mapWriteError(err); err != nil {
+		if apperr.CodeOf(err) == apperr.Conflict {
+			return apperr.New(apperr.NotFound, "no API key with that hash")
+		}
+		return fmt.Errorf("revoke api key: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,313 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/attest-oss/attest/shared/audit"
+	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/table"
+)
+
+// personItem is how a person's profile is stored.
+type personItem struct {
+	PK     string `dynamodbav:"PK"`
+	SK     string `dynamodbav:"SK"`
+	GSI1PK string `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK string `dynamodbav:"GSI1SK,omitempty"`
+	GSI2PK string `dynamodbav:"GSI2PK"`
+	GSI2SK string `dynamodbav:"GSI2SK"`
+	GSI3PK string `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK string `dynamodbav:"GSI3SK,omitempty"`
+	Type   string `dynamodbav:"type"`
+	people.Person
+	Revision  int       `dynamodbav:"revision"`
+	Version   int       `dynamodbav:"version"`
+	UpdatedAt time.Time `dynamodbav:"updatedAt"`
+}
+
+func newPersonItem(p people.Person, revision, version int, at time.Time) personItem {
+	it := personItem{
+		PK:        table.PersonPK(p.EmployeeID),
+		SK:        table.ProfileSK,
+		GSI2PK:    table.RosterPK,
+		GSI2SK:    table.PersonGSISK(p.EmployeeID),
+		Type:      "person",
+		Person:    p,
+		Revision:  revision,
+		Version:   version,
+		UpdatedAt: at.UTC(),
+	}
+	if p.ManagerID != "" {
+		it.GSI1PK, it.GSI1SK = table.ManagerPK(p.ManagerID), table.PersonGSISK(p.EmployeeID)
+	}
+	if p.EndDate != "" {
+		if leave, err := time.Parse(people.DateLayout, p.EndDate); err == nil {
+			it.GSI3PK = table.WakePK(leave.AddDate(0, 0, 1).Format(people.DateLayout))
+			it.GSI3SK = table.WakeSKPerson(p.EmployeeID)
+		}
+	}
+	return it
+}
+
+func (it personItem) record() people.Record {
+	return people.Record{Person: it.Person, Revision: it.Revision, Version: it.Version, UpdatedAt: it.UpdatedAt}
+}
+
+// revisionItem is how one roster change of a person is stored.
+type revisionItem struct {
+	PK   string `dynamodbav:"PK"`
+	SK   string `dynamodbav:"SK"`
+	Type string `dynamodbav:"type"`
+	people.Revision
+}
+
+// emailItem claims an address for one person, so that no two people share it.
+type emailItem struct {
+	PK         string `dynamodbav:"PK"`
+	SK         string `dynamodbav:"SK"`
+	Type       string `dynamodbav:"type"`
+	EmployeeID string `dynamodbav:"employeeId"`
+}
+
+// GetPerson returns the stored person, or found=false.
+func (s *Store) GetPerson(ctx context.Context, employeeID string) (rec people.Record, found bool, err error) {
+	var it personItem
+	found, err = s.getItem(ctx, table.PersonPK(employeeID), table.ProfileSK, &it)
+	if err != nil || !found {
+		return people.Record{}, found, err
+	}
+	return it.record(), true, nil
+}
+
+// PersonByEmail returns the person who holds the address (case-insensitive),
+// or found=false.
+func (s *Store) PersonByEmail(ctx context.Context, email string) (rec people.Record, found bool, err error) {
+	var claim emailItem
+	found, err = s.getItem(ctx, table.EmailPK(email), table.EmailSK, &claim)
+	if err != nil || !found {
+		return people.Record{}, found, err
+	}
+	return s.GetPerson(ctx, claim.EmployeeID)
+}
+
+// ListPeople returns every stored person, active or not, through the roster
+// index (a Query, paged).
+func (s *Store) ListPeople(ctx context.Context) ([]people.Record, error) {
+	cond := expression.Key(table.GSI2PK).Equal(expression.Value(table.RosterPK))
+	expr, err := expression.NewBuilder().WithKeyCondition(cond).Build()
+	if err != nil {
+		return nil, fmt.Errorf("list people: %w", err)
+	}
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String(table.IndexGSI2),
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list people: %w", err)
+	}
+	out := make([]people.Record, 0, len(items))
+	for _, raw := range items {
+		var it personItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, fmt.Errorf("list people: decode: %w", err)
+		}
+		out = append(out, it.record())
+	}
+	return out, nil
+}
+
+// PersonHistory returns the roster revisions of a person, oldest first.
+func (s *Store) PersonHistory(ctx context.Context, employeeID string) ([]people.Revision, error) {
+	var out []people.Revision
+	err := s.queryPrefix(ctx, table.PersonPK(employeeID), table.RevisionPrefix, func(raw map[string]types.AttributeValue) error {
+		var it revisionItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return err
+		}
+		out = append(out, it.Revision)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", employeeID, err)
+	}
+	return out, nil
+}
+
+// queryPrefix queries one partition for sort keys beginning with prefix (all
+// of it when prefix is empty) and hands every item to fn, in sort-key order.
+func (s *Store) queryPrefix(ctx context.Context, pk, prefix string, fn func(map[string]types.AttributeValue) error) error {
+	cond := expression.Key(table.PartitionKey).Equal(expression.Value(pk))
+	if prefix != "" {
+		cond = cond.And(expression.Key(table.SortKey).BeginsWith(prefix))
+	}
+	expr, err := expression.NewBuilder().WithKeyCondition(cond).Build()
+	if err != nil {
+		return err
+	}
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := fn(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ApplyRoster writes a planned import. Each created, updated or deactivated
+// person is written in one transaction with its revision, its email claims and
+// its audit event; transactions hold up to 100 items. Every write is
+// conditional: creations on absence, changes on the version that was read, so
+// a retried import never duplicates anything and a concurrent change is
+// refused with a Conflict error instead of being overwritten.
+func (s *Store) ApplyRoster(ctx context.Context, w people.Commit) error {
+	type change struct {
+		action  string
+		before  *people.Record
+		after   people.Person
+		changes []people.FieldChange
+	}
+	var all []change
+	for _, p := range w.Plan.Created {
+		all = append(all, change{audit.ActionPersonCreated, nil, p, people.Diff(people.Person{}, p)})
+	}
+	for _, kind := range []struct {
+		action  string
+		changes []people.Change
+	}{{audit.ActionPersonUpdated, w.Plan.Updated}, {audit.ActionPersonDeactivated, w.Plan.Deactivated}} {
+		for _, c := range kind.changes {
+			before, ok := w.Stored[c.Before.EmployeeID]
+			if !ok {
+				return fmt.Errorf("apply roster: %s is not among the stored records", c.Before.EmployeeID)
+			}
+			all = append(all, change{kind.action, &before, c.After, c.Fields})
+		}
+	}
+	emails := emailOps(w)
+	batch := audit.NewBatchID()
+	err := s.writeGroups(ctx, len(all), func(i int) ([]types.TransactWriteItem, error) {
+		c := all[i]
+		return s.personWrites(w, c.action, c.before, c.after, c.changes, audit.BatchEventID(batch, i+1), emails[c.after.EmployeeID])
+	})
+	if err != nil {
+		return fmt.Errorf("apply roster: %w", err)
+	}
+	return nil
+}
+
+// emailOp is one change to an address claim within an import.
+type emailOp struct {
+	email string
+	// claim is true when the person takes the address, false when they let it go.
+	claim bool
+	// prevOwner is who held the address before the import, when that is
+	// another person letting it go in the same import (a swap).
+	prevOwner string
+}
+
+// emailOps works out the address claims of an import as a whole, by employee
+// id, so that two people swapping addresses in one upload write each claim
+// once.
+func emailOps(w people.Commit) map[string][]emailOp {
+	claimedBy := map[string]string{}
+	releasedBy := map[string]string{}
+	for _, p := range w.Plan.Created {
+		claimedBy[strings.ToLower(p.Email)] = p.EmployeeID
+	}
+	for _, c := range w.Plan.Updated {
+		if strings.EqualFold(c.Before.Email, c.After.Email) {
+			continue
+		}
+		claimedBy[strings.ToLower(c.After.Email)] = c.After.EmployeeID
+		releasedBy[strings.ToLower(c.Before.Email)] = c.Before.EmployeeID
+	}
+	ops := map[string][]emailOp{}
+	for email, id := range claimedBy {
+		ops[id] = append(ops[id], emailOp{email: email, claim: true, prevOwner: releasedBy[email]})
+	}
+	for email, id := range releasedBy {
+		if _, retaken := claimedBy[email]; !retaken {
+			ops[id] = append(ops[id], emailOp{email: email})
+		}
+	}
+	return ops
+}
+
+// personWrites returns the transactional writes of one person's change.
+func (s *Store) personWrites(w people.Commit, action string, before *people.Record, after people.Person, changes []people.FieldChange, eventID string, emails []emailOp) ([]types.TransactWriteItem, error) {
+	rev, version, cond := 1, 1, notExists()
+	if before != nil {
+		rev, version, cond = before.Revision+1, before.Version+1, versionIs(before.Version)
+	}
+	profile, err := put(s.table, newPersonItem(after, rev, version, w.At), cond)
+	if err != nil {
+		return nil, err
+	}
+	revision, err := put(s.table, revisionItem{
+		PK:   table.PersonPK(after.EmployeeID),
+		SK:   table.RevisionSK(rev),
+		Type: "revision",
+		Revision: people.Revision{
+			Rev: rev, At: w.At.UTC(), Actor: w.Actor, Action: action, Changes: changes, Person: after,
+		},
+	}, notExists())
+	if err != nil {
+		return nil, err
+	}
+	event, err := s.auditPut(audit.Event{
+		ID: eventID, At: w.At, Actor: w.Actor, Action: action, Source: w.Source,
+		Subject: "person#" + after.EmployeeID,
+		Details: map[string]any{"revision": rev, "changes": changes},
+	})
+	if err != nil {
+		return nil, err
+	}
+	writes := []types.TransactWriteItem{profile, revision, event}
+
+	owner := expression.Name("employeeId")
+	for _, op := range emails {
+		if op.claim {
+			ok := expression.AttributeNotExists(expression.Name(table.PartitionKey)).
+				Or(owner.Equal(expression.Value(after.EmployeeID)))
+			if op.prevOwner != "" {
+				ok = ok.Or(owner.Equal(expression.Value(op.prevOwner)))
+			}
+			claim, err := put(s.table, emailItem{PK: table.EmailPK(op.email), SK: table.EmailSK, Type: "email", EmployeeID: after.EmployeeID}, ok)
+			if err != nil {
+				return nil, err
+			}
+			writes = append(writes, claim)
+			continue
+		}
+		expr, err := expression.NewBuilder().WithCondition(owner.Equal(expression.Value(after.EmployeeID))).Build()
+		if err != nil {
+			return nil, err
+		}
+		writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{
+			TableName:                 aws.String(s.table),
+			Key:                       key(table.EmailPK(op.email), table.EmailSK),
+			ConditionExpression:       expr.Condition(),
+			ExpressionAttributeNames:  expr.Names(),
+			ExpressionAttributeValues: expr.Values(),
+		}})
+	}
+	return writes, nil
+}

@@ -1,0 +1,40 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/table"
+)
+
+type jobItem struct {
+	PK   string `dynamodbav:"PK"`
+	SK   string `dynamodbav:"SK"`
+	Type string `dynamodbav:"type"`
+	assign.JobState
+}
+
+// GetJobState returns the state of the named job (zero state if it never ran).
+func (s *Store) GetJobState(ctx context.Context, name string) (assign.JobState, error) {
+	var it jobItem
+	if _, err := s.getItem(ctx, table.JobPK(name), table.StateSK, &it); err != nil {
+		return assign.JobState{}, fmt.Errorf("job state %s: %w", name, err)
+	}
+	return it.JobState, nil
+}
+
+// PutJobState stores the state of the named job if nobody stored another one
+// since st was read (st.Version); it returns a Conflict error otherwise.
+func (s *Store) PutJobState(ctx context.Context, name string, st assign.JobState) error {
+	cond := notExists()
+	if st.Version > 0 {
+		cond = versionIs(st.Version)
+	}
+	next := st
+	next.Version++
+	if err := s.putOne(ctx, jobItem{PK: table.JobPK(name), SK: table.StateSK, Type: "job", JobState: next}, cond); err != nil {
+		return fmt.Errorf("job state %s: %w", name, err)
+	}
+	return nil
+}

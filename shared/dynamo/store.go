@@ -1,0 +1,285 @@
+// Package dynamo is the DynamoDB adapter: the only package that imports the
+// DynamoDB SDK. Key formats and indexes come from package table; this package
+// turns domain values into items and back, with conditional (idempotent)
+// writes and optimistic locking.
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/audit"
+	"github.com/attest-oss/attest/shared/table"
+)
+
+// API is the part of the DynamoDB client the store uses.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// Store reads and writes the tracker's table.
+type Store struct {
+	api   API
+	table string
+	now   func() time.Time
+}
+
+// New returns a store over the named table; now tells the time against which
+// expired items are filtered.
+func New(api API, tableName string, now func() time.Time) *Store {
+	return &Store{api: api, table: tableName, now: now}
+}
+
+// maxTransactItems is DynamoDB's limit of items in one TransactWriteItems call.
+const maxTransactItems = 100
+
+// key builds a primary key attribute map.
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		table.PartitionKey: &types.AttributeValueMemberS{Value: pk},
+		table.SortKey:      &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+// getItem reads one item consistently into out; found is false when absent or expired.
+func (s *Store) getItem(ctx context.Context, pk, sk string, out any) (found bool, err error) {
+	res, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            key(pk, sk),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return false, fmt.Errorf("get %s/%s: %w", pk, sk, err)
+	}
+	if res.Item == nil || s.expired(res.Item) {
+		return false, nil
+	}
+	if err := attributevalue.UnmarshalMap(res.Item, out); err != nil {
+		return false, fmt.Errorf("decode %s/%s: %w", pk, sk, err)
+	}
+	return true, nil
+}
+
+// expired reports whether an item's TTL has passed. DynamoDB deletes expired
+// items only eventually (DynamoDB Local never), so every read filters them.
+func (s *Store) expired(item map[string]types.AttributeValue) bool {
+	v, ok := item[table.TTLAttribute].(*types.AttributeValueMemberN)
+	if !ok {
+		return false
+	}
+	var epoch int64
+	if _, err := fmt.Sscan(v.Value, &epoch); err != nil {
+		return false
+	}
+	return epoch <= s.now().Unix()
+}
+
+// queryAll runs a query through the SDK paginator and returns every
+// unexpired item.
+func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput) ([]map[string]types.AttributeValue, error) {
+	in.TableName = aws.String(s.table)
+	var items []map[string]types.AttributeValue
+	pages := dynamodb.NewQueryPaginator(s.api, in)
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range page.Items {
+			if !s.expired(it) {
+				items = append(items, it)
+			}
+		}
+	}
+	return items, nil
+}
+
+// transactWorkers bounds the transactions a store runs at once.
+const transactWorkers = 8
+
+// transact writes items in transactions of at most 100 items, keeping each
+// group (the writes about one subject) inside one transaction, and runs up to
+// transactWorkers transactions at once. Groups are independent, so their
+// order does not matter; on failure it returns the first error, and the
+// transactions that committed stay committed (every write is conditional, so
+// running the same writes again completes the rest and repeats nothing).
+func (s *Store) transact(ctx context.Context, groups [][]types.TransactWriteItem) error {
+	var batches [][]types.TransactWriteItem
+	var batch []types.TransactWriteItem
+	for _, g := range groups {
+		if len(g) > maxTransactItems {
+			return fmt.Errorf("transaction group of %d items is over the limit of %d", len(g), maxTransactItems)
+		}
+		if len(batch)+len(g) > maxTransactItems {
+			batches, batch = append(batches, batch), nil
+		}
+		batch = append(batch, g...)
+	}
+	if len(batch) > 0 {
+		batches = append(batches, batch)
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	sem := make(chan struct{}, transactWorkers)
+	var wg sync.WaitGroup
+	for _, b := range batches {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			_, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: b})
+			if err != nil {
+				cancel(mapWriteError(err))
+			}
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return ctx.Err()
+}
+
+// chunkGroups is how many groups writeGroups builds before writing them, so
+// that a large import never holds all of its marshalled items at once.
+const chunkGroups = 500
+
+// writeGroups builds n groups of writes with build (nil groups are skipped)
+// and writes them chunk by chunk through transact.
+func (s *Store) writeGroups(ctx context.Context, n int, build func(i int) ([]types.TransactWriteItem, error)) error {
+	for start := 0; start < n; start += chunkGroups {
+		var groups [][]types.TransactWriteItem
+		for i := start; i < min(n, start+chunkGroups); i++ {
+			g, err := build(i)
+			if err != nil {
+				return err
+			}
+			if g != nil {
+				groups = append(groups, g)
+			}
+		}
+		if err := s.transact(ctx, groups); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mapWriteError turns failed conditions into a Conflict error people can act on.
+func mapWriteError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var cancelled *types.TransactionCanceledException
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &cancelled) {
+		for _, r := range cancelled.CancellationReasons {
+			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+				return &apperr.Error{Code: apperr.Conflict, Message: "the data changed while this request was being written; retry"}
+			}
+		}
+	}
+	if errors.As(err, &failed) {
+		return &apperr.Error{Code: apperr.Conflict, Message: "the data changed while this request was being written; retry"}
+	}
+	return fmt.Errorf("write: %w", err)
+}
+
+// notExists is the condition of a write that creates an item exactly once.
+func notExists() expression.ConditionBuilder {
+	return expression.AttributeNotExists(expression.Name(table.PartitionKey))
+}
+
+// versionIs is the optimistic-locking condition of a write that replaces the
+// item version v.
+func versionIs(v int) expression.ConditionBuilder {
+	return expression.Name(table.VersionAttribute).Equal(expression.Value(v))
+}
+
+// put returns a transactional Put of item, marshalled, under cond.
+func put(tableName string, item any, cond expression.ConditionBuilder) (types.TransactWriteItem, error) {
+	av, err := attributevalue.MarshalMap(item)
+	if err != nil {
+		return types.TransactWriteItem{}, fmt.Errorf("encode item: %w", err)
+	}
+	expr, err := expression.NewBuilder().WithCondition(cond).Build()
+	if err != nil {
+		return types.TransactWriteItem{}, fmt.Errorf("build condition: %w", err)
+	}
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName:                 aws.String(tableName),
+		Item:                      av,
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	}}, nil
+}
+
+// auditItem is how an audit event is stored.
+type auditItem struct {
+	PK   string `dynamodbav:"PK"`
+	SK   string `dynamodbav:"SK"`
+	Type string `dynamodbav:"type"`
+	audit.Event
+}
+
+// auditPut returns the transactional write of one audit event; the event's
+// key never exists before, so a replayed write fails instead of duplicating.
+func (s *Store) auditPut(e audit.Event) (types.TransactWriteItem, error) {
+	item := auditItem{PK: table.AuditPK(e.Day()), SK: table.AuditSK(e.SortTime(), e.ID), Type: "audit", Event: e}
+	return put(s.table, item, notExists())
+}
+
+// putOne writes one item under cond, outside any transaction.
+func (s *Store) putOne(ctx context.Context, item any, cond expression.ConditionBuilder) error {
+	w, err := put(s.table, item, cond)
+	if err != nil {
+		return err
+	}
+	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 aws.String(s.table),
+		Item:                      w.Put.Item,
+		ConditionExpression:       w.Put.ConditionExpression,
+		ExpressionAttributeNames:  w.Put.ExpressionAttributeNames,
+		ExpressionAttributeValues: w.Put.ExpressionAttributeValues,
+	})
+	return mapWriteError(err)
+}
+
+// AuditEvents returns the audit events of one UTC day (YYYY-MM-DD) in stream
+// order.
+func (s *Store) AuditEvents(ctx context.Context, day string) ([]audit.Event, error) {
+	var out []audit.Event
+	err := s.queryPrefix(ctx, table.AuditPK(day), "", func(raw map[string]types.AttributeValue) error {
+		var it auditItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return err
+		}
+		out = append(out, it.Event)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit events of %s: %w", day, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,385 @@
+package dynamo_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/devstack/devtest"
+	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/table"
+)
+
+func TestMain(m *testing.M) { devtest.Main(m) }
+
+var t0 = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
+
+// newStore creates a table of its own for the test on the shared DynamoDB
+// Local and returns a store over it whose clock reads *now.
+func newStore(t *testing.T, now *time.Time) (*dynamo.Store, *dynamodb.Client, string) {
+	t.Helper()
+	stack := devtest.Shared(t)
+	client := stack.DynamoClient()
+	name := devtest.UniqueName(t, "store")
+	if err := dynamo.CreateTable(context.Background(), client, name); err != nil {
+		t.Fatalf("create table: %v", err)
+	}
+	return dynamo.New(client, name, func() time.Time { return *now }), client, name
+}
+
+func alice() people.Person {
+	return people.Person{EmployeeID: "E1", Email: "Alice@Example.com", Name: "Alice", Roles: []string{"all-staff"},
+		EmploymentType: people.Employee, StartDate: "2026-01-05", TimeZone: "UTC"}
+}
+
+func bob() people.Person {
+	return people.Person{EmployeeID: "E2", Email: "bob@example.com", Name: "Bob", Roles: []string{"all-staff"},
+		ManagerID: "E1", EmploymentType: people.Employee, StartDate: "2026-01-05", TimeZone: "UTC"}
+}
+
+func create(t *testing.T, s *dynamo.Store, ps ...people.Person) {
+	t.Helper()
+	err := s.ApplyRoster(context.Background(), people.Commit{Plan: people.Plan{Created: ps}, Actor: "test", Source: "test", At: t0})
+	if err != nil {
+		t.Fatalf("create %d people: %v", len(ps), err)
+	}
+}
+
+func stored(t *testing.T, s *dynamo.Store) map[string]people.Record {
+	t.Helper()
+	recs, err := s.ListPeople(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]people.Record{}
+	for _, r := range recs {
+		out[r.EmployeeID] = r
+	}
+	return out
+}
+
+func TestCreateTableMatchesDefinition(t *testing.T) {
+	t.Parallel()
+	now := t0
+	_, client, name := newStore(t, &now)
+	ctx := context.Background()
+	// A second call on an existing table is harmless.
+	if err := dynamo.CreateTable(ctx, client, name); err != nil {
+		t.Fatalf("second create: %v", err)
+	}
+	desc, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := table.Definition()
+	if got := aws.ToString(desc.Table.KeySchema[0].AttributeName); got != def.PartitionKey {
+		t.Errorf("partition key %s, want %s", got, def.PartitionKey)
+	}
+	if got, want := len(desc.Table.GlobalSecondaryIndexes), len(def.Indexes); got != want {
+		t.Fatalf("got %d indexes, want %d", got, want)
+	}
+	byName := map[string]types.GlobalSecondaryIndexDescription{}
+	for _, ix := range desc.Table.GlobalSecondaryIndexes {
+		byName[aws.ToString(ix.IndexName)] = ix
+	}
+	for _, ix := range def.Indexes {
+		got, ok := byName[ix.Name]
+		if !ok {
+			t.Errorf("index %s missing", ix.Name)
+			continue
+		}
+		if aws.ToString(got.KeySchema[0].AttributeName) != ix.PartitionKey || aws.ToString(got.KeySchema[1].AttributeName) != ix.SortKey {
+			t.Errorf("index %s keys %v", ix.Name, got.KeySchema)
+		}
+	}
+	ttl, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(ttl.TimeToLiveDescription.AttributeName); got != def.TTLAttribute {
+		t.Errorf("ttl attribute %q, want %q", got, def.TTLAttribute)
+	}
+}
+
+func TestPeople(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := t0
+
+	t.Run("CreateThenRead", func(t *testing.T) {
+		s, _, _ := newStore(t, &now)
+		create(t, s, alice(), bob())
+		rec, found, err := s.GetPerson(ctx, "E2")
+		if err != nil || !found {
+			t.Fatalf("get: found=%v err=%v", found, err)
+		}
+		if !rec.Person.Equal(bob()) || rec.Revision != 1 || rec.Version != 1 {
+			t.Errorf("got %+v", rec)
+		}
+		byMail, found, err := s.PersonByEmail(ctx, "ALICE@example.COM")
+		if err != nil || !found || byMail.EmployeeID != "E1" {
+			t.Errorf("by email: %+v found=%v err=%v", byMail, found, err)
+		}
+		if got := len(stored(t, s)); got != 2 {
+			t.Errorf("listed %d people, want 2", got)
+		}
+		hist, err := s.PersonHistory(ctx, "E1")
+		if err != nil || len(hist) != 1 || hist[0].Actor != "test" || hist[0].Action != "person.created" {
+			t.Errorf("history %+v err %v", hist, err)
+		}
+		events, err := s.AuditEvents(ctx, "2026-11-02")
+		if err != nil || len(events) != 2 {
+			t.Fatalf("audit events %d err %v, want 2", len(events), err)
+		}
+	})
+
+	t.Run("ReplayedCreateIsRefusedAndWritesNothing", func(t *testing.T) {
+		s, _, _ := newStore(t, &now)
+		create(t, s, alice())
+		err := s.ApplyRoster(ctx, people.Commit{Plan: people.Plan{Created: []people.Person{alice()}}, Actor: "test", At: t0})
+		if apperr.CodeOf(err) != apperr.Conflict {
+			t.Fatalf("got %v, want a conflict", err)
+		}
+		hist, _ := s.PersonHistory(ctx, "E1")
+		events, _ := s.AuditEvents(ctx, "2026-11-02")
+		if len(hist) != 1 || len(events) != 1 {
+			t.Errorf("got %d revisions and %d events, want 1 and 1", len(hist), len(events))
+		}
+	})
+
+	t.Run("StaleUpdateIsRefused", func(t *testing.T) {
+		s, _, _ := newStore(t, &now)
+		create(t, s, alice())
+		base := stored(t, s)
+		rename := func(name string) error {
+			after := alice()
+			after.Name = name
+			return s.ApplyRoster(ctx, people.Commit{
+				Plan:   people.Plan{Updated: []people.Change{{Before: alice(), After: after, Fields: []people.FieldChange{{Field: "name", From: "Alice", To: name}}}}},
+				Stored: base, Actor: "test", At: t0,
+			})
+		}
+		if err := rename("Alice A."); err != nil {
+			t.Fatalf("first update: %v", err)
+		}
+		if err := rename("Alice B."); apperr.CodeOf(err) != apperr.Conflict {
+			t.Fatalf("second update on the same version: got %v, want conflict", err)
+		}
+		rec, _, _ := s.GetPerson(ctx, "E1")
+		if rec.Name != "Alice A." || rec.Revision != 2 || rec.Version != 2 {
+			t.Errorf("got %+v", rec)
+		}
+	})
+
+	t.Run("EmailTakenByAnotherPersonIsRefused", func(t *testing.T) {
+		s, _, _ := newStore(t, &now)
+		create(t, s, alice())
+		twin := bob()
+		twin.Email = "alice@example.com"
+		err := s.ApplyRoster(ctx, people.Commit{Plan: people.Plan{Created: []people.Person{twin}}, Actor: "test", At: t0})
+		if apperr.CodeOf(err) != apperr.Conflict {
+			t.Fatalf("got %v, want conflict", err)
+		}
+		if _, found, _ := s.GetPerson(ctx, "E2"); found {
+			t.Error("the refused person was written")
+		}
+	})
+
+	t.Run("SwapEmails", func(t *testing.T) {
+		s, _, _ := newStore(t, &now)
+		create(t, s, alice(), bob())
+		a2, b2 := alice(), bob()
+		a2.Email, b2.Email = bob().Email, alice().Email
+		err := s.ApplyRoster(ctx, people.Commit{
+			Plan: people.Plan{Updated: []people.Change{
+				{Before: alice(), After: a2, Fields: []people.FieldChange{{Field: "email"}}},
+				{Before: bob(), After: b2, Fields: []people.FieldChange{{Field: "email"}}},
+			}},
+			Stored: stored(t, s), Actor: "test", At: t0,
+		})
+		if err != nil {
+			t.Fatalf("swap: %v", err)
+		}
+		for email, want := range map[string]string{"bob@example.com": "E1", "alice@example.com": "E2"} {
+			rec, found, err := s.PersonByEmail(ctx, email)
+			if err != nil || !found || rec.EmployeeID != want {
+				t.Errorf("%s: got %s (found=%v, err=%v), want %s", email, rec.EmployeeID, found, err, want)
+			}
+		}
+	})
+
+	t.Run("ChangedEmailReleasesOldAddress", func(t *testing.T) {
+		s, _, _ := newStore(t, &now)
+		create(t, s, alice())
+		a2 := alice()
+		a2.Email = "alice.new@example.com"
+		err := s.ApplyRoster(ctx, people.Commit{
+			Plan:   people.Plan{Updated: []people.Change{{Before: alice(), After: a2, Fields: []people.FieldChange{{Field: "email"}}}}},
+			Stored: stored(t, s), Actor: "test", At: t0,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, found, _ := s.PersonByEmail(ctx, "alice@example.com"); found {
+			t.Error("old address still claimed")
+		}
+		if rec, found, _ := s.PersonByEmail(ctx, "alice.new@example.com"); !found || rec.EmployeeID != "E1" {
+			t.Error("new address not claimed")
+		}
+	})
+
+	t.Run("LeaverIsWokenTheDayAfterEndDate", func(t *testing.T) {
+		s, _, _ := newStore(t, &now)
+		leaver := alice()
+		leaver.EndDate = "2026-11-30"
+		create(t, s, leaver, bob())
+		ids, err := s.WokenPeople(ctx, "2026-12-01")
+		if err != nil || len(ids) != 1 || ids[0] != "E1" {
+			t.Errorf("woken %v err %v, want [E1]", ids, err)
+		}
+		if ids, _ := s.WokenPeople(ctx, "2026-11-30"); len(ids) != 0 {
+			t.Errorf("woken on the last day: %v", ids)
+		}
+	})
+
+	t.Run("LargeCommitSpansTransactions", func(t *testing.T) {
+		s, _, _ := newStore(t, &now)
+		var ps []people.Person
+		for i := range 130 {
+			p := bob()
+			p.EmployeeID = "P" + string(rune('A'+i/26)) + string(rune('a'+i%26))
+			p.Email = p.EmployeeID + "@example.com"
+			p.ManagerID = ""
+			ps = append(ps, p)
+		}
+		create(t, s, ps...)
+		if got := len(stored(t, s)); got != 130 {
+			t.Errorf("stored %d, want 130", got)
+		}
+	})
+}
+
+func TestAssignments(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := t0
+	s, _, _ := newStore(t, &now)
+	a := assign.Assignment{EmployeeID: "E1", ModuleID: "security-awareness", Cycle: 1, ModuleVersion: "1.0.0", ModuleMajor: 1,
+		ContentSHA256: "abc", Reason: assign.ReasonHire, AssignedOn: "2026-11-02", DueOn: "2026-12-02",
+		DueAt: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), Recurrence: "annual", Status: assign.StatusOpen}
+	plan := []assign.PersonPlan{{EmployeeID: "E1", Plan: assign.Plan{Create: []assign.Assignment{a}}}}
+	if err := s.ApplyAssignmentPlans(ctx, plan, "test", "test", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ApplyAssignmentPlans(ctx, plan, "test", "test", t0); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("replayed creation: got %v, want conflict", err)
+	}
+	got, err := s.Assignments(ctx, "E1")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("got %d assignments err %v, want 1", len(got), err)
+	}
+	if g := got[0]; g.Version != 1 || g.Status != assign.StatusOpen || !g.DueAt.Equal(a.DueAt) || g.ContentSHA256 != "abc" {
+		t.Errorf("stored %+v", g)
+	}
+
+	closePlan := []assign.PersonPlan{{EmployeeID: "E1", Plan: assign.Plan{Close: []assign.Closure{{ModuleID: a.ModuleID, Cycle: 1, Reason: assign.ReasonLeaver, Version: 1}}}}}
+	if err := s.ApplyAssignmentPlans(ctx, closePlan, "test", "test", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ApplyAssignmentPlans(ctx, closePlan, "test", "test", t0); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("replayed closure: got %v, want conflict", err)
+	}
+	got, _ = s.Assignments(ctx, "E1")
+	if g := got[0]; g.Status != assign.StatusCancelled || g.CloseReason != assign.ReasonLeaver || g.ClosedOn != "2026-11-02" || g.Version != 2 {
+		t.Errorf("closed %+v", g)
+	}
+}
+
+func TestAPIKeys(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := t0
+	s, _, _ := newStore(t, &now)
+	key, rec := auth.NewAPIKey(auth.RoleHRIS, "hr-sync", t0)
+	if err := s.PutAPIKey(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutAPIKey(ctx, rec); apperr.CodeOf(err) != apperr.Conflict {
+		t.Errorf("second put: got %v, want conflict", err)
+	}
+	got, found, err := s.APIKey(ctx, auth.HashSecret(key))
+	if err != nil || !found || got.Role != auth.RoleHRIS || got.Revoked() {
+		t.Fatalf("got %+v found=%v err=%v", got, found, err)
+	}
+	if err := s.RevokeAPIKey(ctx, rec.Hash, t0); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := s.APIKey(ctx, rec.Hash); !got.Revoked() {
+		t.Error("key not revoked")
+	}
+	if err := s.RevokeAPIKey(ctx, "0000", t0); apperr.CodeOf(err) != apperr.NotFound {
+		t.Errorf("revoke unknown: got %v, want not found", err)
+	}
+}
+
+func TestJobStateIsOptimisticallyLocked(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := t0
+	s, _, _ := newStore(t, &now)
+	st, err := s.GetJobState(ctx, "assign")
+	if err != nil || st.Version != 0 {
+		t.Fatalf("fresh state %+v err %v", st, err)
+	}
+	if err := s.PutJobState(ctx, "assign", assign.JobState{LastDay: "2026-11-02"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutJobState(ctx, "assign", assign.JobState{LastDay: "2026-11-03"}); apperr.CodeOf(err) != apperr.Conflict {
+		t.Errorf("write over a state not read: got %v, want conflict", err)
+	}
+	st, _ = s.GetJobState(ctx, "assign")
+	if st.LastDay != "2026-11-02" || st.Version != 1 {
+		t.Errorf("got %+v", st)
+	}
+}
+
+// TestExpiredItemsAreFilteredOnRead writes an item whose TTL has passed, as
+// DynamoDB Local keeps it forever, and checks that reads ignore it.
+func TestExpiredItemsAreFilteredOnRead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := t0
+	s, client, name := newStore(t, &now)
+	_, rec := auth.NewAPIKey(auth.RoleAdmin, "short-lived", t0)
+	if err := s.PutAPIKey(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	_, err := client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(name),
+		Key: map[string]types.AttributeValue{
+			table.PartitionKey: &types.AttributeValueMemberS{Value: table.APIKeyPK(rec.Hash)},
+			table.SortKey:      &types.AttributeValueMemberS{Value: table.APIKeySK},
+		},
+		UpdateExpression:          aws.String("SET #ttl = :t"),
+		ExpressionAttributeNames:  map[string]string{"#ttl": table.TTLAttribute},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberN{Value: "1793614200"}}, // 2026-11-02T10:10Z
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := s.APIKey(ctx, rec.Hash); !found {
+		t.Fatal("item should be readable before its expiry")
+	}
+	now = t0.Add(time.Hour)
+	if _, found, _ := s.APIKey(ctx, rec.Hash); found {
+		t.Error("expired item was returned")
+	}
+}
