@@ -1,0 +1,35 @@
+// Command api is the API Lambda: API Gateway (HTTP API, payload 2.0) in front
+// of the tracker's http.Handler.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/attest-oss/attest/shared/app"
+)
+
+func main() {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		logger.Error("load AWS configuration", "err", err)
+		os.Exit(1)
+	}
+	a, err := app.New(app.Config{
+		DynamoDB:  dynamodb.NewFromConfig(cfg),
+		TableName: os.Getenv("TABLE_NAME"),
+		Logger:    logger,
+	})
+	if err != nil {
+		logger.Error("start", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(httpadapter.NewV2(a.Handler).ProxyWithContext)
+}

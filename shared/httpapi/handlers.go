@@ -1,0 +1,144 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/roster"
+)
+
+// readBody reads at most limit bytes of the request body; a longer body is a
+// TooLarge error.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, apperr.New(apperr.TooLarge, "the body is over the limit of %d bytes", limit)
+	}
+	if err != nil {
+		return nil, apperr.New(apperr.Invalid, "the body could not be read")
+	}
+	return b, nil
+}
+
+// sourceOf names where a request came from, for audit events.
+func sourceOf(r *http.Request) string { return r.RemoteAddr }
+
+func (s *Server) putRoster(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	mode, err := people.ParseMode(q.Get("mode"))
+	if err != nil {
+		s.writeError(w, r, apperr.New(apperr.Invalid, "mode must be sync or upsert"))
+		return
+	}
+	dryRun, err := parseBool(q.Get("dryRun"))
+	if err != nil {
+		s.writeError(w, r, apperr.New(apperr.Invalid, "dryRun must be true or false"))
+		return
+	}
+	body, err := readBody(w, r, roster.MaxBodyBytes)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.deps.Roster.Import(r.Context(), roster.Request{
+		Body: bytes.NewReader(body), ContentType: r.Header.Get("Content-Type"),
+		Mode: mode, DryRun: dryRun, Actor: caller(r).actor, Source: sourceOf(r),
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// personView is a person as stored, with their history and assignments.
+type personView struct {
+	Person      people.Record       `json:"person"`
+	Active      bool                `json:"active"`
+	History     []people.Revision   `json:"history"`
+	Assignments []assign.Assignment `json:"assignments"`
+}
+
+func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("employeeId")
+	rec, found, err := s.deps.People.GetPerson(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !found {
+		s.writeError(w, r, apperr.New(apperr.NotFound, "no person with that employee id"))
+		return
+	}
+	history, err := s.deps.People.PersonHistory(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	assignments, err := s.deps.People.Assignments(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	today := s.deps.Now().UTC().Format(people.DateLayout)
+	writeJSON(w, http.StatusOK, personView{
+		Person: rec, Active: rec.ActiveOn(today),
+		History: nonNil(history), Assignments: nonNil(assignments),
+	})
+}
+
+// runRequest is the body of POST /api/assignments/run.
+type runRequest struct {
+	Date   string `json:"date"`
+	DryRun bool   `json:"dryRun"`
+}
+
+// runAssignments runs the daily assignment job on demand (the same code the
+// schedule runs); the date defaults to today (UTC).
+func (s *Server) runAssignments(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r, 4<<10)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req runRequest
+	if len(bytes.TrimSpace(body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			s.writeError(w, r, apperr.New(apperr.Invalid, `the body must be {"date": "YYYY-MM-DD", "dryRun": false}`))
+			return
+		}
+	}
+	if req.Date == "" {
+		req.Date = s.deps.Now().UTC().Format(people.DateLayout)
+	}
+	sum, err := s.deps.Assigner.Daily(r.Context(), req.Date, caller(r).actor, sourceOf(r), req.DryRun)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sum)
+}
+
+func parseBool(s string) (bool, error) {
+	if s == "" {
+		return false, nil
+	}
+	return strconv.ParseBool(s)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
