@@ -1,0 +1,208 @@
+// Command local is the local stand-in for the AWS stack, run by `make dev`.
+// It starts DynamoDB Local and the SES emulator, creates the table from the
+// same schema the CDK stack deploys, seeds the demo organisation into an empty
+// table, and serves the API through the same Lambda adapter and handler the
+// API function runs. Ctrl-C, or the death of any child, stops everything.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/attest-oss/attest/content"
+	"github.com/attest-oss/attest/shared/app"
+	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/devstack"
+	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/localgw"
+	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/roster"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "make dev:", err)
+		os.Exit(1)
+	}
+}
+
+// settings are read from the environment (see the README).
+type settings struct {
+	apiPort, dynamoPort, sesPort int
+	apiKey, table, dataDir      string
+}
+
+func readSettings(root string) (settings, error) {
+	s := settings{
+		apiKey:  os.Getenv("DEV_API_KEY"),
+		table:   envOr("DEV_TABLE", "attest-local"),
+		dataDir: filepath.Join(root, ".local", "dynamodb"),
+	}
+	for _, p := range []struct {
+		env  string
+		def  int
+		into *int
+	}{{"DEV_PORT", 8080, &s.apiPort}, {"DEV_DYNAMODB_PORT", 8000, &s.dynamoPort}, {"DEV_SES_PORT", 8005, &s.sesPort}} {
+		v, err := strconv.Atoi(envOr(p.env, strconv.Itoa(p.def)))
+		if err != nil || v < 1 || v > 65535 {
+			return s, fmt.Errorf("%s must be a port number", p.env)
+		}
+		*p.into = v
+	}
+	return s, nil
+}
+
+func run() error {
+	root, err := devstack.FindRepoRoot()
+	if err != nil {
+		return err
+	}
+	cfg, err := readSettings(root)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	// Fail early, before the children start, if the API port is taken.
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", cfg.apiPort))
+	if err != nil {
+		return fmt.Errorf("port %d is taken (set DEV_PORT): %w", cfg.apiPort, err)
+	}
+
+	fmt.Println("starting DynamoDB Local and the SES emulator ...")
+	stack, err := devstack.Start(ctx, devstack.Options{
+		RepoRoot: root, DynamoPort: cfg.dynamoPort, SESPort: cfg.sesPort,
+		DynamoDataDir: cfg.dataDir, Log: os.Stderr, PrefixLog: true,
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer func() {
+		fmt.Println("stopping DynamoDB Local and the SES emulator ...")
+		if err := stack.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stop:", err)
+		}
+	}()
+
+	client := stack.DynamoClient()
+	if err := dynamo.CreateTable(ctx, client, cfg.table); err != nil {
+		ln.Close()
+		return err
+	}
+	a, err := app.New(app.Config{DynamoDB: client, TableName: cfg.table, Logger: logger})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	seeded, err := seed(ctx, a)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	key, err := ensureAPIKey(ctx, a, cfg.apiKey)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
+	gw := localgw.New(httpadapter.NewV2(a.Handler).ProxyWithContext)
+	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	base := fmt.Sprintf("http://127.0.0.1:%d", cfg.apiPort)
+	printBanner(base, stack, cfg, key, seeded)
+
+	select {
+	case <-ctx.Done():
+		fmt.Println("\ninterrupted")
+	case <-stack.Done():
+		err = fmt.Errorf("a local service died, stopping everything: %w", stack.Err())
+	case err = <-served:
+		err = fmt.Errorf("API server: %w", err)
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	return err
+}
+
+// seed imports the demo roster when the table holds nobody yet.
+func seed(ctx context.Context, a *app.App) (bool, error) {
+	existing, err := a.Store.ListPeople(ctx)
+	if err != nil {
+		return false, err
+	}
+	if len(existing) > 0 {
+		return false, nil
+	}
+	csv, err := content.FS.ReadFile("demo/roster.csv")
+	if err != nil {
+		return false, err
+	}
+	res, err := a.Roster.Import(ctx, roster.Request{
+		Body: bytes.NewReader(csv), ContentType: "text/csv", Mode: people.ModeSync,
+		Actor: "seed:make-dev", Source: "local",
+	})
+	if err != nil {
+		return false, fmt.Errorf("seed demo organisation: %w", err)
+	}
+	fmt.Printf("seeded the demo organisation: %d people, %d assignments\n", res.Created, res.AssignmentsCreated)
+	return true, nil
+}
+
+// ensureAPIKey stores the admin key given in DEV_API_KEY, or a new random one.
+func ensureAPIKey(ctx context.Context, a *app.App, given string) (string, error) {
+	now := time.Now()
+	key, rec := auth.NewAPIKey(auth.RoleAdmin, "dev-admin", now)
+	if given != "" {
+		key, rec.Hash = given, auth.HashSecret(given)
+	}
+	err := a.Store.PutAPIKey(ctx, rec)
+	if err != nil && apperr.CodeOf(err) != apperr.Conflict {
+		return "", err
+	}
+	return key, nil
+}
+
+func printBanner(base string, stack *devstack.Stack, cfg settings, key string, seeded bool) {
+	fmt.Printf(`
+Attest is running locally.
+
+  API and pages   %[1]s   (health: %[1]s/healthz)
+  DynamoDB Local  %[2]s   (table %[3]s, data in .local/dynamodb)
+  SES emulator    %[4]s   (sent mail: %[4]s/store)
+
+  Admin API key   %[5]s
+                  curl -H "Authorization: Bearer %[5]s" %[1]s/api/people/E001
+
+Press Ctrl-C to stop; data survives a restart (make dev-reset wipes it).
+`, base, stack.DynamoEndpoint(), cfg.table, stack.SESEndpoint(), key)
+	_ = seeded
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+var _ = errors.New
