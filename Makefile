@@ -60,6 +60,7 @@ test: deps build vet ## all tests: unit, integration (DynamoDB Local, SES emulat
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 
 bench: deps ## run the benchmarks and print docs/BENCHMARKS.md-ready numbers
+	@mkdir -p build
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(PKGS) | tee build/bench.txt
 	$(GO) run ./infra/benchreport < build/bench.txt
 
