@@ -8,7 +8,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -43,7 +42,7 @@ func main() {
 // settings are read from the environment (see the README).
 type settings struct {
 	apiPort, dynamoPort, sesPort int
-	apiKey, table, dataDir      string
+	apiKey, table, dataDir       string
 }
 
 func readSettings(root string) (settings, error) {
@@ -111,8 +110,7 @@ func run() error {
 		ln.Close()
 		return err
 	}
-	seeded, err := seed(ctx, a)
-	if err != nil {
+	if err := seed(ctx, a); err != nil {
 		ln.Close()
 		return err
 	}
@@ -128,7 +126,7 @@ func run() error {
 	go func() { served <- srv.Serve(ln) }()
 
 	base := fmt.Sprintf("http://127.0.0.1:%d", cfg.apiPort)
-	printBanner(base, stack, cfg, key, seeded)
+	printBanner(base, stack, cfg, key)
 
 	select {
 	case <-ctx.Done():
@@ -145,27 +143,24 @@ func run() error {
 }
 
 // seed imports the demo roster when the table holds nobody yet.
-func seed(ctx context.Context, a *app.App) (bool, error) {
+func seed(ctx context.Context, a *app.App) error {
 	existing, err := a.Store.ListPeople(ctx)
-	if err != nil {
-		return false, err
-	}
-	if len(existing) > 0 {
-		return false, nil
+	if err != nil || len(existing) > 0 {
+		return err
 	}
 	csv, err := content.FS.ReadFile("demo/roster.csv")
 	if err != nil {
-		return false, err
+		return err
 	}
 	res, err := a.Roster.Import(ctx, roster.Request{
 		Body: bytes.NewReader(csv), ContentType: "text/csv", Mode: people.ModeSync,
 		Actor: "seed:make-dev", Source: "local",
 	})
 	if err != nil {
-		return false, fmt.Errorf("seed demo organisation: %w", err)
+		return fmt.Errorf("seed demo organisation: %w", err)
 	}
 	fmt.Printf("seeded the demo organisation: %d people, %d assignments\n", res.Created, res.AssignmentsCreated)
-	return true, nil
+	return nil
 }
 
 // ensureAPIKey stores the admin key given in DEV_API_KEY, or a new random one.
@@ -182,7 +177,7 @@ func ensureAPIKey(ctx context.Context, a *app.App, given string) (string, error)
 	return key, nil
 }
 
-func printBanner(base string, stack *devstack.Stack, cfg settings, key string, seeded bool) {
+func printBanner(base string, stack *devstack.Stack, cfg settings, key string) {
 	fmt.Printf(`
 Attest is running locally.
 
@@ -195,7 +190,6 @@ Attest is running locally.
 
 Press Ctrl-C to stop; data survives a restart (make dev-reset wipes it).
 `, base, stack.DynamoEndpoint(), cfg.table, stack.SESEndpoint(), key)
-	_ = seeded
 }
 
 func envOr(name, def string) string {
@@ -205,4 +199,3 @@ func envOr(name, def string) string {
 	return def
 }
 
-var _ = errors.New
