@@ -198,4 +198,3 @@ func envOr(name, def string) string {
 	}
 	return def
 }
-
