@@ -49,7 +49,7 @@ func readSettings(root string) (settings, error) {
 	s := settings{
 		apiKey:  os.Getenv("DEV_API_KEY"),
 		table:   envOr("DEV_TABLE", "attest-local"),
-		dataDir: filepath.Join(root, ".local", "dynamodb"),
+		dataDir: envOr("DEV_DATA_DIR", filepath.Join(root, ".local", "dynamodb")),
 	}
 	for _, p := range []struct {
 		env  string
