@@ -13,11 +13,6 @@ import (
 	"github.com/attest-oss/attest/shared/apperr"
 )
 
-// requiredColumns are the CSV columns a roster must have. start_date is among
-// them because every person needs one: without the column each row would
-// fail on its own.
-var requiredColumns = []int{fEmployeeID, fEmail, fName, fStartDate}
-
 var (
 	utf8BOM    = []byte{0xEF, 0xBB, 0xBF}
 	utf16LEBOM = []byte{0xFF, 0xFE}
@@ -40,21 +35,35 @@ var (
 // with the wrong number of cells, text that is not UTF-8, or no people. When
 // there are problems the upload must be rejected with them; People then holds
 // only the rows that parsed. Unknown columns are ignored with a warning.
+// At most 1,000 problems, and as many warnings, are returned, the last
+// saying how many more there were.
+//
+// A column left out of the header is not given by any row: in upsert mode a
+// stored person keeps its value (see PlanImport), while an empty cell
+// clears it.
 //
 // r is read to its end; callers pass a size-limited body already in memory,
 // and a read error is reported as a problem.
 func ParseCSV(r io.Reader) (Upload, []apperr.Problem) {
 	var u Upload
+	problems := problemList{noun: "problems"}
+	warnings := problemList{noun: "warnings"}
+	result := func() (Upload, []apperr.Problem) {
+		u.Warnings = warnings.list()
+		return u, problems.list()
+	}
 	br := bufio.NewReader(r)
 	start, err := br.Peek(len(utf8BOM))
 	if err != nil && !errors.Is(err, io.EOF) {
-		return u, []apperr.Problem{readProblem(err)}
+		problems.add(readProblem(err))
+		return result()
 	}
 	switch {
 	case bytes.HasPrefix(start, utf8BOM):
 		_, _ = br.Discard(len(utf8BOM)) // peeked: cannot fail
 	case bytes.HasPrefix(start, utf16LEBOM), bytes.HasPrefix(start, utf16BEBOM):
-		return u, []apperr.Problem{{Message: "the file is UTF-16 text; save it as CSV UTF-8"}}
+		problems.add(apperr.Problem{Message: "the file is UTF-16 text; save it as CSV UTF-8"})
+		return result()
 	}
 
 	cr := csv.NewReader(br)
@@ -64,11 +73,10 @@ func ParseCSV(r io.Reader) (Upload, []apperr.Problem) {
 	// row must have, and Read reports other rows with ErrFieldCount.
 
 	var (
-		problems []apperr.Problem
-		header   []string // trimmed, lower-case column names
-		cols     []int    // column index → index in fields, or -1 when ignored
-		row      int
-		people   int // rows holding a person, whether or not they parsed
+		header []string // trimmed, lower-case column names
+		cols   []int    // column index → index in fields, or -1 when ignored
+		row    int
+		people int // rows holding a person, whether or not they parsed
 	)
 	for {
 		rec, err := cr.Read()
@@ -83,46 +91,45 @@ func ParseCSV(r io.Reader) (Upload, []apperr.Problem) {
 				continue
 			}
 			people++
-			problems = append(problems, apperr.Problem{Row: row,
+			problems.add(apperr.Problem{Row: row,
 				Message: fmt.Sprintf("has %d cells, the header has %d columns", len(rec), len(header))})
 			continue
 		case isParseErr:
-			problems = append(problems, csvSyntaxProblem(row, pe))
+			problems.add(csvSyntaxProblem(row, pe))
 			// After a bare quote the reader resumes cleanly on the next
 			// line; after any other error it may be inside a quoted cell.
 			if row == 1 || !errors.Is(pe.Err, csv.ErrBareQuote) {
-				return u, problems
+				return result()
 			}
 			people++
 			continue
 		case err != nil:
-			return u, append(problems, readProblem(err))
+			problems.add(readProblem(err))
+			return result()
 		}
 		if row == 1 {
-			var warnings []apperr.Problem
-			header, cols, problems, warnings = csvHeader(rec)
-			u.Warnings = append(u.Warnings, warnings...)
+			header, cols, u.header = csvHeader(rec, &problems, &warnings)
 			continue
 		}
 		if blank(rec) {
 			continue
 		}
 		people++
-		p, rowProblems := csvPerson(rec, header, cols, row)
-		if len(rowProblems) > 0 {
-			problems = append(problems, rowProblems...)
+		p, ok := csvPerson(rec, header, cols, row, &problems)
+		if !ok {
 			continue
 		}
 		u.People = append(u.People, p)
 		u.Rows = append(u.Rows, row)
+		u.given = append(u.given, u.header)
 	}
 	switch {
 	case row == 0:
-		problems = append(problems, apperr.Problem{Message: "the file is empty"})
+		problems.add(apperr.Problem{Message: "the file is empty"})
 	case people == 0:
-		problems = append(problems, apperr.Problem{Message: "no people in the upload"})
+		problems.add(apperr.Problem{Message: "no people in the upload"})
 	}
-	return u, problems
+	return result()
 }
 
 // readProblem reports a failure to read the upload.
@@ -131,9 +138,9 @@ func readProblem(err error) apperr.Problem {
 }
 
 // csvHeader reads the header row: the trimmed, lower-case column names, the
-// field each column holds (-1 for ignored columns), and what is wrong or
-// ignored.
-func csvHeader(rec []string) (header []string, cols []int, problems, warnings []apperr.Problem) {
+// field each column holds (-1 for ignored columns) and the set of them. It
+// adds what is wrong or ignored to problems and warnings.
+func csvHeader(rec []string, problems, warnings *problemList) (header []string, cols []int, given fieldSet) {
 	header = make([]string, len(rec))
 	cols = make([]int, len(rec))
 	seen := make(map[int]int) // field → 1-based column
@@ -144,45 +151,46 @@ func csvHeader(rec []string) (header []string, cols []int, problems, warnings []
 		f, known := csvFields[name]
 		switch {
 		case !utf8.ValidString(cell): // ToLower has replaced bad bytes in name
-			problems = append(problems, apperr.Problem{Row: 1,
+			problems.add(apperr.Problem{Row: 1,
 				Message: fmt.Sprintf("the header of column %d is not UTF-8 text; save the file as CSV UTF-8", i+1)})
 		case name == "":
-			warnings = append(warnings, apperr.Problem{Row: 1,
+			warnings.add(apperr.Problem{Row: 1,
 				Message: fmt.Sprintf("column %d has no header, ignored", i+1)})
 		case !known:
-			warnings = append(warnings, apperr.Problem{Row: 1, Field: name, Message: unknownName("column", name, false)})
+			warnings.add(apperr.Problem{Row: 1, Field: name, Message: unknownName("column", name, false)})
 		case seen[f] > 0:
-			problems = append(problems, apperr.Problem{Row: 1, Field: name,
+			problems.add(apperr.Problem{Row: 1, Field: name,
 				Message: fmt.Sprintf("duplicate column (columns %d and %d)", seen[f], i+1)})
 		default:
 			seen[f] = i + 1
 			cols[i] = f
+			given = given.with(f)
 		}
 	}
-	for _, f := range requiredColumns {
-		if seen[f] == 0 {
-			problems = append(problems, apperr.Problem{Row: 1, Field: fields[f].csv, Message: "required column is missing"})
+	for f := range fields {
+		if required.has(f) && !given.has(f) {
+			problems.add(apperr.Problem{Row: 1, Field: fields[f].csv, Message: "required column is missing"})
 		}
 	}
-	return header, cols, problems, warnings
+	return header, cols, given
 }
 
-// csvPerson builds the person of one data row.
-func csvPerson(rec, header []string, cols []int, row int) (Person, []apperr.Problem) {
-	var p Person
-	var problems []apperr.Problem
+// csvPerson builds the person of one data row, adding what is wrong with
+// the row to problems; ok reports that nothing is.
+func csvPerson(rec, header []string, cols []int, row int, problems *problemList) (p Person, ok bool) {
+	before := problems.n
 	for i, f := range cols {
 		if f < 0 {
 			continue
 		}
 		if !utf8.ValidString(rec[i]) {
-			problems = append(problems, apperr.Problem{Row: row, Field: header[i],
+			problems.add(apperr.Problem{Row: row, Field: header[i],
 				Message: "is not UTF-8 text; save the file as CSV UTF-8"})
 			continue
 		}
 		fields[f].set(&p, strings.TrimSpace(rec[i]))
 	}
-	return p, problems
+	return p, problems.n == before
 }
 
 // csvSyntaxProblem explains a CSV syntax error found in row.

@@ -39,5 +39,5 @@ func ExamplePlanImport() {
 	// create E1 [admin all-staff]
 	// create E2 [all-staff cryptanalyst]
 	// deactivate E0 [{end_date  2026-06-14}]
-	// warning: row 3, roles: unknown role "cryptanalyst": no curriculum, ignored for training
+	// warning: row 3, roles: unknown role "cryptanalyst" on row 3: no curriculum, ignored for training
 }

@@ -17,93 +17,118 @@ import (
 // ParseJSON reads a JSON roster: {"people": [{"employeeId": ..., ...}, ...]}
 // with the contract's camelCase field names, matched exactly. Text fields
 // are strings and roles and engagements arrays of strings; null counts as
-// empty. Values are trimmed.
+// empty. Values are trimmed. A field left out of a person is not given: in
+// upsert mode a stored person keeps its value (see PlanImport), while null
+// or "" clears it.
 //
 // Rows are the 1-based index in "people", and problems name fields in
 // camelCase. The problems say why the body cannot be imported: invalid JSON
 // (one problem with the position, bytes counted from 1), data after the
 // object, a top level that is not an object, "people" missing or not an
 // array, an element that is not an object, a field of the wrong type, text
-// that is not UTF-8, or no people. When there are problems the upload must be rejected with them;
-// People then holds only the rows that parsed. Unknown fields are ignored
-// with a warning.
+// that is not UTF-8, or no people. When there are problems the upload must
+// be rejected with them; People then holds only the rows that parsed.
+// Unknown fields are ignored with a warning. At most 1,000 problems, and as
+// many warnings, are returned, the last saying how many more there were.
 //
 // r is read to its end; callers pass a size-limited body already in memory,
 // and a read error is reported as a problem.
 func ParseJSON(r io.Reader) (Upload, []apperr.Problem) {
 	u := Upload{camelCase: true}
+	problems := problemList{noun: "problems"}
+	warnings := problemList{noun: "warnings"}
+	result := func() (Upload, []apperr.Problem) {
+		u.Warnings = warnings.list()
+		return u, problems.list()
+	}
 	body, err := io.ReadAll(r)
 	if err != nil {
-		return u, []apperr.Problem{readProblem(err)}
+		problems.add(readProblem(err))
+		return result()
 	}
 	body = bytes.TrimPrefix(body, utf8BOM)
 	if len(bytes.TrimSpace(body)) == 0 {
-		return u, []apperr.Problem{{Message: "the file is empty"}}
+		problems.add(apperr.Problem{Message: "the file is empty"})
+		return result()
 	}
 
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var top json.RawMessage
 	if err := dec.Decode(&top); err != nil {
-		return u, []apperr.Problem{jsonSyntaxProblem(err, len(body))}
+		problems.add(jsonSyntaxProblem(err, len(body)))
+		return result()
 	}
-	var problems []apperr.Problem
 	if extra := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(extra) > 0 {
-		problems = append(problems, apperr.Problem{
+		problems.add(apperr.Problem{
 			Message: fmt.Sprintf("unexpected data after the JSON object at byte %d", len(body)-len(extra)+1)})
 	}
 	if k := kind(top); k != "an object" {
-		return u, append(problems, apperr.Problem{
+		problems.add(apperr.Problem{
 			Message: fmt.Sprintf(`the body must be a JSON object {"people": [...]}, not %s`, k)})
+		return result()
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(top, &obj); err != nil {
-		return u, append(problems, apperr.Problem{Message: "cannot be decoded: " + err.Error()})
+		problems.add(apperr.Problem{Message: "cannot be decoded: " + err.Error()})
+		return result()
 	}
 	for _, key := range slices.Sorted(maps.Keys(obj)) {
 		if key != "people" {
-			u.Warnings = append(u.Warnings, apperr.Problem{Field: key, Message: unknownName("field", key, true)})
+			warnings.add(apperr.Problem{Field: key, Message: unknownName("field", key, true)})
 		}
 	}
 	raw, ok := obj["people"]
 	if !ok {
-		return u, append(problems, apperr.Problem{Field: "people", Message: `is missing; send {"people": [...]}`})
+		problems.add(apperr.Problem{Field: "people", Message: `is missing; send {"people": [...]}`})
+		return result()
 	}
 	var elems []json.RawMessage
 	if k := kind(raw); k != "an array" {
-		return u, append(problems, apperr.Problem{Field: "people", Message: "must be an array of people, not " + k})
+		problems.add(apperr.Problem{Field: "people", Message: "must be an array of people, not " + k})
+		return result()
 	}
 	if err := json.Unmarshal(raw, &elems); err != nil {
-		return u, append(problems, apperr.Problem{Field: "people", Message: "cannot be decoded: " + err.Error()})
+		problems.add(apperr.Problem{Field: "people", Message: "cannot be decoded: " + err.Error()})
+		return result()
 	}
 	if len(elems) == 0 {
-		return u, append(problems, apperr.Problem{Message: "no people in the upload"})
+		problems.add(apperr.Problem{Message: "no people in the upload"})
+		return result()
 	}
 	for i, elem := range elems {
 		row := i + 1
-		p, rowProblems, warnings := jsonPerson(elem, row)
-		u.Warnings = append(u.Warnings, warnings...)
-		if len(rowProblems) > 0 {
-			problems = append(problems, rowProblems...)
+		p, given, ok := jsonPerson(elem, row, &problems, &warnings)
+		if !ok {
 			continue
 		}
 		u.People = append(u.People, p)
 		u.Rows = append(u.Rows, row)
+		u.given = append(u.given, given)
 	}
-	return u, problems
+	return result()
 }
 
-// jsonPerson builds the person of one element of "people".
-func jsonPerson(elem json.RawMessage, row int) (p Person, problems, warnings []apperr.Problem) {
+// jsonPerson builds the person of one element of "people" and the set of
+// fields it gives, adding what is wrong or ignored to problems and
+// warnings; ok reports that nothing is wrong.
+func jsonPerson(elem json.RawMessage, row int, problems, warnings *problemList) (p Person, given fieldSet, ok bool) {
 	if k := kind(elem); k != "an object" {
-		return p, []apperr.Problem{{Row: row, Message: "must be an object, not " + k}}, nil
+		problems.add(apperr.Problem{Row: row, Message: "must be an object, not " + k})
+		return p, 0, false
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(elem, &obj); err != nil {
-		return p, []apperr.Problem{{Row: row, Message: "cannot be decoded: " + err.Error()}}, nil
+		problems.add(apperr.Problem{Row: row, Message: "cannot be decoded: " + err.Error()})
+		return p, 0, false
 	}
-	for _, f := range fields {
+	before := problems.n
+	for i, f := range fields {
 		raw, ok := obj[f.json]
-		if !ok || kind(raw) == "null" {
+		if !ok {
+			continue
+		}
+		given = given.with(i)
+		if kind(raw) == "null" {
 			continue
 		}
 		var msg string
@@ -116,15 +141,15 @@ func jsonPerson(elem json.RawMessage, row int) (p Person, problems, warnings []a
 			*f.str(&p), msg = jsonString(raw)
 		}
 		if msg != "" {
-			problems = append(problems, apperr.Problem{Row: row, Field: f.json, Message: msg})
+			problems.add(apperr.Problem{Row: row, Field: f.json, Message: msg})
 		}
 	}
 	for _, key := range slices.Sorted(maps.Keys(obj)) {
 		if _, known := jsonFields[key]; !known {
-			warnings = append(warnings, apperr.Problem{Row: row, Field: key, Message: unknownName("field", key, true)})
+			warnings.add(apperr.Problem{Row: row, Field: key, Message: unknownName("field", key, true)})
 		}
 	}
-	return p, problems, warnings
+	return p, given, problems.n == before
 }
 
 // jsonString decodes a JSON string and trims it; msg says what is wrong

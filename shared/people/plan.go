@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/attest-oss/attest/shared/apperr"
@@ -48,8 +49,9 @@ type Plan struct {
 	// Unchanged counts the people of the upload whose stored data is
 	// already the same.
 	Unchanged int
-	// Warnings holds what the import found worth telling (unknown roles),
-	// by row; the upload's own warnings stay in Upload.Warnings.
+	// Warnings holds what the import found worth telling (unknown roles,
+	// columns absent from a sync CSV that clear stored values), by row; the
+	// upload's own warnings stay in Upload.Warnings.
 	Warnings []apperr.Problem
 }
 
@@ -84,16 +86,30 @@ type FieldChange struct {
 // stored roster overlaid with the upload.
 //
 // When anything is invalid PlanImport returns an *apperr.Error with code
-// Invalid carrying every problem, by row, and nothing must be written. Bad
-// arguments (mode, today, Rows not matching People) give a plain error.
+// Invalid carrying the problems, by row, and nothing must be written: at
+// most 1,000 of them, the last saying how many more there were, while the
+// error's message counts them all. Bad arguments (mode, today, Rows not
+// matching People) give a plain error.
 //
 // In sync mode a stored person absent from the upload and active on today
 // gets the end date of the day before today, so that they are a leaver from
 // today; a person whose start date is later than that (a future starter
 // taken off the roster) gets their start date instead, the earliest end
 // date a person can have. People who have already left are left alone.
-// Upsert mode never deactivates anyone. A person in the upload replaces the
-// stored one in full: an absent column or field clears the value.
+// Upsert mode never deactivates anyone, and a stored person keeps the value
+// of each optional field their row does not give: a column absent from the
+// CSV header, a field absent from the JSON object (an empty cell, "" or null
+// is given, and clears the value). Required fields are always given. The
+// person is checked, and compared with the stored one, merged that way. A
+// person not stored yet gets defaults for what is not given, as in sync
+// mode, where the upload is the whole truth: what is not given is cleared,
+// or set to its default (employment_type employee, time_zone UTC). A sync
+// CSV whose header lacks an optional column gets a warning on row 1 when
+// that clears or resets the stored value of someone in the upload.
+//
+// An unknown role gives one warning, on the first row that uses it, which
+// says how many rows do and lists the first ten. Warnings are capped as
+// problems are.
 func PlanImport(u Upload, stored []Person, mode Mode, today string, knownRole func(string) bool) (Plan, error) {
 	if mode != ModeSync && mode != ModeUpsert {
 		return Plan{}, fmt.Errorf("people: plan import: unknown mode %q", mode)
@@ -104,26 +120,33 @@ func PlanImport(u Upload, stored []Person, mode Mode, today string, knownRole fu
 	if len(u.Rows) != len(u.People) {
 		return Plan{}, fmt.Errorf("people: plan import: %d rows for %d people", len(u.Rows), len(u.People))
 	}
+	if u.given != nil && len(u.given) != len(u.People) {
+		return Plan{}, fmt.Errorf("people: plan import: the people of the upload were changed after parsing")
+	}
 
-	c := checker{u: u, knownRole: knownRole, zones: make(map[string]bool)}
+	storedByID := make(map[string]*Person, len(stored))
+	for i := range stored {
+		storedByID[stored[i].EmployeeID] = &stored[i]
+	}
+	c := checker{u: u, knownRole: knownRole, zones: make(map[string]bool), unknownRoles: make(map[string]*roleUse)}
 	if len(u.People) == 0 {
 		c.problems = append(c.problems, apperr.Problem{Message: "no people in the upload"})
 	}
 	people := make([]Person, len(u.People))
 	for i, p := range u.People {
+		if before, ok := storedByID[strings.TrimSpace(p.EmployeeID)]; ok && mode == ModeUpsert {
+			p = merge(p, *before, u.givenBy(i))
+		}
 		people[i] = c.person(p, u.Rows[i])
 	}
-	storedByID := make(map[string]*Person, len(stored))
-	for i := range stored {
-		storedByID[stored[i].EmployeeID] = &stored[i]
-	}
 	c.crossCheck(people, u.Rows, stored, storedByID, mode)
-	if len(c.problems) > 0 {
+	if n := len(c.problems); n > 0 {
 		slices.SortStableFunc(c.problems, byRow)
-		return Plan{}, apperr.InvalidWith(countProblems(len(c.problems)), c.problems)
+		return Plan{}, apperr.InvalidWith(countProblems(n), capped(c.problems, n, "problems"))
 	}
 
-	plan := Plan{Warnings: c.warnings} // in upload order
+	var plan Plan
+	var changed fieldSet // the fields that updates change
 	inUpload := make(map[string]bool, len(people))
 	for _, p := range people {
 		inUpload[p.EmployeeID] = true
@@ -132,13 +155,18 @@ func PlanImport(u Upload, stored []Person, mode Mode, today string, knownRole fu
 			plan.Created = append(plan.Created, p)
 			continue
 		}
-		if changes := Diff(*before, p); len(changes) > 0 {
-			plan.Updated = append(plan.Updated, Change{Before: *before, After: p, Fields: changes})
-		} else {
+		changes := Diff(*before, p)
+		if len(changes) == 0 {
 			plan.Unchanged++
+			continue
+		}
+		plan.Updated = append(plan.Updated, Change{Before: *before, After: p, Fields: changes})
+		for _, fc := range changes {
+			changed = changed.with(csvFields[fc.Field])
 		}
 	}
 	if mode == ModeSync {
+		c.absentColumns(changed)
 		end := dayBefore(today)
 		for _, s := range stored {
 			if inUpload[s.EmployeeID] || !s.ActiveOn(today) {
@@ -149,10 +177,47 @@ func PlanImport(u Upload, stored []Person, mode Mode, today string, knownRole fu
 			plan.Deactivated = append(plan.Deactivated, Change{Before: s, After: after, Fields: Diff(s, after)})
 		}
 	}
+	c.roleWarnings()
+	plan.Warnings = capped(c.warnings, len(c.warnings), "warnings") // by row
 	slices.SortFunc(plan.Created, func(a, b Person) int { return cmp.Compare(a.EmployeeID, b.EmployeeID) })
 	slices.SortFunc(plan.Updated, byEmployeeID)
 	slices.SortFunc(plan.Deactivated, byEmployeeID)
 	return plan, nil
+}
+
+// merge returns p, the uploaded data of a person stored as before, with
+// each optional field that their row does not give taken from before.
+func merge(p, before Person, given fieldSet) Person {
+	for f := range fields {
+		if !given.has(f) && !required.has(f) {
+			fields[f].copy(&p, &before)
+		}
+	}
+	return p
+}
+
+// absentColumns warns, in sync mode, about each optional column absent from
+// a CSV header that clears or resets stored values; changed holds the
+// fields that updates change. Uploads without a header are not warned
+// about.
+func (c *checker) absentColumns(changed fieldSet) {
+	if c.u.header == 0 {
+		return
+	}
+	for f := range fields {
+		if c.u.header.has(f) || !changed.has(f) {
+			continue
+		}
+		what := "cleared"
+		switch f {
+		case fEmploymentType:
+			what = "set to " + string(Employee)
+		case fTimeZone:
+			what = "set to UTC"
+		}
+		name := c.u.fieldName(f)
+		c.warn(1, f, "column %q is absent: in sync mode every person's %s will be %s", name, name, what)
+	}
 }
 
 // Diff lists the fields that differ between two people, in header order,

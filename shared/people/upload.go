@@ -1,6 +1,7 @@
 package people
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/attest-oss/attest/shared/apperr"
@@ -9,7 +10,9 @@ import (
 // Upload is a parsed roster: people in upload order with the row number each
 // came from, and the warnings found while parsing. Its people are as given
 // (trimmed, lists split) and not yet validated: PlanImport validates and
-// normalises them.
+// normalises them. It also records which fields each row gives, so that an
+// upsert keeps what a row leaves out; an Upload built by hand gives every
+// field of its people.
 type Upload struct {
 	// People holds the people of the rows that parsed, in upload order.
 	People []Person
@@ -22,10 +25,25 @@ type Upload struct {
 	// camelCase says problems name fields as in JSON (employeeId) rather
 	// than as in the CSV header (employee_id).
 	camelCase bool
+	// given holds, for each person, the fields their row gives: the
+	// header's columns in CSV, the object's keys in JSON (null or "" is
+	// given, and clears the value). nil means every field.
+	given []fieldSet
+	// header holds the columns of a CSV header; it is empty for JSON and
+	// for an Upload built by hand.
+	header fieldSet
 }
 
 // Len returns the number of people in the upload.
 func (u Upload) Len() int { return len(u.People) }
+
+// givenBy returns the fields that the row of person i gives.
+func (u Upload) givenBy(i int) fieldSet {
+	if u.given == nil {
+		return allFields
+	}
+	return u.given[i]
+}
 
 // fieldName returns how the upload's format names field f.
 func (u Upload) fieldName(f int) string {
@@ -75,6 +93,27 @@ var fields = [...]field{
 	fTimeZone:       {csv: "time_zone", json: "timeZone", str: func(p *Person) *string { return &p.TimeZone }},
 }
 
+// fieldSet is a set of indexes into fields.
+type fieldSet uint16
+
+// fieldSet has room for every field: the conversion overflows otherwise.
+const _ = uint(16 - len(fields))
+
+// allFields holds every field.
+const allFields fieldSet = 1<<len(fields) - 1
+
+// required holds the fields every person must give: a CSV header must have
+// their columns, and an upsert never keeps their stored value. start_date
+// is among them because every person needs one: without the column each row
+// would fail on its own.
+const required fieldSet = 1<<fEmployeeID | 1<<fEmail | 1<<fName | 1<<fStartDate
+
+// has reports whether f is in s.
+func (s fieldSet) has(f int) bool { return s&(1<<f) != 0 }
+
+// with returns s with f added.
+func (s fieldSet) with(f int) fieldSet { return s | 1<<f }
+
 // value returns field f of p as text; lists are joined with ";".
 func (f field) value(p *Person) string {
 	if f.list != nil {
@@ -90,6 +129,15 @@ func (f field) set(p *Person, v string) {
 		return
 	}
 	*f.str(p) = v
+}
+
+// copy sets field f of dst to its value in src.
+func (f field) copy(dst, src *Person) {
+	if f.list != nil {
+		*f.list(dst) = *f.list(src)
+		return
+	}
+	*f.str(dst) = *f.str(src)
 }
 
 // splitList splits a ";"-separated cell into its trimmed, non-empty items;
@@ -139,4 +187,37 @@ func unknownName(what, name string, camelCase bool) string {
 		msg += " (did you mean " + want + "?)"
 	}
 	return msg
+}
+
+// maxProblems is the most problems, or warnings, returned for one upload,
+// the last of them saying how many more there were: a hostile upload must
+// cost neither a huge response body nor the memory to build it.
+const maxProblems = 1000
+
+// problemList collects problems in the order they are found, keeping only
+// those that can be returned.
+type problemList struct {
+	noun string // what is collected, plural: "problems" or "warnings"
+	kept []apperr.Problem
+	n    int // how many were added, kept or not
+}
+
+// add adds ps to the list.
+func (l *problemList) add(ps ...apperr.Problem) {
+	l.n += len(ps)
+	l.kept = append(l.kept, ps[:min(len(ps), maxProblems-len(l.kept))]...)
+}
+
+// list returns what was added, capped as by capped; nil when nothing was.
+func (l *problemList) list() []apperr.Problem { return capped(l.kept, l.n, l.noun) }
+
+// capped returns ps, the first of n problems found, as they are returned:
+// all of them when n is at most maxProblems, otherwise the first
+// maxProblems-1 and a last one saying how many more there were.
+func capped(ps []apperr.Problem, n int, noun string) []apperr.Problem {
+	if n <= maxProblems {
+		return ps
+	}
+	return append(ps[:maxProblems-1:maxProblems-1],
+		apperr.Problem{Message: fmt.Sprintf("%d more %s were not listed", n-(maxProblems-1), noun)})
 }

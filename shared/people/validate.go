@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // time zones load on Lambda, which has no zoneinfo files
@@ -22,6 +23,9 @@ const (
 	maxKeyLen   = 40  // bytes, for role and engagement keys
 )
 
+// maxListedRows is how many rows a warning about an unknown role lists.
+const maxListedRows = 10
+
 // checker validates and normalises the people of one upload, collecting
 // every problem and warning.
 type checker struct {
@@ -30,6 +34,17 @@ type checker struct {
 	zones     map[string]bool // time zone name → whether it loads
 	problems  []apperr.Problem
 	warnings  []apperr.Problem
+	// unknownRoles records where each role key without a curriculum is
+	// used; roleOrder lists those keys in the order first used.
+	unknownRoles map[string]*roleUse
+	roleOrder    []string
+}
+
+// roleUse records where an unknown role is used: on how many rows, and the
+// first maxListedRows of them.
+type roleUse struct {
+	n    int
+	rows []int
 }
 
 func (c *checker) problem(row, f int, format string, args ...any) {
@@ -55,7 +70,7 @@ func (c *checker) person(p Person, row int) Person {
 	p.Roles = c.keys(row, fRoles, "role", p.Roles)
 	for _, r := range p.Roles {
 		if r != RoleAdmin && r != RoleAuditor && c.knownRole != nil && !c.knownRole(r) {
-			c.warn(row, fRoles, "unknown role %q: no curriculum, ignored for training", r)
+			c.unknownRole(r, row)
 		}
 	}
 	c.text(row, fDepartment, p.Department, maxTextLen, false)
@@ -86,6 +101,40 @@ func (c *checker) person(p Person, row int) Person {
 		c.problem(row, fTimeZone, "%q is not an IANA time zone name such as Europe/Paris or UTC", p.TimeZone)
 	}
 	return p
+}
+
+// unknownRole records that row uses role, which has no curriculum.
+func (c *checker) unknownRole(role string, row int) {
+	use, seen := c.unknownRoles[role]
+	if !seen {
+		use = &roleUse{}
+		c.unknownRoles[role] = use
+		c.roleOrder = append(c.roleOrder, role)
+	}
+	use.n++
+	if len(use.rows) < maxListedRows {
+		use.rows = append(use.rows, row)
+	}
+}
+
+// roleWarnings warns once about each unknown role, on the first row using
+// it, listing the rows that do: 10,000 rows with a typo make one warning.
+func (c *checker) roleWarnings() {
+	for _, role := range c.roleOrder {
+		use := c.unknownRoles[role]
+		where := fmt.Sprintf("on row %d", use.rows[0])
+		if use.n > 1 {
+			rows := make([]string, len(use.rows), len(use.rows)+1)
+			for i, row := range use.rows {
+				rows[i] = strconv.Itoa(row)
+			}
+			if use.n > len(use.rows) {
+				rows = append(rows, "…")
+			}
+			where = fmt.Sprintf("on %d rows (%s)", use.n, strings.Join(rows, ", "))
+		}
+		c.warn(use.rows[0], fRoles, "unknown role %q %s: no curriculum, ignored for training", role, where)
+	}
 }
 
 // id checks an employee id: it is part of storage keys, so only letters,

@@ -1,6 +1,7 @@
 package people
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -277,22 +278,46 @@ func TestPlanImportAgainstStored(t *testing.T) {
 }
 
 func TestPlanImportWarnings(t *testing.T) {
-	roles := func(r ...string) Person { return with(valid("E1"), func(p *Person) { p.Roles = r }) }
+	roles := func(id string, r ...string) Person { return with(valid(id), func(p *Person) { p.Roles = r }) }
+	// typos returns n people with the role "enginer", as rows 2 to n+1.
+	typos := func(n int) []Person {
+		people := make([]Person, n)
+		for i := range people {
+			people[i] = roles(fmt.Sprintf("E%d", i), "enginer")
+		}
+		return people
+	}
 	tests := []struct {
 		name      string
-		person    Person
+		people    []Person
 		knownRole func(string) bool
 		want      []apperr.Problem
 	}{
-		{"OK", roles("all-staff", "engineer"), knownRoles, nil},
-		{"OKAccessRoles", roles("admin", "auditor"), knownRoles, nil},
-		{"WarnUnknownRole", roles("all-staff", "Data-Analyst"), knownRoles,
-			[]apperr.Problem{{Row: 2, Field: "roles", Message: `unknown role "data-analyst": no curriculum, ignored for training`}}},
-		{"OKNilKnownRole", roles("anything"), nil, nil},
+		{"OK", []Person{roles("E1", "all-staff", "engineer")}, knownRoles, nil},
+		{"OKAccessRoles", []Person{roles("E1", "admin", "auditor")}, knownRoles, nil},
+		{"WarnUnknownRole", []Person{roles("E1", "all-staff", "Data-Analyst")}, knownRoles,
+			[]apperr.Problem{{Row: 2, Field: "roles", Message: `unknown role "data-analyst" on row 2: no curriculum, ignored for training`}}},
+		{"OKNilKnownRole", []Person{roles("E1", "anything")}, nil, nil},
+		{"WarnUnknownRoleOnceForSeveralRows",
+			[]Person{roles("E1", "enginer"), roles("E2", "engineer"), roles("E3", "Enginer", "all-staff"), roles("E4", "enginer")}, knownRoles,
+			[]apperr.Problem{{Row: 2, Field: "roles", Message: `unknown role "enginer" on 3 rows (2, 4, 5): no curriculum, ignored for training`}}},
+		{"WarnUnknownRoleTenRowsListed", typos(10), knownRoles,
+			[]apperr.Problem{{Row: 2, Field: "roles", Message: `unknown role "enginer" on 10 rows (2, 3, 4, 5, 6, 7, 8, 9, 10, 11): no curriculum`}}},
+		{"WarnUnknownRoleElevenRowsCut", typos(11), knownRoles,
+			[]apperr.Problem{{Row: 2, Field: "roles", Message: `unknown role "enginer" on 11 rows (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …): no curriculum`}}},
+		{"WarnUnknownRoleOn10000Rows", typos(10_000), knownRoles,
+			[]apperr.Problem{{Row: 2, Field: "roles", Message: `unknown role "enginer" on 10000 rows (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …)`}}},
+		// By first row, then by key.
+		{"WarnUnknownRolesInOrder",
+			[]Person{roles("E1", "zeta"), roles("E2", "beta", "alpha"), roles("E3", "zeta", "alpha")}, knownRoles,
+			[]apperr.Problem{
+				{Row: 2, Field: "roles", Message: `unknown role "zeta" on 2 rows (2, 4)`},
+				{Row: 3, Field: "roles", Message: `unknown role "alpha" on 2 rows (3, 4)`},
+				{Row: 3, Field: "roles", Message: `unknown role "beta" on row 3`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			plan, err := PlanImport(upload(tt.person), nil, ModeSync, today, tt.knownRole)
+			plan, err := PlanImport(upload(tt.people...), nil, ModeSync, today, tt.knownRole)
 			if err != nil {
 				t.Fatalf("got error %v, want none", err)
 			}
