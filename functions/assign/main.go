@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/schedule"
@@ -24,9 +25,12 @@ func main() {
 		os.Exit(1)
 	}
 	a, err := app.New(app.Config{
-		DynamoDB:  dynamodb.NewFromConfig(cfg),
-		TableName: os.Getenv("TABLE_NAME"),
-		Logger:    logger,
+		DynamoDB:    dynamodb.NewFromConfig(cfg),
+		TableName:   os.Getenv("TABLE_NAME"),
+		SES:         sesv2.NewFromConfig(cfg),
+		SenderEmail: os.Getenv("SENDER_EMAIL"),
+		BaseURL:     os.Getenv("BASE_URL"),
+		Logger:      logger,
 	})
 	if err != nil {
 		logger.Error("start", "err", err)

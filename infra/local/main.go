@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/attest-oss/attest/content"
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/dynamo"
@@ -105,7 +107,11 @@ func run() error {
 		ln.Close()
 		return err
 	}
-	a, err := app.New(app.Config{DynamoDB: client, TableName: cfg.table, Logger: logger})
+	base := fmt.Sprintf("http://127.0.0.1:%d", cfg.apiPort)
+	a, err := app.New(app.Config{
+		DynamoDB: client, TableName: cfg.table, SES: stack.SESClient(), SenderEmail: "training@attest.local",
+		BaseURL: base, InsecureCookies: true, Logger: logger,
+	})
 	if err != nil {
 		ln.Close()
 		return err
@@ -119,14 +125,18 @@ func run() error {
 		ln.Close()
 		return err
 	}
+	links, err := demoLinks(ctx, a, base)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 
 	gw := localgw.New(httpadapter.NewV2(a.Handler).ProxyWithContext)
 	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
-	base := fmt.Sprintf("http://127.0.0.1:%d", cfg.apiPort)
-	printBanner(base, stack, cfg, key)
+	printBanner(base, stack, cfg, key, links)
 
 	select {
 	case <-ctx.Done():
@@ -177,7 +187,34 @@ func ensureAPIKey(ctx context.Context, a *app.App, given string) (string, error)
 	return key, nil
 }
 
-func printBanner(base string, stack *devstack.Stack, cfg settings, key string) {
+// demoPeople are the demo employee and manager who get a printed sign-in link.
+var demoPeople = []struct{ id, what string }{{"E020", "employee"}, {"E010", "manager"}}
+
+// demoLinks issues a sign-in link (of the 7-day reminder kind, so it
+// outlives a coffee break) for each demo person still active.
+func demoLinks(ctx context.Context, a *app.App, base string) ([]string, error) {
+	var out []string
+	now := time.Now()
+	for _, d := range demoPeople {
+		rec, found, err := a.Store.GetPerson(ctx, d.id)
+		if err != nil {
+			return nil, err
+		}
+		if !found || !rec.ActiveOn(now.UTC().Format(people.DateLayout)) {
+			continue
+		}
+		token, tok := auth.NewSignInToken(rec.EmployeeID, auth.LinkReminder, now)
+		event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: "seed:make-dev", Action: audit.ActionSignInLinkSent,
+			Subject: "person#" + rec.EmployeeID, Source: "local"}
+		if err := a.Store.PutSignInToken(ctx, tok, event); err != nil {
+			return nil, err
+		}
+		out = append(out, fmt.Sprintf("  Sign in as %-8s %s/l/%s   (%s, %s)", d.what, base, token, rec.Name, rec.EmployeeID))
+	}
+	return out, nil
+}
+
+func printBanner(base string, stack *devstack.Stack, cfg settings, key string, links []string) {
 	fmt.Printf(`
 Attest is running locally.
 
@@ -188,8 +225,11 @@ Attest is running locally.
   Admin API key   %[5]s
                   curl -H "Authorization: Bearer %[5]s" %[1]s/api/people/E001
 
+%[6]s
+  Each link works once, for 7 days; more at %[1]s/signin (the email lands in the SES emulator).
+
 Press Ctrl-C to stop; data survives a restart (make dev-reset wipes it).
-`, base, stack.DynamoEndpoint(), cfg.table, stack.SESEndpoint(), key)
+`, base, stack.DynamoEndpoint(), cfg.table, stack.SESEndpoint(), key, strings.Join(links, "\n"))
 }
 
 func envOr(name, def string) string {

@@ -12,6 +12,7 @@ import (
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/httpapi"
+	"github.com/attest-oss/attest/shared/mail"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -21,6 +22,14 @@ type Config struct {
 	DynamoDB dynamo.API
 	// TableName is the table of package table's schema.
 	TableName string
+	// SES is the SES v2 client (production or the local emulator).
+	SES mail.API
+	// SenderEmail is the SES identity mail comes from.
+	SenderEmail string
+	// BaseURL is the public origin of the service, for links in emails.
+	BaseURL string
+	// InsecureCookies relaxes the session cookie for plain-HTTP local use.
+	InsecureCookies bool
 	// Logger receives JSON logs; discarded when nil.
 	Logger *slog.Logger
 	// Now returns the current time; time.Now when nil (tests move the clock).
@@ -52,9 +61,14 @@ func New(cfg Config) (*App, error) {
 	store := dynamo.New(cfg.DynamoDB, cfg.TableName, cfg.Now)
 	runner := &assign.Runner{Store: store, Catalog: cat, Now: cfg.Now}
 	rost := &roster.Service{Store: store, Catalog: cat, Assigner: runner, Now: cfg.Now}
-	handler := httpapi.New(httpapi.Deps{
-		Keys: store, People: store, Roster: rost, Assigner: runner,
+	handler, err := httpapi.New(httpapi.Deps{
+		Keys: store, People: store, Sessions: store, Mailer: mail.NewSender(cfg.SES, cfg.SenderEmail),
+		Catalog: cat, Roster: rost, Assigner: runner,
+		BaseURL: cfg.BaseURL, InsecureCookies: cfg.InsecureCookies,
 		Logger: cfg.Logger, Now: cfg.Now,
 	})
+	if err != nil {
+		return nil, err
+	}
 	return &App{Store: store, Catalog: cat, Assigner: runner, Roster: rost, Handler: handler}, nil
 }

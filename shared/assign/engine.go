@@ -229,3 +229,30 @@ type PersonPlan struct {
 	EmployeeID string
 	Plan       Plan
 }
+
+// Statuses an assignment shows to people, derived at a given instant.
+const (
+	ShownCompleted = "completed"
+	ShownOnTrack   = "on_track"
+	ShownOverdue   = "overdue"
+	ShownWaived    = "waived"
+	ShownCancelled = "cancelled"
+)
+
+// StatusAt returns the status people see at now: completed, waived and
+// cancelled as stored; an open assignment is overdue from its due instant
+// (the end of the due day in the person's time zone), on track before it.
+func (a Assignment) StatusAt(now time.Time) string {
+	switch a.Status {
+	case StatusCompleted:
+		return ShownCompleted
+	case StatusWaived:
+		return ShownWaived
+	case StatusCancelled:
+		return ShownCancelled
+	}
+	if !now.Before(a.DueAt) {
+		return ShownOverdue
+	}
+	return ShownOnTrack
+}

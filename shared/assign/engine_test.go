@@ -283,3 +283,28 @@ func TestDueAtIsEndOfDueDayInPersonsZone(t *testing.T) {
 		})
 	}
 }
+
+func TestStatusAt(t *testing.T) {
+	due := time.Date(2026, 3, 12, 23, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		status Status
+		now    time.Time
+		want   string
+	}{
+		{"OpenBeforeDue", StatusOpen, due.Add(-time.Second), ShownOnTrack},
+		{"OpenAtDueInstant", StatusOpen, due, ShownOverdue},
+		{"OpenAfterDue", StatusOpen, due.Add(48 * time.Hour), ShownOverdue},
+		{"CompletedLate", StatusCompleted, due.Add(48 * time.Hour), ShownCompleted},
+		{"Cancelled", StatusCancelled, due.Add(48 * time.Hour), ShownCancelled},
+		{"Waived", StatusWaived, due.Add(48 * time.Hour), ShownWaived},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := Assignment{Status: tt.status, DueAt: due}
+			if got := a.StatusAt(tt.now); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}

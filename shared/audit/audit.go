@@ -16,6 +16,9 @@ const (
 	ActionPersonUpdated      = "person.updated"
 	ActionPersonDeactivated  = "person.deactivated"
 	ActionAssignmentsChanged = "assignments.changed"
+	ActionSignInLinkSent     = "signin.link_sent"
+	ActionSignIn             = "signin"
+	ActionSignOut            = "signout"
 )
 
 // Event is one audit record.

@@ -17,6 +17,7 @@ import (
 	"github.com/attest-oss/attest/content"
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/localgw"
@@ -28,6 +29,7 @@ func TestMain(m *testing.M) { devtest.Main(m) }
 // local API Gateway stand-in and the Lambda adapter, as in production.
 type env struct {
 	t       *testing.T
+	stack   *devstack.Stack
 	app     *app.App
 	url     string
 	admin   string
@@ -45,12 +47,20 @@ func newEnv(t *testing.T) *env {
 	if err := dynamo.CreateTable(ctx, client, name); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-	a, err := app.New(app.Config{DynamoDB: client, TableName: name, Now: func() time.Time { return e.now }})
+	e := &env{t: t, stack: stack, now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	var handler http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	e.url = srv.URL
+	a, err := app.New(app.Config{
+		DynamoDB: client, TableName: name, SES: stack.SESClient(), SenderEmail: "training@attest.test",
+		BaseURL: srv.URL, InsecureCookies: true, Now: func() time.Time { return e.now },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.app = a
+	handler = localgw.New(httpadapter.NewV2(a.Handler).ProxyWithContext)
 	for _, k := range []struct {
 		role auth.Role
 		into *string
@@ -61,9 +71,6 @@ func newEnv(t *testing.T) *env {
 		}
 		*k.into = key
 	}
-	srv := httptest.NewServer(localgw.New(httpadapter.NewV2(a.Handler).ProxyWithContext))
-	t.Cleanup(srv.Close)
-	e.url = srv.URL
 	return e
 }
 

@@ -6,12 +6,16 @@ package httpapi
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/mail"
 	"github.com/attest-oss/attest/shared/people"
 	"github.com/attest-oss/attest/shared/roster"
 )
@@ -26,42 +30,84 @@ type KeyStore interface {
 type PeopleStore interface {
 	// GetPerson returns the stored person, or found=false.
 	GetPerson(ctx context.Context, employeeID string) (people.Record, bool, error)
+	// PersonByEmail returns the person holding the address (any case), or found=false.
+	PersonByEmail(ctx context.Context, email string) (people.Record, bool, error)
 	// PersonHistory returns the person's roster revisions, oldest first.
 	PersonHistory(ctx context.Context, employeeID string) ([]people.Revision, error)
 	// Assignments returns every assignment of the person.
 	Assignments(ctx context.Context, employeeID string) ([]assign.Assignment, error)
 }
 
+// SessionStore keeps sign-in tokens, sessions and request counters.
+type SessionStore interface {
+	// PutSignInToken stores a new token with the audit event of its issue.
+	PutSignInToken(ctx context.Context, rec auth.SignInToken, event audit.Event) error
+	// SignInToken returns an unexpired, unused token, or found=false.
+	SignInToken(ctx context.Context, hash string) (auth.SignInToken, bool, error)
+	// ConsumeSignInToken uses the token up and creates the session; NotFound
+	// if the token is no longer valid.
+	ConsumeSignInToken(ctx context.Context, tokenHash string, sess auth.Session, event audit.Event) error
+	// Session returns a valid session, or found=false.
+	Session(ctx context.Context, hash string) (auth.Session, bool, error)
+	// TouchSession pushes the session's idle expiry back.
+	TouchSession(ctx context.Context, sess auth.Session) error
+	// DeleteSession ends a session.
+	DeleteSession(ctx context.Context, hash string, event audit.Event) error
+	// CountRequest counts a request in a fixed window and returns the count.
+	CountRequest(ctx context.Context, scope, key string, window time.Duration) (int, error)
+}
+
+// Mailer sends email.
+type Mailer interface {
+	// Send sends m and returns the provider's message id.
+	Send(ctx context.Context, m mail.Message) (string, error)
+}
+
 // Deps are the handler's collaborators.
 type Deps struct {
 	Keys     KeyStore
 	People   PeopleStore
+	Sessions SessionStore
+	Mailer   Mailer
+	Catalog  *catalog.Catalog
 	Roster   *roster.Service
 	Assigner *assign.Runner
-	Logger   *slog.Logger
+	// BaseURL is the public origin of the service (https://..., no trailing
+	// slash): links in emails point there and cross-origin posts are refused.
+	BaseURL string
+	// InsecureCookies drops the Secure flag and the __Host- prefix of the
+	// session cookie, for plain-HTTP local development only.
+	InsecureCookies bool
+	Logger          *slog.Logger
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
 
 // Server is the tracker's http.Handler.
 type Server struct {
-	deps Deps
-	mux  *http.ServeMux
+	deps  Deps
+	mux   *http.ServeMux
+	pages map[string]*template.Template
 }
 
 var _ http.Handler = (*Server)(nil)
 
-// New returns the handler with every route registered.
-func New(d Deps) *Server {
+// New returns the handler with every route registered. It fails only if a
+// page template shipped in the binary does not parse.
+func New(d Deps) (*Server, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{deps: d, mux: http.NewServeMux()}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{deps: d, mux: http.NewServeMux(), pages: pages}
 	s.routes()
-	return s
+	return s, nil
 }
 
 func (s *Server) routes() {
@@ -69,6 +115,15 @@ func (s *Server) routes() {
 	s.mux.Handle("PUT /api/roster", s.withKey(s.putRoster, auth.RoleAdmin, auth.RoleHRIS))
 	s.mux.Handle("GET /api/people/{employeeId}", s.withKey(s.getPerson, auth.RoleAdmin, auth.RoleAuditor))
 	s.mux.Handle("POST /api/assignments/run", s.withKey(s.runAssignments, auth.RoleAdmin))
+
+	s.mux.HandleFunc("GET /signin", s.signInPage)
+	s.mux.HandleFunc("POST /auth/link", s.requestLink)
+	s.mux.HandleFunc("GET /l/{token}", s.confirmLink)
+	s.mux.HandleFunc("POST /l/{token}", s.consumeLink)
+	s.mux.Handle("POST /auth/logout", s.withPerson(false, s.signOut))
+	s.mux.Handle("GET /api/me", s.withPerson(false, s.apiMe))
+	s.mux.Handle("GET /me", s.withPerson(true, s.mePageHandler))
+	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/me", http.StatusSeeOther) })
 	s.mux.HandleFunc("/", s.notFound)
 }
 

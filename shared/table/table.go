@@ -12,6 +12,9 @@
 //	assignment           PERSON#<employeeId>        ASSIGN#<moduleId>#<0000cycle>   -                                   -                          WAKE#<renewal date> / PERSON#<id>#<moduleId> (completed annual only)
 //	audit event          AUDIT#<YYYY-MM-DD>         <RFC 3339 nano time>#<eventId>  -                                   -                          -
 //	API key              APIKEY#<sha256 of key>     APIKEY                          -                                   -                          -
+//	sign-in token        TOKEN#<sha256 of token>    TOKEN                           -                                   -                          -   (TTL)
+//	session              SESSION#<sha256 of id>     SESSION                         -                                   -                          -   (TTL)
+//	rate-limit counter   RATE#<scope>#<key>         <window start, RFC 3339>        -                                   -                          -   (TTL)
 //	job state            JOB#<name>                 STATE                           -                                   -                          -
 //
 // # Access patterns
@@ -25,6 +28,10 @@
 //	daily assignment run             who needs re-evaluation on day D                   Query GSI3 WAKE#<D>                   one per leaver or renewal that day
 //	team view (manager)              direct reports                                     Query GSI1 MGR#<managerId>            one per report
 //	every request with a key         API key lookup                                     GetItem APIKEY#<hash>                 1
+//	POST /auth/link                  find the person of an address                      GetItem EMAIL#<email>, PERSON#<id>    2
+//	POST /auth/link                  count requests per address and per source IP       UpdateItem RATE#... ADD count         0 (1 write each)
+//	GET, POST /l/<token>             look up, then consume the token                    GetItem / conditional Update TOKEN#   1
+//	every request with a cookie      session lookup                                     GetItem SESSION#<hash>                1
 //	daily assignment run             last run date, catalog fingerprint                 GetItem JOB#assign / STATE            1
 //	evidence export, tests           the audit events of one day, in order              Query AUDIT#<day>                     one per event
 //
@@ -110,6 +117,8 @@ const (
 	ProfileSK = "PROFILE"
 	EmailSK   = "EMAIL"
 	APIKeySK  = "APIKEY"
+	TokenSK   = "TOKEN"
+	SessionSK = "SESSION"
 	StateSK   = "STATE"
 	// RosterPK is the GSI2 partition holding every person.
 	RosterPK = "ROSTER"
@@ -125,6 +134,9 @@ const (
 	managerPrefix    = "MGR#"
 	wakePrefix       = "WAKE#"
 	apiKeyPrefix     = "APIKEY#"
+	tokenPrefix      = "TOKEN#"
+	sessionPrefix    = "SESSION#"
+	ratePrefix       = "RATE#"
 	jobPrefix        = "JOB#"
 )
 
@@ -190,3 +202,14 @@ func APIKeyPK(keyHash string) string { return apiKeyPrefix + keyHash }
 
 // JobPK is the partition of a scheduled job's state.
 func JobPK(name string) string { return jobPrefix + name }
+
+// TokenPK is the partition of a sign-in token, addressed by its hex SHA-256.
+func TokenPK(tokenHash string) string { return tokenPrefix + tokenHash }
+
+// SessionPK is the partition of a session, addressed by the hex SHA-256 of
+// the session id.
+func SessionPK(idHash string) string { return sessionPrefix + idHash }
+
+// RatePK is the partition of a rate-limit counter: scope names the limit
+// (such as "link-email"), key what is counted (a hashed address, an IP).
+func RatePK(scope, key string) string { return ratePrefix + scope + "#" + key }

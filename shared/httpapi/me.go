@@ -1,0 +1,190 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/people"
+)
+
+// meView is GET /api/me: the signed-in person, their assignments and the
+// policies they must acknowledge (contract shape).
+type meView struct {
+	Person      mePerson       `json:"person"`
+	Assignments []meAssignment `json:"assignments"`
+	Policies    []mePolicy     `json:"policies"`
+	CSRFToken   string         `json:"csrfToken"`
+}
+
+type mePerson struct {
+	EmployeeID string   `json:"employeeId"`
+	Name       string   `json:"name"`
+	Email      string   `json:"email"`
+	Roles      []string `json:"roles"`
+	TimeZone   string   `json:"timeZone"`
+}
+
+type meAssignment struct {
+	ModuleID      string    `json:"moduleId"`
+	Title         string    `json:"title"`
+	ModuleVersion string    `json:"moduleVersion"`
+	Cycle         int       `json:"cycle"`
+	AssignedOn    string    `json:"assignedOn"`
+	DueOn         string    `json:"dueOn"`
+	DueAt         time.Time `json:"dueAt"`
+	Status        string    `json:"status"`
+	CompletedAt   *string   `json:"completedAt"`
+	Score         *int      `json:"score"`
+	Minutes       int       `json:"estimatedMinutes"`
+}
+
+type mePolicy struct {
+	PolicyID       string  `json:"policyId"`
+	Title          string  `json:"title"`
+	Version        string  `json:"version"`
+	VersionSHA256  string  `json:"versionSha256"`
+	Cycle          string  `json:"cycle"`
+	AcknowledgedAt *string `json:"acknowledgedAt"`
+}
+
+// meFor builds the view of the signed-in person at now.
+func (s *Server) meFor(r *http.Request, who *signedIn) (meView, error) {
+	p := who.person.Person
+	all, err := s.deps.People.Assignments(r.Context(), p.EmployeeID)
+	if err != nil {
+		return meView{}, err
+	}
+	now := s.deps.Now()
+	v := meView{
+		Person:    mePerson{EmployeeID: p.EmployeeID, Name: p.Name, Email: p.Email, Roles: nonNil(p.Roles), TimeZone: p.TimeZone},
+		CSRFToken: who.session.CSRFToken,
+	}
+	for _, a := range all {
+		title, minutes := a.ModuleID, 0
+		if m, ok := s.deps.Catalog.Module(a.ModuleID); ok {
+			title, minutes = m.Title, m.EstimatedMinutes
+		}
+		ma := meAssignment{
+			ModuleID: a.ModuleID, Title: title, ModuleVersion: a.ModuleVersion, Cycle: a.Cycle,
+			AssignedOn: a.AssignedOn, DueOn: a.DueOn, DueAt: a.DueAt, Status: a.StatusAt(now), Minutes: minutes,
+		}
+		if a.Status == assign.StatusCompleted {
+			ma.CompletedAt, ma.Score = &a.CompletedAt, &a.Score
+		}
+		v.Assignments = append(v.Assignments, ma)
+	}
+	sort.SliceStable(v.Assignments, func(i, j int) bool { return v.Assignments[i].DueAt.Before(v.Assignments[j].DueAt) })
+	_, policies := s.deps.Catalog.ItemsForRoles(p.Roles)
+	cycle := strconv.Itoa(now.In(p.Location()).Year())
+	for _, pol := range policies {
+		v.Policies = append(v.Policies, mePolicy{
+			PolicyID: pol.ID, Title: pol.Title, Version: pol.Version.String(), VersionSHA256: pol.SHA256, Cycle: cycle,
+		})
+	}
+	v.Assignments, v.Policies = nonNil(v.Assignments), nonNil(v.Policies)
+	return v, nil
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, who *signedIn) {
+	v, err := s.meFor(r, who)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// mePage is the data of the /me page: what is open, what is done, and the
+// next step, with dates in the person's time zone.
+type mePage struct {
+	Person   mePerson
+	Next     string
+	Open     []openItem
+	Done     []doneItem
+	Policies []mePolicy
+	Zone     string
+}
+
+type openItem struct {
+	ModuleID, Title, Status, StatusLabel, Due string
+	Minutes                                   int
+}
+
+type doneItem struct {
+	Title, Completed string
+	Score            int
+}
+
+func (s *Server) mePageHandler(w http.ResponseWriter, r *http.Request, who *signedIn) {
+	v, err := s.meFor(r, who)
+	if err != nil {
+		s.fail(w, r, true, err)
+		return
+	}
+	loc := who.person.Location()
+	page := mePage{Person: v.Person, Policies: v.Policies, Zone: loc.String()}
+	now := s.deps.Now()
+	for _, a := range v.Assignments {
+		switch a.Status {
+		case assign.ShownOnTrack, assign.ShownOverdue:
+			page.Open = append(page.Open, openItem{
+				ModuleID: a.ModuleID, Title: a.Title, Status: a.Status, Minutes: a.Minutes,
+				StatusLabel: map[string]string{assign.ShownOnTrack: "Due", assign.ShownOverdue: "Overdue"}[a.Status],
+				Due:         describeDue(a.DueOn, now.In(loc).Format(people.DateLayout)),
+			})
+		case assign.ShownCompleted:
+			done := doneItem{Title: a.Title, Completed: "completed " + formatInstant(*a.CompletedAt, loc)}
+			if a.Score != nil {
+				done.Score = *a.Score
+			}
+			page.Done = append(page.Done, done)
+		}
+	}
+	pendingPolicies := 0
+	for _, p := range v.Policies {
+		if p.AcknowledgedAt == nil {
+			pendingPolicies++
+		}
+	}
+	switch {
+	case len(page.Open) > 0:
+		page.Next = fmt.Sprintf("complete %s (%s).", page.Open[0].Title, page.Open[0].Due)
+	case pendingPolicies > 0:
+		page.Next = "read and acknowledge the policies below."
+	}
+	s.renderPage(w, r, http.StatusOK, "me", who, page)
+}
+
+// describeDue says when something is due, relative to today, both in the
+// person's time zone.
+func describeDue(dueOn, today string) string {
+	due, err1 := time.Parse(people.DateLayout, dueOn)
+	now, err2 := time.Parse(people.DateLayout, today)
+	if err1 != nil || err2 != nil {
+		return "due " + dueOn
+	}
+	days := int(due.Sub(now).Hours() / 24)
+	date := due.Format("Monday 2 January 2006")
+	switch {
+	case days < 0:
+		return fmt.Sprintf("was due %s, %d days ago", date, -days)
+	case days == 0:
+		return "due today, " + date
+	case days == 1:
+		return "due tomorrow, " + date
+	}
+	return fmt.Sprintf("due %s, in %d days", date, days)
+}
+
+// formatInstant shows an RFC 3339 instant in loc.
+func formatInstant(rfc3339 string, loc *time.Location) string {
+	t, err := time.Parse(time.RFC3339, rfc3339)
+	if err != nil {
+		return rfc3339
+	}
+	return t.In(loc).Format("2 January 2006 15:04 MST")
+}

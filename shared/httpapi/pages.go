@@ -1,0 +1,68 @@
+package httpapi
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pageNames are the pages under templates/, each rendered inside layout.html.
+var pageNames = []string{"signin", "link-sent", "confirm", "link-invalid", "error", "me"}
+
+// parsePages parses every page with the layout. It fails only if a template
+// shipped in the binary is broken, which a test catches.
+func parsePages() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse page %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// pageData is what every page receives: the signed-in person (for the
+// header) and the page's own data.
+type pageData struct {
+	SignedIn *signedInView
+	Data     any
+}
+
+// signedInView is the header's view of the signed-in person.
+type signedInView struct {
+	Name      string
+	CSRFToken string
+}
+
+// errorPage is the data of the error page.
+type errorPage struct {
+	Title, Message string
+}
+
+// renderPage writes a page with status; rendering into a buffer first means
+// a template error never sends half a page.
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, who *signedIn, data any) {
+	var view *signedInView
+	if who != nil {
+		view = &signedInView{Name: who.person.Name, CSRFToken: who.session.CSRFToken}
+	}
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", pageData{SignedIn: view, Data: data}); err != nil {
+		s.deps.Logger.ErrorContext(r.Context(), "render page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
