@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -199,6 +201,12 @@ func newAPI(stack awscdk.Stack, data dataResources, buildDir, senderEmail string
 		// The $default stage is added below, with throttling.
 		CreateDefaultStage: jsii.Bool(false),
 	})
+	// Links in emails point at the API's own endpoint ($default stage: no
+	// path prefix, no trailing slash).
+	fn.AddEnvironment(jsii.String("BASE_URL"), api.ApiEndpoint(), nil)
+	if senderEmail != "" {
+		fn.AddToRolePolicy(sendEmailStatement(stack, senderEmail))
+	}
 	stage := api.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
@@ -208,6 +216,19 @@ func newAPI(stack awscdk.Stack, data dataResources, buildDir, senderEmail string
 		},
 	})
 	return stage.Url()
+}
+
+// sendEmailStatement allows sending mail from the sender's SES identity only:
+// the address itself, or its domain if that is the verified identity.
+func sendEmailStatement(stack awscdk.Stack, senderEmail string) awsiam.PolicyStatement {
+	_, domain, _ := strings.Cut(senderEmail, "@")
+	identity := func(name string) *string {
+		return stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ses"), Resource: jsii.String("identity"), ResourceName: jsii.String(name)})
+	}
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ses:SendEmail"),
+		Resources: &[]*string{identity(senderEmail), identity(domain)},
+	})
 }
 
 // newSchedules defines the daily assignment function and the EventBridge

@@ -331,6 +331,51 @@ func TestAPIFunctionGetsSenderEmail(t *testing.T) {
 	}
 }
 
+func TestAPIFunctionLinksPointAtTheAPI(t *testing.T) {
+	props := properties(t, logicalID(t, "ApiFunction"), "AWS::Lambda::Function")
+	env := props["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if got, want := env["BASE_URL"], getAtt(logicalID(t, "HttpApi"), "ApiEndpoint"); !reflect.DeepEqual(got, want) {
+		t.Errorf("BASE_URL = %v, want %v", got, want)
+	}
+}
+
+// TestOnlyAPIFunctionMaySendMailFromSenderIdentity checks that ses:SendEmail
+// is granted to the API function alone, on the sender's identities only.
+func TestOnlyAPIFunctionMaySendMailFromSenderIdentity(t *testing.T) {
+	apiRole := properties(t, logicalID(t, "ApiFunction"), "AWS::Lambda::Function")["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
+	found := false
+	for id, res := range synthesized.resources {
+		if res["Type"] != "AWS::IAM::Policy" {
+			continue
+		}
+		for _, s := range policyStatements(t, res) {
+			if !hasActionPrefix(s, "ses:") {
+				continue
+			}
+			roles := res["Properties"].(map[string]any)["Roles"].([]any)
+			if !containsValue(roles, ref(apiRole)) || len(roles) != 1 {
+				t.Errorf("policy %s grants ses to %v, want the API function's role only", id, roles)
+			}
+			if !reflect.DeepEqual(asList(s["Action"]), []any{"ses:SendEmail"}) {
+				t.Errorf("ses actions %v, want only ses:SendEmail", s["Action"])
+			}
+			resources := fmt.Sprint(s["Resource"])
+			for _, want := range []string{"identity/" + testSenderEmail, "identity/example.com"} {
+				if !strings.Contains(resources, want) {
+					t.Errorf("ses resources %s lack %s", resources, want)
+				}
+			}
+			if strings.Contains(resources, "*") {
+				t.Errorf("ses resources %s contain a wildcard", resources)
+			}
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no ses:SendEmail statement")
+	}
+}
+
 func TestHTTPAPISendsEveryRequestToAPIFunction(t *testing.T) {
 	apiID := logicalID(t, "HttpApi")
 	functionID := logicalID(t, "ApiFunction")
