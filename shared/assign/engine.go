@@ -61,8 +61,12 @@ type Assignment struct {
 	CompletedAt   string    `json:"completedAt,omitempty" dynamodbav:"completedAt,omitempty"`
 	Score         int       `json:"score,omitempty" dynamodbav:"score,omitempty"`
 	Attempts      int       `json:"attempts" dynamodbav:"attempts"`
-	ClosedOn      string    `json:"closedOn,omitempty" dynamodbav:"closedOn,omitempty"`
-	CloseReason   Reason    `json:"closeReason,omitempty" dynamodbav:"closeReason,omitempty"`
+	// CompletedVersion and CompletedSHA256 identify the content the person
+	// actually passed: a minor or patch release after assignment is taken as is.
+	CompletedVersion string `json:"completedVersion,omitempty" dynamodbav:"completedVersion,omitempty"`
+	CompletedSHA256  string `json:"completedSha256,omitempty" dynamodbav:"completedSha256,omitempty"`
+	ClosedOn         string `json:"closedOn,omitempty" dynamodbav:"closedOn,omitempty"`
+	CloseReason      Reason `json:"closeReason,omitempty" dynamodbav:"closeReason,omitempty"`
 	// Version is the optimistic-locking counter of the stored item.
 	Version int `json:"-" dynamodbav:"version"`
 }

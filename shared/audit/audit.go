@@ -19,6 +19,8 @@ const (
 	ActionSignInLinkSent     = "signin.link_sent"
 	ActionSignIn             = "signin"
 	ActionSignOut            = "signout"
+	ActionModuleAttempted    = "module.attempted"
+	ActionModuleCompleted    = "module.completed"
 )
 
 // Event is one audit record.

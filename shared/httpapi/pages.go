@@ -12,14 +12,20 @@ import (
 var templateFS embed.FS
 
 // pageNames are the pages under templates/, each rendered inside layout.html.
-var pageNames = []string{"signin", "link-sent", "confirm", "link-invalid", "error", "me"}
+var pageNames = []string{"signin", "link-sent", "confirm", "link-invalid", "error", "me", "module", "receipt"}
+
+// pageFuncs are the functions templates may call.
+var pageFuncs = template.FuncMap{
+	// inc numbers from 1 what range numbers from 0.
+	"inc": func(i int) int { return i + 1 },
+}
 
 // parsePages parses every page with the layout. It fails only if a template
 // shipped in the binary is broken, which a test catches.
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
-		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
 		}

@@ -57,6 +57,13 @@ type SessionStore interface {
 	CountRequest(ctx context.Context, scope, key string, window time.Duration) (int, error)
 }
 
+// TrainingStore records quiz attempts.
+type TrainingStore interface {
+	// RecordAttempt stores an attempt of the open assignment a (as read),
+	// completing it when done is set; Conflict if a changed meanwhile.
+	RecordAttempt(ctx context.Context, a assign.Assignment, at assign.Attempt, done *assign.Completion, events []audit.Event) error
+}
+
 // Mailer sends email.
 type Mailer interface {
 	// Send sends m and returns the provider's message id.
@@ -68,6 +75,7 @@ type Deps struct {
 	Keys     KeyStore
 	People   PeopleStore
 	Sessions SessionStore
+	Training TrainingStore
 	Mailer   Mailer
 	Catalog  *catalog.Catalog
 	Roster   *roster.Service
@@ -123,6 +131,10 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /auth/logout", s.withPerson(false, s.signOut))
 	s.mux.Handle("GET /api/me", s.withPerson(false, s.apiMe))
 	s.mux.Handle("GET /me", s.withPerson(true, s.mePageHandler))
+	s.mux.Handle("GET /me/modules/{moduleId}", s.withPerson(true, s.modulePageHandler))
+	s.mux.Handle("POST /me/modules/{moduleId}/attempts", s.withPerson(true, s.formAttempt))
+	s.mux.Handle("GET /me/modules/{moduleId}/receipt", s.withPerson(true, s.receiptHandler))
+	s.mux.Handle("POST /api/me/modules/{moduleId}/attempts", s.withPerson(false, s.apiAttempt))
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/me", http.StatusSeeOther) })
 	s.mux.HandleFunc("/", s.notFound)
 }

@@ -10,6 +10,7 @@
 //	person revision      PERSON#<employeeId>        REV#<000000rev>                 -                                   -                          -
 //	email claim          EMAIL#<lower-case email>   EMAIL                           -                                   -                          -
 //	assignment           PERSON#<employeeId>        ASSIGN#<moduleId>#<0000cycle>   -                                   -                          WAKE#<renewal date> / PERSON#<id>#<moduleId> (completed annual only)
+//	quiz attempt         PERSON#<employeeId>        ATTEMPT#<moduleId>#<0000cycle>#<0000n>  -                           -                          -
 //	audit event          AUDIT#<YYYY-MM-DD>         <RFC 3339 nano time>#<eventId>  -                                   -                          -
 //	API key              APIKEY#<sha256 of key>     APIKEY                          -                                   -                          -
 //	sign-in token        TOKEN#<sha256 of token>    TOKEN                           -                                   -                          -   (TTL)
@@ -26,6 +27,7 @@
 //	GET /api/people/{id}             history of roster changes                          Query PERSON#<id>, SK begins REV#     one per change
 //	assignment engine                a person's assignments                             Query PERSON#<id>, SK begins ASSIGN#  one per assignment
 //	daily assignment run             who needs re-evaluation on day D                   Query GSI3 WAKE#<D>                   one per leaver or renewal that day
+//	module page, attempt, receipt    a person's attempts at a module                    Query PERSON#<id>, SK begins ATTEMPT#<m>#  one per attempt
 //	team view (manager)              direct reports                                     Query GSI1 MGR#<managerId>            one per report
 //	every request with a key         API key lookup                                     GetItem APIKEY#<hash>                 1
 //	POST /auth/link                  find the person of an address                      GetItem EMAIL#<email>, PERSON#<id>    2
@@ -130,6 +132,7 @@ const (
 	revisionPrefix   = "REV#"
 	emailPrefix      = "EMAIL#"
 	assignmentPrefix = "ASSIGN#"
+	attemptPrefix    = "ATTEMPT#"
 	auditPrefix      = "AUDIT#"
 	managerPrefix    = "MGR#"
 	wakePrefix       = "WAKE#"
@@ -173,6 +176,14 @@ func AssignmentSK(moduleID string, cycle int) string {
 
 // AssignmentPrefix is the sort-key prefix of all of a person's assignments.
 const AssignmentPrefix = assignmentPrefix
+
+// AttemptSK is the sort key of attempt n (1-based) at a module's cycle.
+func AttemptSK(moduleID string, cycle, n int) string {
+	return fmt.Sprintf("%s%s#%04d#%04d", attemptPrefix, moduleID, cycle, n)
+}
+
+// AttemptPrefix is the sort-key prefix of all of a person's attempts at a module.
+func AttemptPrefix(moduleID string) string { return attemptPrefix + moduleID + "#" }
 
 // AuditPK is the partition of the audit events of one UTC day (YYYY-MM-DD).
 func AuditPK(day string) string { return auditPrefix + day }

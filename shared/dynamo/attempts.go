@@ -1,0 +1,97 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/audit"
+	"github.com/attest-oss/attest/shared/table"
+)
+
+type attemptItem struct {
+	PK   string `dynamodbav:"PK"`
+	SK   string `dynamodbav:"SK"`
+	Type string `dynamodbav:"type"`
+	assign.Attempt
+}
+
+// RecordAttempt stores a quiz attempt of the open assignment a (as read) and
+// counts it on the assignment; with a completion, the same write marks the
+// assignment completed and, for annual modules, puts it on the wake index for
+// its renewal day. The events (attempt, completion) are written in the same
+// transaction. The assignment must still be open at the version read:
+// otherwise nothing is written and a Conflict error is returned, so that two
+// concurrent passing attempts can never both complete it.
+func (s *Store) RecordAttempt(ctx context.Context, a assign.Assignment, at assign.Attempt, done *assign.Completion, events []audit.Event) error {
+	update := expression.Set(expression.Name("attempts"), expression.Value(at.Number)).
+		Set(expression.Name(table.VersionAttribute), expression.Value(a.Version+1))
+	if done != nil {
+		update = update.Set(expression.Name("status"), expression.Value(assign.StatusCompleted)).
+			Set(expression.Name("completedAt"), expression.Value(done.At.Format(time.RFC3339))).
+			Set(expression.Name("score"), expression.Value(done.Score)).
+			Set(expression.Name("completedVersion"), expression.Value(done.Version)).
+			Set(expression.Name("completedSha256"), expression.Value(done.SHA256))
+		if done.RenewOn != "" {
+			update = update.Set(expression.Name(table.GSI3PK), expression.Value(table.WakePK(done.RenewOn))).
+				Set(expression.Name(table.GSI3SK), expression.Value(table.WakeSKAssignment(a.EmployeeID, a.ModuleID)))
+		}
+	}
+	cond := versionIs(a.Version).And(expression.Name("status").Equal(expression.Value(assign.StatusOpen)))
+	expr, err := expression.NewBuilder().WithUpdate(update).WithCondition(cond).Build()
+	if err != nil {
+		return err
+	}
+	writes := []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                 aws.String(s.table),
+		Key:                       key(table.PersonPK(a.EmployeeID), table.AssignmentSK(a.ModuleID, a.Cycle)),
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	}}}
+	attempt, err := put(s.table, attemptItem{
+		PK: table.PersonPK(a.EmployeeID), SK: table.AttemptSK(a.ModuleID, a.Cycle, at.Number), Type: "attempt", Attempt: at,
+	}, notExists())
+	if err != nil {
+		return err
+	}
+	writes = append(writes, attempt)
+	for _, e := range events {
+		w, err := s.auditPut(e)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, w)
+	}
+	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	if err := mapWriteError(err); err != nil {
+		return fmt.Errorf("record attempt: %w", err)
+	}
+	return nil
+}
+
+// Attempts returns every attempt of a person at a module, all cycles, in
+// order.
+func (s *Store) Attempts(ctx context.Context, employeeID, moduleID string) ([]assign.Attempt, error) {
+	var out []assign.Attempt
+	err := s.queryPrefix(ctx, table.PersonPK(employeeID), table.AttemptPrefix(moduleID), func(raw map[string]types.AttributeValue) error {
+		var it attemptItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return err
+		}
+		out = append(out, it.Attempt)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("attempts of %s at %s: %w", employeeID, moduleID, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,33 @@
+package httpapi
+
+import (
+	"bytes"
+	"html/template"
+	"sync"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+)
+
+// markdown renders content Markdown to HTML. Goldmark's default renderer
+// drops raw HTML from the source (it is not in unsafe mode), so content can
+// never inject markup or scripts into a page.
+var markdown = goldmark.New(goldmark.WithExtensions(extension.Table))
+
+// rendered caches the HTML of content by its SHA-256: content is immutable
+// for the life of a process.
+var rendered sync.Map
+
+// renderMarkdown returns the HTML of source, whose content hash is sha.
+func renderMarkdown(sha, source string) (template.HTML, error) {
+	if h, ok := rendered.Load(sha); ok {
+		return h.(template.HTML), nil
+	}
+	var buf bytes.Buffer
+	if err := markdown.Convert([]byte(source), &buf); err != nil {
+		return "", err
+	}
+	h := template.HTML(buf.String()) // #nosec G203 -- goldmark output without raw HTML
+	rendered.Store(sha, h)
+	return h, nil
+}
