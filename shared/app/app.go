@@ -62,7 +62,7 @@ func New(cfg Config) (*App, error) {
 	runner := &assign.Runner{Store: store, Catalog: cat, Now: cfg.Now}
 	rost := &roster.Service{Store: store, Catalog: cat, Assigner: runner, Now: cfg.Now}
 	handler, err := httpapi.New(httpapi.Deps{
-		Keys: store, People: store, Sessions: store, Training: store, Mailer: mail.NewSender(cfg.SES, cfg.SenderEmail),
+		Keys: store, People: store, Sessions: store, Training: store, Acks: store, Mailer: mail.NewSender(cfg.SES, cfg.SenderEmail),
 		Catalog: cat, Roster: rost, Assigner: runner,
 		BaseURL: cfg.BaseURL, InsecureCookies: cfg.InsecureCookies,
 		Logger: cfg.Logger, Now: cfg.Now,

@@ -21,6 +21,7 @@ const (
 	ActionSignOut            = "signout"
 	ActionModuleAttempted    = "module.attempted"
 	ActionModuleCompleted    = "module.completed"
+	ActionPolicyAcknowledged = "policy.acknowledged"
 )
 
 // Event is one audit record.

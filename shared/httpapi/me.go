@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strconv"
+	"strings"
 	"time"
 
+	"github.com/attest-oss/attest/shared/ack"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/people"
 )
@@ -79,11 +80,19 @@ func (s *Server) meFor(r *http.Request, who *signedIn) (meView, error) {
 	}
 	sort.SliceStable(v.Assignments, func(i, j int) bool { return v.Assignments[i].DueAt.Before(v.Assignments[j].DueAt) })
 	_, policies := s.deps.Catalog.ItemsForRoles(p.Roles)
-	cycle := strconv.Itoa(now.In(p.Location()).Year())
+	acked, err := s.acknowledgedAt(r.Context(), p.EmployeeID)
+	if err != nil {
+		return meView{}, err
+	}
 	for _, pol := range policies {
-		v.Policies = append(v.Policies, mePolicy{
+		cycle := ack.Cycle(now, p.Location(), pol.Version.Major)
+		mp := mePolicy{
 			PolicyID: pol.ID, Title: pol.Title, Version: pol.Version.String(), VersionSHA256: pol.SHA256, Cycle: cycle,
-		})
+		}
+		if at, ok := acked[[2]string{pol.ID, cycle}]; ok {
+			mp.AcknowledgedAt = &at
+		}
+		v.Policies = append(v.Policies, mp)
 	}
 	v.Assignments, v.Policies = nonNil(v.Assignments), nonNil(v.Policies)
 	return v, nil
@@ -105,8 +114,14 @@ type mePage struct {
 	Next     string
 	Open     []openItem
 	Done     []doneItem
-	Policies []mePolicy
+	Policies []policyItem
 	Zone     string
+}
+
+// policyItem is a policy on the /me page; Acknowledged is shown in the
+// person's time zone, empty while still to do.
+type policyItem struct {
+	PolicyID, Title, Version, Acknowledged string
 }
 
 type openItem struct {
@@ -126,7 +141,17 @@ func (s *Server) mePageHandler(w http.ResponseWriter, r *http.Request, who *sign
 		return
 	}
 	loc := who.person.Location()
-	page := mePage{Person: v.Person, Policies: v.Policies, Zone: loc.String()}
+	page := mePage{Person: v.Person, Zone: loc.String()}
+	pendingPolicies := 0
+	for _, p := range v.Policies {
+		item := policyItem{PolicyID: p.PolicyID, Title: p.Title, Version: p.Version}
+		if p.AcknowledgedAt != nil {
+			item.Acknowledged = formatInstant(*p.AcknowledgedAt, loc)
+		} else {
+			pendingPolicies++
+		}
+		page.Policies = append(page.Policies, item)
+	}
 	now := s.deps.Now()
 	for _, a := range v.Assignments {
 		switch a.Status {
@@ -144,15 +169,9 @@ func (s *Server) mePageHandler(w http.ResponseWriter, r *http.Request, who *sign
 			page.Done = append(page.Done, done)
 		}
 	}
-	pendingPolicies := 0
-	for _, p := range v.Policies {
-		if p.AcknowledgedAt == nil {
-			pendingPolicies++
-		}
-	}
 	switch {
 	case len(page.Open) > 0:
-		page.Next = fmt.Sprintf("complete %s (%s).", page.Open[0].Title, page.Open[0].Due)
+		page.Next = fmt.Sprintf("complete %s (%s).", page.Open[0].Title, strings.ToLower(page.Open[0].Due[:1])+page.Open[0].Due[1:])
 	case pendingPolicies > 0:
 		page.Next = "read and acknowledge the policies below."
 	}
@@ -170,14 +189,16 @@ func describeDue(dueOn, today string) string {
 	days := int(due.Sub(now).Hours() / 24)
 	date := due.Format("Monday 2 January 2006")
 	switch {
+	case days == -1:
+		return "Was due yesterday, " + date
 	case days < 0:
-		return fmt.Sprintf("was due %s, %d days ago", date, -days)
+		return fmt.Sprintf("Was due %s, %d days ago", date, -days)
 	case days == 0:
-		return "due today, " + date
+		return "Due today, " + date
 	case days == 1:
-		return "due tomorrow, " + date
+		return "Due tomorrow, " + date
 	}
-	return fmt.Sprintf("due %s, in %d days", date, days)
+	return fmt.Sprintf("Due %s, in %d days", date, days)
 }
 
 // formatInstant shows an RFC 3339 instant in loc.

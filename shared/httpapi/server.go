@@ -61,7 +61,7 @@ type SessionStore interface {
 type TrainingStore interface {
 	// RecordAttempt stores an attempt of the open assignment a (as read),
 	// completing it when done is set; Conflict if a changed meanwhile.
-	RecordAttempt(ctx context.Context, a assign.Assignment, at assign.Attempt, done *assign.Completion, events []audit.Event) error
+	RecordAttempt(ctx context.Context, a assign.Assignment, at assign.Attempt, done *assign.Completion, event audit.Event) error
 }
 
 // Mailer sends email.
@@ -76,6 +76,7 @@ type Deps struct {
 	People   PeopleStore
 	Sessions SessionStore
 	Training TrainingStore
+	Acks     AckStore
 	Mailer   Mailer
 	Catalog  *catalog.Catalog
 	Roster   *roster.Service
@@ -135,6 +136,10 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /me/modules/{moduleId}/attempts", s.withPerson(true, s.formAttempt))
 	s.mux.Handle("GET /me/modules/{moduleId}/receipt", s.withPerson(true, s.receiptHandler))
 	s.mux.Handle("POST /api/me/modules/{moduleId}/attempts", s.withPerson(false, s.apiAttempt))
+	s.mux.Handle("GET /me/policies/{policyId}", s.withPerson(true, s.policyPageHandler))
+	s.mux.Handle("POST /me/policies/{policyId}", s.withPerson(true, s.formAcknowledge))
+	s.mux.Handle("GET /api/me/policies/{policyId}", s.withPerson(false, s.apiPolicy))
+	s.mux.Handle("POST /api/me/policies/{policyId}/acknowledgments", s.withPerson(false, s.apiAcknowledge))
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/me", http.StatusSeeOther) })
 	s.mux.HandleFunc("/", s.notFound)
 }

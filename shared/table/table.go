@@ -11,6 +11,8 @@
 //	email claim          EMAIL#<lower-case email>   EMAIL                           -                                   -                          -
 //	assignment           PERSON#<employeeId>        ASSIGN#<moduleId>#<0000cycle>   -                                   -                          WAKE#<renewal date> / PERSON#<id>#<moduleId> (completed annual only)
 //	quiz attempt         PERSON#<employeeId>        ATTEMPT#<moduleId>#<0000cycle>#<0000n>  -                           -                          -
+//	policy ack           PERSON#<employeeId>        ACK#<policyId>#<cycle>          -                                   -                          -
+//	policy first view    PERSON#<employeeId>        VIEW#<policyId>#<cycle>#<sha256>  -                                 -                          -   (TTL)
 //	audit event          AUDIT#<YYYY-MM-DD>         <RFC 3339 nano time>#<eventId>  -                                   -                          -
 //	API key              APIKEY#<sha256 of key>     APIKEY                          -                                   -                          -
 //	sign-in token        TOKEN#<sha256 of token>    TOKEN                           -                                   -                          -   (TTL)
@@ -28,6 +30,10 @@
 //	assignment engine                a person's assignments                             Query PERSON#<id>, SK begins ASSIGN#  one per assignment
 //	daily assignment run             who needs re-evaluation on day D                   Query GSI3 WAKE#<D>                   one per leaver or renewal that day
 //	module page, attempt, receipt    a person's attempts at a module                    Query PERSON#<id>, SK begins ATTEMPT#<m>#  one per attempt
+//	GET /me, GET /api/me             a person's policy acknowledgments                  Query PERSON#<id>, SK begins ACK#     one per acknowledgment (a few a year)
+//	policy page, acknowledgment      this cycle's acknowledgment of one policy          GetItem PERSON#<id> / ACK#<p>#<cycle>  1
+//	policy page (GET)                record the first view if absent                    conditional PutItem VIEW#...          0 (1 write)
+//	POST .../acknowledgments         first view (reading-time gate), then create        GetItem VIEW#..., TransactWrite       1 (+2 writes with the audit event)
 //	team view (manager)              direct reports                                     Query GSI1 MGR#<managerId>            one per report
 //	every request with a key         API key lookup                                     GetItem APIKEY#<hash>                 1
 //	POST /auth/link                  find the person of an address                      GetItem EMAIL#<email>, PERSON#<id>    2
@@ -133,6 +139,8 @@ const (
 	emailPrefix      = "EMAIL#"
 	assignmentPrefix = "ASSIGN#"
 	attemptPrefix    = "ATTEMPT#"
+	ackPrefix        = "ACK#"
+	viewPrefix       = "VIEW#"
 	auditPrefix      = "AUDIT#"
 	managerPrefix    = "MGR#"
 	wakePrefix       = "WAKE#"
@@ -184,6 +192,21 @@ func AttemptSK(moduleID string, cycle, n int) string {
 
 // AttemptPrefix is the sort-key prefix of all of a person's attempts at a module.
 func AttemptPrefix(moduleID string) string { return attemptPrefix + moduleID + "#" }
+
+// AcknowledgmentSK is the sort key of a person's acknowledgment of a policy
+// in a cycle (see package ack): one per person, policy and cycle, so a
+// repeated acknowledgment cannot be stored twice.
+func AcknowledgmentSK(policyID, cycle string) string { return ackPrefix + policyID + "#" + cycle }
+
+// AcknowledgmentPrefix is the sort-key prefix of all of a person's policy
+// acknowledgments.
+const AcknowledgmentPrefix = ackPrefix
+
+// PolicyViewSK is the sort key of the record of a person's first view of one
+// version (by content hash) of a policy in a cycle.
+func PolicyViewSK(policyID, cycle, sha256 string) string {
+	return viewPrefix + policyID + "#" + cycle + "#" + sha256
+}
 
 // AuditPK is the partition of the audit events of one UTC day (YYYY-MM-DD).
 func AuditPK(day string) string { return auditPrefix + day }

@@ -1,0 +1,120 @@
+// Package ack holds the rules of policy acknowledgments: the cycle in which a
+// person must acknowledge a policy, what a typed name may contain, and the
+// records kept as evidence. It imports no AWS package.
+//
+// # Cycles
+//
+// A person acknowledges every policy their roles require once per cycle. A
+// cycle is the calendar year in the person's time zone, plus the policy's
+// major version: a new major version is a material change and asks again
+// within the same year, while minor and patch versions do not. The cycle is
+// written as the year for major version 1 ("2026") and as the year followed
+// by "-v" and the major version otherwise ("2026-v2", "2026-v0"). Cycles of
+// one year sort before those of the next.
+package ack
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/attest-oss/attest/shared/apperr"
+)
+
+// MaxTypedNameRunes is the longest typed name accepted, in characters.
+const MaxTypedNameRunes = 200
+
+// MaxUserAgentBytes is how much of a browser's User-Agent is kept.
+const MaxUserAgentBytes = 512
+
+// ViewLifetime is how long the record of a first view gates an
+// acknowledgment; opening the policy again after that starts a new one.
+const ViewLifetime = 30 * 24 * time.Hour
+
+// Cycle returns the acknowledgment cycle of a policy with the given major
+// version at instant at, for a person in time zone loc.
+func Cycle(at time.Time, loc *time.Location, major int) string {
+	year := strconv.Itoa(at.In(loc).Year())
+	if major == 1 {
+		return year
+	}
+	return year + "-v" + strconv.Itoa(major)
+}
+
+// Acknowledgment is one person's acknowledgment of one policy in one cycle,
+// with the evidence an auditor sees in the export.
+type Acknowledgment struct {
+	EmployeeID    string `dynamodbav:"employeeId"`
+	PolicyID      string `dynamodbav:"policyId"`
+	PolicyVersion string `dynamodbav:"policyVersion"`
+	// TextSHA256 is the content hash of the policy version acknowledged.
+	TextSHA256 string `dynamodbav:"textSha256"`
+	Cycle      string `dynamodbav:"cycle"`
+	// AcknowledgedAt is RFC 3339 UTC, to the second.
+	AcknowledgedAt string `dynamodbav:"acknowledgedAt"`
+	// TypedName is the name the person typed as their signature, as text.
+	TypedName string `dynamodbav:"typedName"`
+	// IP is the address the acknowledgment came from.
+	IP string `dynamodbav:"ip"`
+	// UserAgent is the browser's User-Agent, cut to MaxUserAgentBytes.
+	UserAgent string `dynamodbav:"userAgent"`
+}
+
+// View records when a person first opened one version of a policy in a
+// cycle: the engagement gate measures reading time from it.
+type View struct {
+	EmployeeID    string    `dynamodbav:"employeeId"`
+	PolicyID      string    `dynamodbav:"policyId"`
+	VersionSHA256 string    `dynamodbav:"versionSha256"`
+	Cycle         string    `dynamodbav:"cycle"`
+	FirstViewedAt time.Time `dynamodbav:"firstViewedAt"`
+}
+
+// ExpiresAt is when the view stops counting.
+func (v View) ExpiresAt() time.Time { return v.FirstViewedAt.Add(ViewLifetime) }
+
+// TypedName checks a typed name and returns it trimmed. It must be valid
+// UTF-8, not blank, at most MaxTypedNameRunes characters long, and free of
+// control characters, including the bidirectional controls that could make
+// the stored text read differently from what it is. Failures are Invalid
+// errors with one problem on the field typedName, whose message completes
+// a sentence about the name ("is missing").
+func TypedName(s string) (string, error) {
+	name := strings.TrimSpace(s)
+	problem := ""
+	switch {
+	case !utf8.ValidString(name):
+		problem = "must be valid UTF-8 text"
+	case name == "":
+		problem = "is missing"
+	case utf8.RuneCountInString(name) > MaxTypedNameRunes:
+		problem = "must be at most " + strconv.Itoa(MaxTypedNameRunes) + " characters"
+	case strings.IndexFunc(name, isControl) >= 0:
+		problem = "must not contain control characters"
+	}
+	if problem != "" {
+		return "", apperr.InvalidWith("typedName "+problem, []apperr.Problem{{Field: "typedName", Message: problem}})
+	}
+	return name, nil
+}
+
+// isControl reports control characters (C0, DEL, C1) and the Unicode
+// bidirectional embedding, override and isolate characters.
+func isControl(r rune) bool {
+	return unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// UserAgent cuts a User-Agent header to MaxUserAgentBytes without splitting
+// a UTF-8 sequence.
+func UserAgent(ua string) string {
+	if len(ua) <= MaxUserAgentBytes {
+		return ua
+	}
+	cut := MaxUserAgentBytes
+	for cut > 0 && !utf8.RuneStart(ua[cut]) {
+		cut--
+	}
+	return ua[:cut]
+}
