@@ -26,11 +26,11 @@ type attemptItem struct {
 // RecordAttempt stores a quiz attempt of the open assignment a (as read) and
 // counts it on the assignment; with a completion, the same write marks the
 // assignment completed and, for annual modules, puts it on the wake index for
-// its renewal day. The events (attempt, completion) are written in the same
+// its renewal day. The attempt's audit event is written in the same
 // transaction. The assignment must still be open at the version read:
 // otherwise nothing is written and a Conflict error is returned, so that two
 // concurrent passing attempts can never both complete it.
-func (s *Store) RecordAttempt(ctx context.Context, a assign.Assignment, at assign.Attempt, done *assign.Completion, events []audit.Event) error {
+func (s *Store) RecordAttempt(ctx context.Context, a assign.Assignment, at assign.Attempt, done *assign.Completion, event audit.Event) error {
 	update := expression.Set(expression.Name("attempts"), expression.Value(at.Number)).
 		Set(expression.Name(table.VersionAttribute), expression.Value(a.Version+1))
 	if done != nil {
@@ -63,14 +63,11 @@ func (s *Store) RecordAttempt(ctx context.Context, a assign.Assignment, at assig
 	if err != nil {
 		return err
 	}
-	writes = append(writes, attempt)
-	for _, e := range events {
-		w, err := s.auditPut(e)
-		if err != nil {
-			return err
-		}
-		writes = append(writes, w)
+	ev, err := s.auditPut(event)
+	if err != nil {
+		return err
 	}
+	writes = append(writes, attempt, ev)
 	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 	if err := mapWriteError(err); err != nil {
 		return fmt.Errorf("record attempt: %w", err)

@@ -28,8 +28,9 @@ func TestMain(m *testing.M) { devtest.Main(m) }
 // env is one test's tracker: its own table, served over real HTTP through the
 // local API Gateway stand-in and the Lambda adapter, as in production.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	stack   *devstack.Stack
+	table   string
 	app     *app.App
 	url     string
 	admin   string
@@ -38,7 +39,7 @@ type env struct {
 	now     time.Time
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	stack := devtest.Shared(t)
 	client := stack.DynamoClient()
@@ -47,7 +48,7 @@ func newEnv(t *testing.T) *env {
 	if err := dynamo.CreateTable(ctx, client, name); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, stack: stack, now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	e := &env{t: t, stack: stack, table: name, now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)

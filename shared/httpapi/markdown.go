@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"html/template"
+	"strings"
 	"sync"
 
 	"github.com/yuin/goldmark"
@@ -18,10 +19,15 @@ var markdown = goldmark.New(goldmark.WithExtensions(extension.Table))
 // for the life of a process.
 var rendered sync.Map
 
-// renderMarkdown returns the HTML of source, whose content hash is sha.
+// renderMarkdown returns the HTML of source, whose content hash is sha. A
+// leading level-one heading is left out: pages show the title themselves.
+// (The content hash covers the text as written, heading included.)
 func renderMarkdown(sha, source string) (template.HTML, error) {
 	if h, ok := rendered.Load(sha); ok {
 		return h.(template.HTML), nil
+	}
+	if rest, ok := strings.CutPrefix(source, "# "); ok {
+		_, source, _ = strings.Cut(rest, "\n")
 	}
 	var buf bytes.Buffer
 	if err := markdown.Convert([]byte(source), &buf); err != nil {

@@ -80,7 +80,10 @@ type modulePage struct {
 	Body                                             template.HTML
 	Open                                             bool
 	Questions                                        []quizQuestion
-	CSRFToken                                        string
+	// Chosen holds the answers of a failed or incomplete submission, so the
+	// person does not have to pick them all again.
+	Chosen    map[string]string
+	CSRFToken string
 }
 
 // quizQuestion is a question as the browser sees it: without its answer.
@@ -95,10 +98,10 @@ func (s *Server) modulePageHandler(w http.ResponseWriter, r *http.Request, who *
 		s.fail(w, r, true, err)
 		return
 	}
-	s.renderModule(w, r, who, st, http.StatusOK, "")
+	s.renderModule(w, r, who, st, http.StatusOK, "", nil)
 }
 
-func (s *Server) renderModule(w http.ResponseWriter, r *http.Request, who *signedIn, st moduleState, status int, result string) {
+func (s *Server) renderModule(w http.ResponseWriter, r *http.Request, who *signedIn, st moduleState, status int, result string, chosen map[string]string) {
 	m := st.module
 	body, err := renderMarkdown(m.SHA256, m.Body)
 	if err != nil {
@@ -108,7 +111,7 @@ func (s *Server) renderModule(w http.ResponseWriter, r *http.Request, who *signe
 	loc := who.person.Location()
 	page := modulePage{
 		ModuleID: m.ID, Title: m.Title, Version: m.Version.String(), Minutes: m.EstimatedMinutes, PassMark: m.PassMark,
-		Body: body, Open: st.open != nil, Result: result, CSRFToken: who.session.CSRFToken,
+		Body: body, Open: st.open != nil, Result: result, Chosen: chosen, CSRFToken: who.session.CSRFToken,
 	}
 	if st.open != nil {
 		page.Due = describeDue(st.open.DueOn, s.deps.Now().In(loc).Format(people.DateLayout))
@@ -174,7 +177,7 @@ func (s *Server) formAttempt(w http.ResponseWriter, r *http.Request, who *signed
 			s.fail(w, r, true, stErr)
 			return
 		}
-		s.renderModule(w, r, who, st, http.StatusUnprocessableEntity, "Please answer every question.")
+		s.renderModule(w, r, who, st, http.StatusUnprocessableEntity, "Please answer every question.", answers)
 		return
 	}
 	if err != nil {
@@ -191,7 +194,7 @@ func (s *Server) formAttempt(w http.ResponseWriter, r *http.Request, who *signed
 		return
 	}
 	s.renderModule(w, r, who, st, http.StatusOK,
-		fmt.Sprintf("You scored %d%%; you need %d%% to pass. Read the module again and try once more.", res.Score, st.module.PassMark))
+		fmt.Sprintf("You scored %d%%; you need %d%% to pass. Read the module again and try once more.", res.Score, st.module.PassMark), answers)
 }
 
 // attempt grades answers against the module and records the attempt on the
@@ -221,18 +224,18 @@ func (s *Server) attempt(r *http.Request, who *signedIn, moduleID string, answer
 			Answers: answers, Score: graded.Score, Passed: graded.Passed, At: now.UTC(),
 			Source: sourceOf(r), UserAgent: truncate(r.UserAgent(), 512),
 		}
-		details := map[string]any{"module": a.ModuleID, "cycle": a.Cycle, "attempt": at.Number, "score": graded.Score, "passed": graded.Passed}
-		actor, subject := "person:"+a.EmployeeID, "person#"+a.EmployeeID
-		batch := audit.NewBatchID()
-		events := []audit.Event{{ID: audit.BatchEventID(batch, 1), At: now, Actor: actor, Action: audit.ActionModuleAttempted, Subject: subject, Source: at.Source, Details: details}}
+		// One event per attempt: module.attempted, or module.completed for
+		// the attempt that completes the assignment.
+		event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: "person:" + a.EmployeeID, Action: audit.ActionModuleAttempted,
+			Subject: "person#" + a.EmployeeID, Source: at.Source,
+			Details: map[string]any{"module": a.ModuleID, "cycle": a.Cycle, "attempt": at.Number, "score": graded.Score, "passed": graded.Passed,
+				"version": at.ModuleVersion, "contentSha256": at.ContentSHA256}}
 		var done *assign.Completion
 		if graded.Passed {
 			c := assign.CompletionOf(st.module, now, graded.Score, who.person.Location())
-			done = &c
-			events = append(events, audit.Event{ID: audit.BatchEventID(batch, 2), At: now, Actor: actor, Action: audit.ActionModuleCompleted, Subject: subject, Source: at.Source,
-				Details: map[string]any{"module": a.ModuleID, "cycle": a.Cycle, "version": c.Version, "contentSha256": c.SHA256, "score": c.Score}})
+			done, event.Action = &c, audit.ActionModuleCompleted
 		}
-		err = s.deps.Training.RecordAttempt(ctx, *a, at, done, events)
+		err = s.deps.Training.RecordAttempt(ctx, *a, at, done, event)
 		if apperr.CodeOf(err) == apperr.Conflict {
 			lastErr = err
 			continue

@@ -121,7 +121,7 @@ func TestModuleJourney(t *testing.T) {
 	for _, ev := range events {
 		counts[ev.Action]++
 	}
-	if counts["module.attempted"] != 2 || counts["module.completed"] != 1 || counts["signin"] != 1 {
+	if counts["module.attempted"] != 1 || counts["module.completed"] != 1 || counts["signin"] != 1 {
 		t.Errorf("audit events %v", counts)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/attest-oss/attest/shared/apperr"
@@ -36,10 +37,12 @@ func (s *Server) cookieName() string {
 	return secureCookieName
 }
 
-// sessionCookie returns the cookie that carries a new session id.
-func (s *Server) sessionCookie(id string) *http.Cookie {
+// sessionCookie returns the cookie that carries a new session: the
+// person's employee id (not a secret; it lets the session and the person be
+// read at once) and the session id, joined by a dot.
+func (s *Server) sessionCookie(employeeID, id string) *http.Cookie {
 	return &http.Cookie{
-		Name: s.cookieName(), Value: id, Path: "/", MaxAge: int(auth.SessionMaxTTL.Seconds()),
+		Name: s.cookieName(), Value: employeeID + "." + id, Path: "/", MaxAge: int(auth.SessionMaxTTL.Seconds()),
 		HttpOnly: true, Secure: !s.deps.InsecureCookies, SameSite: http.SameSiteLaxMode,
 	}
 }
@@ -49,21 +52,45 @@ func (s *Server) clearedCookie() *http.Cookie {
 	return &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: !s.deps.InsecureCookies, SameSite: http.SameSiteLaxMode}
 }
 
+// parseSessionCookie splits a session cookie value into the employee id and
+// the session id; ok is false for anything malformed.
+func parseSessionCookie(v string) (employeeID, id string, ok bool) {
+	const idLen = 43
+	if len(v) < idLen+2 || v[len(v)-idLen-1] != '.' {
+		return "", "", false
+	}
+	employeeID, id = v[:len(v)-idLen-1], v[len(v)-idLen:]
+	return employeeID, id, auth.LooksLikeSecret(id)
+}
+
 // currentSession returns the signed-in person of the request, or nil when
-// there is no valid session or the person is no longer active.
+// there is no valid session or the person is no longer active. The session
+// and the person are read concurrently; the session must belong to the
+// person the cookie names.
 func (s *Server) currentSession(r *http.Request) (*signedIn, error) {
 	c, err := r.Cookie(s.cookieName())
-	if err != nil || !auth.LooksLikeSecret(c.Value) {
+	if err != nil {
+		return nil, nil
+	}
+	employeeID, id, ok := parseSessionCookie(c.Value)
+	if !ok {
 		return nil, nil
 	}
 	ctx := r.Context()
-	sess, found, err := s.deps.Sessions.Session(ctx, auth.HashSecret(c.Value))
-	if err != nil || !found {
+	var (
+		rec         people.Record
+		personFound bool
+		personErr   error
+		wg          sync.WaitGroup
+	)
+	wg.Go(func() { rec, personFound, personErr = s.deps.People.GetPerson(ctx, employeeID) })
+	sess, found, err := s.deps.Sessions.Session(ctx, auth.HashSecret(id))
+	wg.Wait()
+	if err != nil || !found || sess.EmployeeID != employeeID {
 		return nil, err
 	}
-	rec, found, err := s.deps.People.GetPerson(ctx, sess.EmployeeID)
-	if err != nil || !found || !rec.ActiveOn(s.today()) {
-		return nil, err
+	if personErr != nil || !personFound || !rec.ActiveOn(s.today()) {
+		return nil, personErr
 	}
 	if s.deps.Now().Sub(sess.LastSeen) > touchAfter {
 		if err := s.deps.Sessions.TouchSession(ctx, sess); err != nil {
@@ -76,7 +103,7 @@ func (s *Server) currentSession(r *http.Request) (*signedIn, error) {
 // withPerson requires a signed-in person. Pages without a session redirect
 // to the sign-in page; JSON calls get 401. State-changing requests must
 // carry the session's CSRF token (form field csrf, or header X-CSRF-Token)
-// and, when the browser sends one, an Origin of this site.
+// and must not come from another site.
 func (s *Server) withPerson(page bool, next func(http.ResponseWriter, *http.Request, *signedIn)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		who, err := s.currentSession(r)
@@ -103,9 +130,16 @@ func (s *Server) withPerson(page bool, next func(http.ResponseWriter, *http.Requ
 	})
 }
 
-// checkCSRF compares the request's CSRF token with the session's.
+// crossOrigin refuses requests that browsers mark as cross-site
+// (Sec-Fetch-Site, else Origin against Host). Same-origin form posts from
+// pages sent with Referrer-Policy: no-referrer carry "Origin: null", so the
+// Origin header alone cannot be compared.
+var crossOrigin = http.NewCrossOriginProtection()
+
+// checkCSRF refuses cross-site requests and compares the request's CSRF
+// token (header X-CSRF-Token, or form field csrf) with the session's.
 func (s *Server) checkCSRF(r *http.Request, want string) error {
-	if origin := r.Header.Get("Origin"); origin != "" && s.deps.BaseURL != "" && origin != s.deps.BaseURL {
+	if err := crossOrigin.Check(r); err != nil {
 		return apperr.New(apperr.Forbidden, "cross-site request refused")
 	}
 	got := r.Header.Get("X-CSRF-Token")

@@ -192,7 +192,7 @@ func (s *Server) consumeLink(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, true, err)
 		return
 	}
-	http.SetCookie(w, s.sessionCookie(id))
+	http.SetCookie(w, s.sessionCookie(rec.EmployeeID, id))
 	http.Redirect(w, r, "/me", http.StatusSeeOther)
 }
 

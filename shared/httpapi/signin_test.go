@@ -315,10 +315,29 @@ func TestSignInHostileTokens(t *testing.T) {
 	t.Run("ForgedCookie", func(t *testing.T) {
 		jar, _ := cookiejar.New(nil)
 		u, _ := url.Parse(e.url)
-		jar.SetCookies(u, []*http.Cookie{{Name: "attest_session", Value: strings.Repeat("B", 43)}})
+		jar.SetCookies(u, []*http.Cookie{{Name: "attest_session", Value: "H1." + strings.Repeat("B", 43)}})
 		forged := &http.Client{Jar: jar}
 		if resp, _ := e.send(forged, http.MethodGet, "/api/me", nil, ""); resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("forged session: %d", resp.StatusCode)
+		}
+	})
+	t.Run("SessionCookieRenamedToAnotherPerson", func(t *testing.T) {
+		b := e.browser()
+		token := e.linkFor(b, ps["H2"])
+		resp, _ := e.send(b, http.MethodPost, "/l/"+token, nil, "")
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign in: %d", resp.StatusCode)
+		}
+		value := resp.Cookies()[0].Value
+		_, secret, _ := strings.Cut(value, ".")
+		if !strings.HasPrefix(value, "H2.") {
+			t.Fatalf("cookie %q does not name its person", value)
+		}
+		jar, _ := cookiejar.New(nil)
+		u, _ := url.Parse(e.url)
+		jar.SetCookies(u, []*http.Cookie{{Name: "attest_session", Value: "H1." + secret}})
+		if resp, _ := e.send(&http.Client{Jar: jar}, http.MethodGet, "/api/me", nil, ""); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("H2's session presented as H1's: %d, want 401", resp.StatusCode)
 		}
 	})
 	t.Run("SessionEndsWhenPersonLeaves", func(t *testing.T) {
