@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help deps java node-deps go-deps build dev dev-reset test vet bench synth deploy clean
+.PHONY: help deps java chromium node-deps go-deps build dev dev-reset test vet bench synth deploy clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,6 +26,21 @@ java:
 	  echo "Java 17 is needed for DynamoDB Local and is not installed."; \
 	  echo "On Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless"; \
 	  exit 1; \
+	fi
+
+# The browser test (shared/httpapi/browser_test.go) drives Debian's Chromium.
+# As root (CI) it is installed when missing; otherwise this says how and stops.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then \
+	    echo "installing Chromium for the browser test"; \
+	    apt-get update; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	  else \
+	    echo "Chromium is needed for the browser test and is not installed."; \
+	    echo "On Debian: sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium"; \
+	    exit 1; \
+	  fi; \
 	fi
 
 # npm ci runs only when the lock file changed since the last install.
@@ -56,7 +71,7 @@ vet:
 	@out=$$(gofmt -l shared functions infra content); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-test: deps build vet ## all tests: unit, integration (DynamoDB Local, SES emulator), CDK assertions
+test: deps chromium build vet ## all tests: unit, integration (DynamoDB Local, SES emulator), CDK assertions
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 
 bench: deps ## run the benchmarks and print docs/BENCHMARKS.md-ready numbers

@@ -1,0 +1,289 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/attest-oss/attest/shared/auth"
+)
+
+// screenshotDir is where the browser test leaves its screenshots: build/ at
+// the repository root (go test runs in the package directory).
+var screenshotDir = filepath.Join("..", "..", "build", "screenshots")
+
+// chromiumHint says how to get the browser the browser test drives.
+const chromiumHint = "Chromium is not installed; the browser test needs it. " +
+	"`make test` installs it when run as root; otherwise run " +
+	"`sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium`"
+
+// phone is a headless Chromium with a phone-sized window, on one tab.
+type phone struct {
+	t    *testing.T
+	ctx  context.Context
+	step int
+}
+
+// chromium returns the path of Chromium. It fails the test, never skips it,
+// when Chromium is missing: CI must not pass without the browser test.
+func chromium(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		path, err = exec.LookPath("/usr/bin/chromium")
+	}
+	if err != nil {
+		t.Fatal(chromiumHint)
+	}
+	return path
+}
+
+// newPhone starts the Chromium at path, 375 px wide with a fresh profile.
+// Every action shares one deadline so that a hung browser fails the test
+// instead of blocking it.
+func newPhone(t *testing.T, path string) *phone {
+	t.Helper()
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Screenshots of an earlier run must not pass for this run's.
+	old, _ := filepath.Glob(filepath.Join(screenshotDir, "[0-9][0-9]-*.png"))
+	for _, f := range old {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancelTimeout := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox, // the tests run as root
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(375, 812),
+	)
+	ctx, cancelTab := chromedp.NewContext(ctx)
+	// Cleanups run last first: the tab, the browser, then the deadline, all
+	// before the test's server closes (it was registered earlier).
+	t.Cleanup(cancelTimeout)
+	t.Cleanup(cancelAlloc)
+	t.Cleanup(cancelTab)
+	p := &phone{t: t, ctx: ctx}
+	// Headless Chromium keeps windows at least 500 px wide, so the viewport
+	// is narrowed as well. Desktop (not mobile) emulation keeps innerWidth at
+	// 375 even when a page overflows, where a mobile one would zoom out.
+	p.do(chromedp.EmulateViewport(375, 812, chromedp.EmulatePortrait))
+	if w := run(p, chromedp.Evaluate[int](`window.innerWidth`)); w != 375 {
+		t.Fatalf("the window is %d px wide, want 375", w)
+	}
+	return p
+}
+
+// run runs one action and returns its value, failing the test on error.
+func run[T any](p *phone, a chromedp.Action[T]) T {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, a)
+	if err != nil {
+		p.t.Fatalf("browser: %v", err)
+	}
+	return v
+}
+
+// do runs actions that return nothing, failing the test on error.
+func (p *phone) do(steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, steps...); err != nil {
+		p.t.Fatalf("browser: %v", err)
+	}
+}
+
+// load runs steps that start a navigation (opening a URL, clicking a link or
+// a submit button), waits for the page and checks its status and path.
+func (p *phone) load(wantStatus int, wantPath string, steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	resp, err := chromedp.RunResponse(p.ctx, steps...)
+	if err != nil || resp == nil {
+		p.t.Fatalf("browser: no page loaded (%v)", err)
+	}
+	if int(resp.Status) != wantStatus || !strings.HasSuffix(resp.URL, wantPath) {
+		p.t.Fatalf("landed on %s with %d, want %s with %d", resp.URL, resp.Status, wantPath, wantStatus)
+	}
+}
+
+// text returns the rendered text of the first element matching css.
+func (p *phone) text(css string) string {
+	p.t.Helper()
+	return run(p, chromedp.Text(chromedp.CSS(css)))
+}
+
+// shot saves a full-page screenshot as build/screenshots/NN-name.png.
+func (p *phone) shot(name string) {
+	p.t.Helper()
+	p.step++
+	png := run(p, chromedp.FullScreenshot(100))
+	if !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) || len(png) < 1000 {
+		p.t.Fatalf("screenshot %s: %d bytes, not a PNG", name, len(png))
+	}
+	path := filepath.Join(screenshotDir, fmt.Sprintf("%02d-%s.png", p.step, name))
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// fitsWidth checks that the page does not scroll sideways.
+func (p *phone) fitsWidth(page string) {
+	p.t.Helper()
+	if !run(p, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`)) {
+		w := run(p, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		p.t.Errorf("%s is %d px wide, wider than the 375 px screen", page, w)
+	}
+}
+
+// TestBrowserEmployeeJourney drives the employee's pages in headless Chromium
+// on a phone-sized screen, clicking and typing as a person does: sign in by
+// email link, open the first module, fail and then pass its quiz, read the
+// receipt and see the module completed, then read and acknowledge the first
+// policy.
+func TestBrowserEmployeeJourney(t *testing.T) {
+	t.Parallel()
+	browser := chromium(t)
+	e := newEnv(t)
+	who := e.seedPeople("browser", "B1")["B1"]
+	p := newPhone(t, browser)
+
+	// Ask for a link.
+	p.load(http.StatusOK, "/signin", chromedp.Navigate(e.url+"/signin"))
+	p.do(chromedp.SendKeys(chromedp.CSS("#email"), who.email))
+	p.shot("signin")
+	p.load(http.StatusAccepted, "/auth/link", chromedp.Click(chromedp.CSS("main button[type=submit]")))
+	if h := p.text("h1"); h != "Check your email" {
+		t.Fatalf("after asking for a link: %q", h)
+	}
+	p.shot("link-sent")
+
+	// Open the link from the email: a page with a button, nothing used up.
+	mails := e.mailTo(who.email)
+	if len(mails) != 1 {
+		t.Fatalf("got %d emails, want 1", len(mails))
+	}
+	link := linkPattern.FindStringSubmatch(mails[0].Text)
+	if link == nil {
+		t.Fatalf("no link in the email: %q", mails[0].Text)
+	}
+	p.load(http.StatusOK, link[0], chromedp.Navigate(e.url+link[0]))
+	if h, b := p.text("h1"), p.text("main button[type=submit]"); h != "Sign in to your training" || b != "Sign in" {
+		t.Fatalf("confirmation page: %q with button %q", h, b)
+	}
+	if _, found, err := e.app.Store.SignInToken(context.Background(), auth.HashSecret(link[1])); err != nil || !found {
+		t.Fatalf("opening the link used it up: found=%v err=%v", found, err)
+	}
+	p.shot("confirm")
+
+	// Sign in and land on /me.
+	p.load(http.StatusOK, "/me", chromedp.Click(chromedp.CSS("main button[type=submit]")))
+	if h := p.text("h1"); h != "Hello, "+who.name {
+		t.Errorf("greeting %q", h)
+	}
+	first := run(p, chromedp.AttributeValue(chromedp.CSS(`main a[href^="/me/modules/"]`), "href"))
+	m, ok := e.app.Catalog.Module(strings.TrimPrefix(first.Value, "/me/modules/"))
+	if !ok {
+		t.Fatalf("the first link on /me is %q, not a module", first.Value)
+	}
+	if next := p.text("main .notice"); !strings.HasPrefix(next, "Next step: complete "+m.Title) {
+		t.Errorf("next step %q, want the first module, %s", next, m.Title)
+	}
+	p.fitsWidth("/me")
+	p.shot("me")
+
+	// Open the first module and answer every question wrongly.
+	p.load(http.StatusOK, first.Value, chromedp.Click(chromedp.CSS(`main a[href^="/me/modules/"]`)))
+	if h := p.text("h1"); h != m.Title {
+		t.Errorf("module page title %q, want %q", h, m.Title)
+	}
+	p.fitsWidth("the module page")
+	p.shot("module")
+	answer := func(a map[string]string, shot string) {
+		t.Helper()
+		for _, q := range m.Questions {
+			p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`label[for=%q]`, q.ID+"-"+a[q.ID]))))
+		}
+		p.shot(shot)
+	}
+	submit := chromedp.Click(chromedp.CSS(`form[action$="/attempts"] button[type=submit]`))
+	answer(answers(m, 0), "answered-wrong")
+	p.load(http.StatusOK, "/me/modules/"+m.ID+"/attempts", submit)
+	if msg := p.text("main [role=alert]"); !strings.HasPrefix(msg, "You scored 0%") {
+		t.Errorf("after a wrong answer: %q", msg)
+	}
+	p.shot("failed")
+
+	// Answer correctly: the receipt.
+	answer(answers(m, len(m.Questions)), "answered-right")
+	p.load(http.StatusOK, "/me/modules/"+m.ID+"/receipt", submit)
+	receipt := p.text("table.receipt")
+	for _, want := range []string{m.Title, "100%", m.SHA256, "attempt 2"} {
+		if !strings.Contains(receipt, want) {
+			t.Errorf("the receipt lacks %q:\n%s", want, receipt)
+		}
+	}
+	p.fitsWidth("the receipt")
+	p.shot("receipt")
+
+	// Back on /me the module is completed and no longer open.
+	p.load(http.StatusOK, "/me", chromedp.Click(chromedp.CSS(`main a[href="/me"]`)))
+	done := run(p, chromedp.Evaluate[string](`[...document.querySelectorAll("main h2")].find(h => h.textContent === "Completed")?.nextElementSibling?.innerText ?? ""`))
+	if !strings.Contains(done, m.Title) || !strings.Contains(done, "score 100%") {
+		t.Errorf("completed list %q, want %s with score 100%%", done, m.Title)
+	}
+	if n := run(p, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll('main a[href="/me/modules/%s"]').length`, m.ID))); n != 0 {
+		t.Errorf("the completed module is still offered %d times", n)
+	}
+	p.fitsWidth("/me after the module")
+	p.shot("me-completed")
+
+	// Open the first policy, read it for its minimum time and sign it.
+	href := run(p, chromedp.AttributeValue(chromedp.CSS(`main a[href^="/me/policies/"]`), "href"))
+	pol, ok := e.app.Catalog.Policy(strings.TrimPrefix(href.Value, "/me/policies/"))
+	if !ok {
+		t.Fatalf("the first policy link on /me is %q, not a policy", href.Value)
+	}
+	p.load(http.StatusOK, href.Value, chromedp.Click(chromedp.CSS(`main a[href^="/me/policies/"]`)))
+	if h := p.text("h1"); h != pol.Title {
+		t.Errorf("policy page title %q, want %q", h, pol.Title)
+	}
+	p.fitsWidth("the policy page")
+	p.shot("policy")
+	e.now = e.now.Add(time.Duration(pol.MinReadSeconds+1) * time.Second)
+	p.do(
+		chromedp.SendKeys(chromedp.CSS("#typedName"), who.name),
+		chromedp.Click(chromedp.CSS(`label[for="understood"]`)),
+	)
+	p.shot("policy-signed")
+	p.load(http.StatusOK, href.Value, chromedp.Click(chromedp.CSS(`form[action^="/me/policies/"] button[type=submit]`)))
+	if note := p.text("main .notice"); !strings.Contains(note, "You acknowledged this policy") || !strings.Contains(note, who.name) {
+		t.Errorf("after acknowledging: %q", note)
+	}
+	p.shot("policy-acknowledged")
+
+	// Back on /me the policy shows as acknowledged.
+	p.load(http.StatusOK, "/me", chromedp.Click(chromedp.CSS(`main a[href="/me"]`)))
+	item := run(p, chromedp.Evaluate[string](fmt.Sprintf(`[...document.querySelectorAll("main li")].find(li => li.querySelector("strong")?.textContent === %q)?.innerText ?? ""`, pol.Title)))
+	if !strings.HasPrefix(item, "Acknowledged") {
+		t.Errorf("/me shows the policy as %q, want it acknowledged", item)
+	}
+	p.shot("me-acknowledged")
+}
