@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -18,6 +19,10 @@ const (
 	secureCookieName   = "__Host-attest_session"
 	insecureCookieName = "attest_session"
 )
+
+// maxFormBody bounds any body sent with a session cookie; JSON handlers set
+// tighter limits of their own.
+const maxFormBody = 64 << 10
 
 // touchAfter limits how often a session's idle expiry is pushed back.
 const touchAfter = 5 * time.Minute
@@ -120,7 +125,18 @@ func (s *Server) withPerson(page bool, next func(http.ResponseWriter, *http.Requ
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+			if isForm(r) {
+				if err := r.ParseForm(); err != nil {
+					var tooLarge *http.MaxBytesError
+					if errors.As(err, &tooLarge) {
+						s.fail(w, r, page, apperr.New(apperr.TooLarge, "the form is over the limit of %d bytes", maxFormBody))
+						return
+					}
+					s.fail(w, r, page, apperr.New(apperr.Invalid, "the form could not be read"))
+					return
+				}
+			}
 			if err := s.checkCSRF(r, who.session.CSRFToken); err != nil {
 				s.fail(w, r, page, err)
 				return
