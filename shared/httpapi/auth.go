@@ -8,6 +8,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/people"
 )
 
 // principal is who is calling.
@@ -60,4 +61,60 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 func caller(r *http.Request) principal {
 	p, _ := r.Context().Value(principalKey{}).(principal)
 	return p
+}
+
+// maxManagerDepth bounds the walk up a manager chain (the roster refuses
+// cycles; this guards against a chain changed mid-walk).
+const maxManagerDepth = 32
+
+// errNoSuchPerson hides whether a person exists from callers who may not see them.
+var errNoSuchPerson = apperr.New(apperr.NotFound, "no person with that employee id")
+
+// withPersonAccess lets through, to one person's records named by the
+// {employeeId} path value: an API key with one of keyRoles; or a signed-in
+// person who holds the admin or auditor access role in the roster, or who
+// is in that person's manager chain (direct or indirect manager). To
+// anybody else with a session the person does not exist (404), so ids
+// cannot be probed.
+func (s *Server) withPersonAccess(next http.HandlerFunc, keyRoles ...auth.Role) http.Handler {
+	byKey := s.withKey(next, keyRoles...)
+	bySession := s.withPerson(false, func(w http.ResponseWriter, r *http.Request, who *signedIn) {
+		ok, err := s.maySee(r.Context(), who, r.PathValue("employeeId"))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if !ok {
+			s.writeError(w, r, errNoSuchPerson)
+			return
+		}
+		p := principal{role: auth.Role("person"), actor: "person:" + who.person.EmployeeID}
+		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			byKey.ServeHTTP(w, r)
+			return
+		}
+		bySession.ServeHTTP(w, r)
+	})
+}
+
+// maySee reports whether a signed-in person may see another's records.
+func (s *Server) maySee(ctx context.Context, who *signedIn, employeeID string) (bool, error) {
+	if who.person.HasRole(people.RoleAdmin) || who.person.HasRole(people.RoleAuditor) {
+		return true, nil
+	}
+	id := employeeID
+	for range maxManagerDepth {
+		rec, found, err := s.deps.People.GetPerson(ctx, id)
+		if err != nil || !found || rec.ManagerID == "" {
+			return false, err
+		}
+		if rec.ManagerID == who.person.EmployeeID {
+			return true, nil
+		}
+		id = rec.ManagerID
+	}
+	return false, nil
 }

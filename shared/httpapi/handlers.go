@@ -75,7 +75,7 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !found {
-		s.writeError(w, r, apperr.New(apperr.NotFound, "no person with that employee id"))
+		s.writeError(w, r, errNoSuchPerson)
 		return
 	}
 	history, err := s.deps.People.PersonHistory(r.Context(), id)

@@ -122,7 +122,7 @@ func New(d Deps) (*Server, error) {
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.Handle("PUT /api/roster", s.withKey(s.putRoster, auth.RoleAdmin, auth.RoleHRIS))
-	s.mux.Handle("GET /api/people/{employeeId}", s.withKey(s.getPerson, auth.RoleAdmin, auth.RoleAuditor))
+	s.mux.Handle("GET /api/people/{employeeId}", s.withPersonAccess(s.getPerson, auth.RoleAdmin, auth.RoleAuditor))
 	s.mux.Handle("POST /api/assignments/run", s.withKey(s.runAssignments, auth.RoleAdmin))
 
 	s.mux.HandleFunc("GET /signin", s.signInPage)
