@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -80,15 +79,7 @@ func (s *Store) Acknowledgment(ctx context.Context, employeeID, policyID, cycle 
 // Acknowledgments returns every policy acknowledgment of a person, every
 // cycle, ordered by policy and cycle.
 func (s *Store) Acknowledgments(ctx context.Context, employeeID string) ([]ack.Acknowledgment, error) {
-	var out []ack.Acknowledgment
-	err := s.queryPrefix(ctx, table.PersonPK(employeeID), table.AcknowledgmentPrefix, func(raw map[string]types.AttributeValue) error {
-		var it ackItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return err
-		}
-		out = append(out, it.Acknowledgment)
-		return nil
-	})
+	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.AcknowledgmentPrefix, func(it ackItem) ack.Acknowledgment { return it.Acknowledgment })
 	if err != nil {
 		return nil, fmt.Errorf("acknowledgments of %s: %w", employeeID, err)
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -28,15 +27,7 @@ type assignmentItem struct {
 // Assignments returns every assignment of a person, every cycle, ordered by
 // module and cycle.
 func (s *Store) Assignments(ctx context.Context, employeeID string) ([]assign.Assignment, error) {
-	var out []assign.Assignment
-	err := s.queryPrefix(ctx, table.PersonPK(employeeID), table.AssignmentPrefix, func(raw map[string]types.AttributeValue) error {
-		var it assignmentItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return err
-		}
-		out = append(out, it.Assignment)
-		return nil
-	})
+	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.AssignmentPrefix, func(it assignmentItem) assign.Assignment { return it.Assignment })
 	if err != nil {
 		return nil, fmt.Errorf("assignments of %s: %w", employeeID, err)
 	}

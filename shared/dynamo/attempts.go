@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -78,15 +77,7 @@ func (s *Store) RecordAttempt(ctx context.Context, a assign.Assignment, at assig
 // Attempts returns every attempt of a person at a module, all cycles, in
 // order.
 func (s *Store) Attempts(ctx context.Context, employeeID, moduleID string) ([]assign.Attempt, error) {
-	var out []assign.Attempt
-	err := s.queryPrefix(ctx, table.PersonPK(employeeID), table.AttemptPrefix(moduleID), func(raw map[string]types.AttributeValue) error {
-		var it attemptItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return err
-		}
-		out = append(out, it.Attempt)
-		return nil
-	})
+	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.AttemptPrefix(moduleID), func(it attemptItem) assign.Attempt { return it.Attempt })
 	if err != nil {
 		return nil, fmt.Errorf("attempts of %s at %s: %w", employeeID, moduleID, err)
 	}

@@ -129,15 +129,7 @@ func (s *Store) ListPeople(ctx context.Context) ([]people.Record, error) {
 
 // PersonHistory returns the roster revisions of a person, oldest first.
 func (s *Store) PersonHistory(ctx context.Context, employeeID string) ([]people.Revision, error) {
-	var out []people.Revision
-	err := s.queryPrefix(ctx, table.PersonPK(employeeID), table.RevisionPrefix, func(raw map[string]types.AttributeValue) error {
-		var it revisionItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return err
-		}
-		out = append(out, it.Revision)
-		return nil
-	})
+	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.RevisionPrefix, func(it revisionItem) people.Revision { return it.Revision })
 	if err != nil {
 		return nil, fmt.Errorf("history of %s: %w", employeeID, err)
 	}

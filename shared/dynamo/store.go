@@ -266,18 +266,26 @@ func (s *Store) putOne(ctx context.Context, item any, cond expression.ConditionB
 	return mapWriteError(err)
 }
 
-// AuditEvents returns the audit events of one UTC day (YYYY-MM-DD) in stream
-// order.
-func (s *Store) AuditEvents(ctx context.Context, day string) ([]audit.Event, error) {
-	var out []audit.Event
-	err := s.queryPrefix(ctx, table.AuditPK(day), "", func(raw map[string]types.AttributeValue) error {
-		var it auditItem
+// queryItems queries one partition for sort keys beginning with prefix,
+// decodes every item as an I and returns what value takes from each, in
+// sort-key order.
+func queryItems[I, T any](ctx context.Context, s *Store, pk, prefix string, value func(I) T) ([]T, error) {
+	var out []T
+	err := s.queryPrefix(ctx, pk, prefix, func(raw map[string]types.AttributeValue) error {
+		var it I
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return err
 		}
-		out = append(out, it.Event)
+		out = append(out, value(it))
 		return nil
 	})
+	return out, err
+}
+
+// AuditEvents returns the audit events of one UTC day (YYYY-MM-DD) in stream
+// order.
+func (s *Store) AuditEvents(ctx context.Context, day string) ([]audit.Event, error) {
+	out, err := queryItems(ctx, s, table.AuditPK(day), "", func(it auditItem) audit.Event { return it.Event })
 	if err != nil {
 		return nil, fmt.Errorf("audit events of %s: %w", day, err)
 	}
