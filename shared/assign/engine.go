@@ -65,8 +65,12 @@ type Assignment struct {
 	// actually passed: a minor or patch release after assignment is taken as is.
 	CompletedVersion string `json:"completedVersion,omitempty" dynamodbav:"completedVersion,omitempty"`
 	CompletedSHA256  string `json:"completedSha256,omitempty" dynamodbav:"completedSha256,omitempty"`
-	ClosedOn         string `json:"closedOn,omitempty" dynamodbav:"closedOn,omitempty"`
-	CloseReason      Reason `json:"closeReason,omitempty" dynamodbav:"closeReason,omitempty"`
+	// RemindersSent counts the reminders that named this assignment; the
+	// last one went out on LastRemindedOn (YYYY-MM-DD).
+	RemindersSent  int    `json:"remindersSent" dynamodbav:"remindersSent"`
+	LastRemindedOn string `json:"lastRemindedOn,omitempty" dynamodbav:"lastRemindedOn,omitempty"`
+	ClosedOn       string `json:"closedOn,omitempty" dynamodbav:"closedOn,omitempty"`
+	CloseReason    Reason `json:"closeReason,omitempty" dynamodbav:"closeReason,omitempty"`
 	// Version is the optimistic-locking counter of the stored item.
 	Version int `json:"-" dynamodbav:"version"`
 }

@@ -7,21 +7,34 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/table"
 )
 
-// assignmentItem is how an assignment is stored.
+// assignmentItem is how an assignment is stored. Open assignments carry the
+// due index (GSI4); closing or completing one removes it.
 type assignmentItem struct {
-	PK   string `dynamodbav:"PK"`
-	SK   string `dynamodbav:"SK"`
-	Type string `dynamodbav:"type"`
+	PK     string `dynamodbav:"PK"`
+	SK     string `dynamodbav:"SK"`
+	Type   string `dynamodbav:"type"`
+	GSI4PK string `dynamodbav:"GSI4PK,omitempty"`
+	GSI4SK string `dynamodbav:"GSI4SK,omitempty"`
 	assign.Assignment
+}
+
+func newAssignmentItem(a assign.Assignment) assignmentItem {
+	it := assignmentItem{PK: table.PersonPK(a.EmployeeID), SK: table.AssignmentSK(a.ModuleID, a.Cycle), Type: "assignment", Assignment: a}
+	if a.Status == assign.StatusOpen {
+		it.GSI4PK, it.GSI4SK = table.DuePK(a.EmployeeID), table.DueSK(a.DueOn, a.EmployeeID, a.ModuleID, a.Cycle)
+	}
+	return it
 }
 
 // Assignments returns every assignment of a person, every cycle, ordered by
@@ -58,9 +71,7 @@ func (s *Store) assignmentWrites(pp assign.PersonPlan, actor, source string, at 
 	var created, closed []string
 	for _, a := range pp.Plan.Create {
 		a.Version = 1
-		w, err := put(s.table, assignmentItem{
-			PK: table.PersonPK(a.EmployeeID), SK: table.AssignmentSK(a.ModuleID, a.Cycle), Type: "assignment", Assignment: a,
-		}, notExists())
+		w, err := put(s.table, newAssignmentItem(a), notExists())
 		if err != nil {
 			return nil, err
 		}
@@ -72,7 +83,8 @@ func (s *Store) assignmentWrites(pp assign.PersonPlan, actor, source string, at 
 		update := expression.Set(expression.Name("status"), expression.Value(assign.StatusCancelled)).
 			Set(expression.Name("closedOn"), expression.Value(closedOn)).
 			Set(expression.Name("closeReason"), expression.Value(c.Reason)).
-			Set(expression.Name(table.VersionAttribute), expression.Value(c.Version+1))
+			Set(expression.Name(table.VersionAttribute), expression.Value(c.Version+1)).
+			Remove(expression.Name(table.GSI4PK)).Remove(expression.Name(table.GSI4SK))
 		cond := versionIs(c.Version).And(expression.Name("status").Equal(expression.Value(assign.StatusOpen)))
 		expr, err := expression.NewBuilder().WithUpdate(update).WithCondition(cond).Build()
 		if err != nil {
@@ -132,4 +144,72 @@ func (s *Store) WokenPeople(ctx context.Context, day string) ([]string, error) {
 		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// OpenAssignments hands every open assignment to fn, shard by shard of the
+// due index and by due date within a shard, and returns how many items it
+// read. Only open assignments are in the index, so the reads grow with the
+// open assignments, not with the organisation.
+func (s *Store) OpenAssignments(ctx context.Context, fn func(assign.Assignment) error) (read int, err error) {
+	for shard := range table.DueShards {
+		cond := expression.Key(table.GSI4PK).Equal(expression.Value(table.DueShardPK(shard)))
+		expr, err := expression.NewBuilder().WithKeyCondition(cond).Build()
+		if err != nil {
+			return read, err
+		}
+		pages := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
+			TableName:                 aws.String(s.table),
+			IndexName:                 aws.String(table.IndexDue),
+			KeyConditionExpression:    expr.KeyCondition(),
+			ExpressionAttributeNames:  expr.Names(),
+			ExpressionAttributeValues: expr.Values(),
+		})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				return read, fmt.Errorf("open assignments: %w", err)
+			}
+			for _, raw := range page.Items {
+				read++
+				var it assignmentItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return read, fmt.Errorf("open assignments: decode: %w", err)
+				}
+				if it.Status != assign.StatusOpen {
+					continue
+				}
+				if err := fn(it.Assignment); err != nil {
+					return read, err
+				}
+			}
+		}
+	}
+	return read, nil
+}
+
+// MarkReminded records that a reminder sent on day named the assignment. It
+// is idempotent: a second call for the same day changes nothing.
+func (s *Store) MarkReminded(ctx context.Context, employeeID, moduleID string, cycle int, day string) error {
+	expr, err := expression.NewBuilder().
+		WithUpdate(expression.Add(expression.Name("remindersSent"), expression.Value(1)).
+			Set(expression.Name("lastRemindedOn"), expression.Value(day))).
+		WithCondition(expression.AttributeExists(expression.Name(table.PartitionKey)).
+			And(expression.Name("lastRemindedOn").NotEqual(expression.Value(day)).
+				Or(expression.AttributeNotExists(expression.Name("lastRemindedOn"))))).
+		Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(table.PersonPK(employeeID), table.AssignmentSK(moduleID, cycle)),
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	if err := mapWriteError(err); err != nil && apperr.CodeOf(err) != apperr.Conflict {
+		return fmt.Errorf("mark reminded: %w", err)
+	}
+	return nil
 }

@@ -37,7 +37,8 @@ func (s *Store) RecordAttempt(ctx context.Context, a assign.Assignment, at assig
 			Set(expression.Name("completedAt"), expression.Value(done.At.Format(time.RFC3339))).
 			Set(expression.Name("score"), expression.Value(done.Score)).
 			Set(expression.Name("completedVersion"), expression.Value(done.Version)).
-			Set(expression.Name("completedSha256"), expression.Value(done.SHA256))
+			Set(expression.Name("completedSha256"), expression.Value(done.SHA256)).
+			Remove(expression.Name(table.GSI4PK)).Remove(expression.Name(table.GSI4SK))
 		if done.RenewOn != "" {
 			update = update.Set(expression.Name(table.GSI3PK), expression.Value(table.WakePK(done.RenewOn))).
 				Set(expression.Name(table.GSI3SK), expression.Value(table.WakeSKAssignment(a.EmployeeID, a.ModuleID)))

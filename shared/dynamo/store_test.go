@@ -2,6 +2,8 @@ package dynamo_test
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/dynamo"
@@ -381,5 +384,64 @@ func TestExpiredItemsAreFilteredOnRead(t *testing.T) {
 	now = t0.Add(time.Hour)
 	if _, found, _ := s.APIKey(ctx, rec.Hash); found {
 		t.Error("expired item was returned")
+	}
+}
+
+// TestDueIndexHoldsOnlyOpenAssignments: creating puts an assignment on the
+// due index, completing or cancelling takes it off.
+func TestDueIndexHoldsOnlyOpenAssignments(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := t0
+	s, _, _ := newStore(t, &now)
+	var plans []assign.PersonPlan
+	for _, id := range []string{"E1", "E2", "E3"} {
+		a := assign.Assignment{EmployeeID: id, ModuleID: "m", Cycle: 1, ModuleVersion: "1.0.0", ModuleMajor: 1,
+			AssignedOn: "2026-11-02", DueOn: "2026-12-02", DueAt: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC),
+			Recurrence: "once", Status: assign.StatusOpen}
+		plans = append(plans, assign.PersonPlan{EmployeeID: id, Plan: assign.Plan{Create: []assign.Assignment{a}}})
+	}
+	if err := s.ApplyAssignmentPlans(ctx, plans, "test", "test", t0); err != nil {
+		t.Fatal(err)
+	}
+	open := func() []string {
+		t.Helper()
+		var ids []string
+		read, err := s.OpenAssignments(ctx, func(a assign.Assignment) error { ids = append(ids, a.EmployeeID); return nil })
+		if err != nil || read != len(ids) {
+			t.Fatalf("read %d, listed %d, err %v", read, len(ids), err)
+		}
+		sort.Strings(ids)
+		return ids
+	}
+	if got := open(); fmt.Sprint(got) != "[E1 E2 E3]" {
+		t.Fatalf("open %v, want all three", got)
+	}
+	first := plans[0].Plan.Create[0]
+	first.Version = 1
+	done := assign.Completion{At: t0, Score: 100, Version: "1.0.0", SHA256: "abc"}
+	if err := s.RecordAttempt(ctx, first, assign.Attempt{EmployeeID: "E1", ModuleID: "m", Cycle: 1, Number: 1, Passed: true, Score: 100, At: t0},
+		&done, audit.Event{ID: "ev1", At: t0, Actor: "test", Action: "module.completed", Subject: "person#E1"}); err != nil {
+		t.Fatal(err)
+	}
+	closure := []assign.PersonPlan{{EmployeeID: "E2", Plan: assign.Plan{Close: []assign.Closure{{ModuleID: "m", Cycle: 1, Reason: assign.ReasonLeaver, Version: 1}}}}}
+	if err := s.ApplyAssignmentPlans(ctx, closure, "test", "test", t0); err != nil {
+		t.Fatal(err)
+	}
+	if got := open(); fmt.Sprint(got) != "[E3]" {
+		t.Errorf("open %v, want only E3", got)
+	}
+
+	for range 2 {
+		if err := s.MarkReminded(ctx, "E3", "m", 1, "2026-11-20"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.MarkReminded(ctx, "E3", "m", 1, "2026-11-27"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Assignments(ctx, "E3")
+	if got[0].RemindersSent != 2 || got[0].LastRemindedOn != "2026-11-27" {
+		t.Errorf("reminder counters %d %q, want 2 and 2026-11-27", got[0].RemindersSent, got[0].LastRemindedOn)
 	}
 }

@@ -11,6 +11,7 @@
 //	email claim          EMAIL#<lower-case email>   EMAIL                           -                                   -                          -
 //	assignment           PERSON#<employeeId>        ASSIGN#<moduleId>#<0000cycle>   -                                   -                          WAKE#<renewal date> / PERSON#<id>#<moduleId> (completed annual only)
 //	quiz attempt         PERSON#<employeeId>        ATTEMPT#<moduleId>#<0000cycle>#<0000n>  -                           -                          -
+//	notification         NOTIFY#<recipient>         <YYYY-MM-DD>#<kind>             -                                   -                          -
 //	policy ack           PERSON#<employeeId>        ACK#<policyId>#<cycle>          -                                   -                          -
 //	policy first view    PERSON#<employeeId>        VIEW#<policyId>#<cycle>#<sha256>  -                                 -                          -   (TTL)
 //	audit event          AUDIT#<YYYY-MM-DD>         <RFC 3339 nano time>#<eventId>  -                                   -                          -
@@ -19,6 +20,10 @@
 //	session              SESSION#<sha256 of id>     SESSION                         -                                   -                          -   (TTL)
 //	rate-limit counter   RATE#<scope>#<key>         <window start, RFC 3339>        -                                   -                          -   (TTL)
 //	job state            JOB#<name>                 STATE                           -                                   -                          -
+//
+// Open assignments also carry GSI4, the due index: DUE#<shard 0-9> /
+// <due date>#<employeeId>#<moduleId>#<0000cycle>; completion and
+// cancellation remove it.
 //
 // # Access patterns
 //
@@ -29,6 +34,9 @@
 //	GET /api/people/{id}             history of roster changes                          Query PERSON#<id>, SK begins REV#     one per change
 //	assignment engine                a person's assignments                             Query PERSON#<id>, SK begins ASSIGN#  one per assignment
 //	daily assignment run             who needs re-evaluation on day D                   Query GSI3 WAKE#<D>                   one per leaver or renewal that day
+//	daily reminder run               every open assignment, by due date                 Query GSI4 DUE#0 … DUE#9              one per open assignment
+//	reminder run, nudge              was this notification already recorded             conditional Put NOTIFY#<r> / <day>#<kind>  0 (1 write)
+//	person view                      notification history                               Query NOTIFY#person#<id>              one per notification
 //	module page, attempt, receipt    a person's attempts at a module                    Query PERSON#<id>, SK begins ATTEMPT#<m>#  one per attempt
 //	GET /me, GET /api/me             a person's policy acknowledgments                  Query PERSON#<id>, SK begins ACK#     one per acknowledgment (a few a year)
 //	policy page, acknowledgment      this cycle's acknowledgment of one policy          GetItem PERSON#<id> / ACK#<p>#<cycle>  1
@@ -76,6 +84,10 @@ const (
 	// IndexWake is sparse: items carry it only when something must happen to
 	// them on a given day (a leaver's end date, an annual renewal date).
 	IndexWake = "GSI3"
+	// IndexDue is sparse: only open assignments carry it, keyed by due date
+	// and spread over DueShards partitions, so the daily reminder run reads
+	// the open assignments and nothing else.
+	IndexDue = "GSI4"
 )
 
 // Index key attribute names.
@@ -86,6 +98,8 @@ const (
 	GSI2SK = "GSI2SK" // sort key of IndexGSI2
 	GSI3PK = "GSI3PK" // partition key of IndexWake
 	GSI3SK = "GSI3SK" // sort key of IndexWake
+	GSI4PK = "GSI4PK" // partition key of IndexDue
+	GSI4SK = "GSI4SK" // sort key of IndexDue
 )
 
 // Index describes one global secondary index. Every index projects all
@@ -115,6 +129,7 @@ func Definition() Schema {
 			{Name: IndexGSI1, PartitionKey: GSI1PK, SortKey: GSI1SK},
 			{Name: IndexGSI2, PartitionKey: GSI2PK, SortKey: GSI2SK},
 			{Name: IndexWake, PartitionKey: GSI3PK, SortKey: GSI3SK},
+			{Name: IndexDue, PartitionKey: GSI4PK, SortKey: GSI4SK},
 		},
 		TTLAttribute: TTLAttribute,
 	}
@@ -148,6 +163,8 @@ const (
 	tokenPrefix      = "TOKEN#"
 	sessionPrefix    = "SESSION#"
 	ratePrefix       = "RATE#"
+	duePrefix        = "DUE#"
+	notifyPrefix     = "NOTIFY#"
 	jobPrefix        = "JOB#"
 )
 
@@ -247,3 +264,40 @@ func SessionPK(idHash string) string { return sessionPrefix + idHash }
 // RatePK is the partition of a rate-limit counter: scope names the limit
 // (such as "link-email"), key what is counted (a hashed address, an IP).
 func RatePK(scope, key string) string { return ratePrefix + scope + "#" + key }
+
+// DueShards is how many partitions the due index is spread over: at 100,000
+// people with 10 % of their assignments open, one shard holds some 5,000
+// items, and the writes of a large import spread evenly.
+const DueShards = 10
+
+// DuePK is the due-index partition of an open assignment of the person.
+func DuePK(employeeID string) string {
+	return fmt.Sprintf("%s%d", duePrefix, DueShard(employeeID))
+}
+
+// DueShardPK is the due-index partition with the given shard number.
+func DueShardPK(shard int) string { return fmt.Sprintf("%s%d", duePrefix, shard) }
+
+// DueShard spreads people over the due index's partitions (FNV-1a of the id).
+func DueShard(employeeID string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(employeeID); i++ {
+		h ^= uint32(employeeID[i])
+		h *= 16777619
+	}
+	return int(h % DueShards)
+}
+
+// DueSK orders open assignments by due date within a due-index partition.
+func DueSK(dueOn, employeeID, moduleID string, cycle int) string {
+	return fmt.Sprintf("%s#%s#%s#%04d", dueOn, employeeID, moduleID, cycle)
+}
+
+// NotifyPK is the partition of the notifications sent to one recipient:
+// "person#<employeeId>" or "vendor#<vendor key>".
+func NotifyPK(recipient string) string { return notifyPrefix + recipient }
+
+// NotifySK identifies one notification: its day and kind. The key is
+// deterministic, so a notification is recorded (and sent) at most once per
+// recipient, kind and day.
+func NotifySK(day, kind string) string { return day + "#" + kind }
