@@ -9,7 +9,10 @@
 //
 // Context values (cdk -c key=value, or the context block of cdk.json):
 //
-//	senderEmail  the SES identity the tracker sends email from (optional)
+//	senderEmail        the SES identity the tracker sends email from (optional)
+//	senderConcurrency  how many send functions may run at once, 2-1000
+//	                   (optional, default 2): keep it within the account's
+//	                   SES sending rate, see TrackerStackProps
 //
 // The account and region come from CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION,
 // which the cdk CLI sets from the caller's AWS profile; without them the
@@ -21,6 +24,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -53,6 +57,15 @@ func run() error {
 	defer jsii.Close()
 
 	senderEmail, _ := app.Node().TryGetContext(jsii.String("senderEmail")).(string)
+	senderConcurrency, err := intContext(app, "senderConcurrency")
+	if err != nil {
+		return err
+	}
+	if senderConcurrency != 0 {
+		if err := validateSenderConcurrency(senderConcurrency); err != nil {
+			return err
+		}
+	}
 	NewTrackerStack(app, stackName, &TrackerStackProps{
 		StackProps: awscdk.StackProps{
 			Env:         environment(),
@@ -61,9 +74,32 @@ func run() error {
 		BuildDir:             buildDir,
 		SenderEmail:          senderEmail,
 		DailyScheduleHourUTC: dailyScheduleHourUTC,
+		SenderConcurrency:    senderConcurrency,
 	})
 	app.Synth(nil)
 	return nil
+}
+
+// intContext is the integer context value key, 0 when it is unset: a string
+// when given with cdk -c, a number when given in cdk.json.
+func intContext(app awscdk.App, key string) (int, error) {
+	switch v := app.Node().TryGetContext(jsii.String(key)).(type) {
+	case nil:
+		return 0, nil
+	case float64:
+		if v != float64(int(v)) {
+			return 0, fmt.Errorf("context %s: %v is not an integer", key, v)
+		}
+		return int(v), nil
+	case string:
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, fmt.Errorf("context %s: %q is not an integer", key, v)
+		}
+		return n, nil
+	default:
+		return 0, fmt.Errorf("context %s: %v is not an integer", key, v)
+	}
 }
 
 // newApp creates the CDK app with the context of cdk.json (see cdkContext).

@@ -17,7 +17,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -33,29 +38,54 @@ const DefaultBuildDir = "build"
 const (
 	apiFunction    = "api"
 	assignFunction = "assign"
+	remindFunction = "remind"
+	sendFunction   = "send"
+	bounceFunction = "bounce"
 )
+
+// functionNames are all the Lambda functions of the stack.
+var functionNames = []string{apiFunction, assignFunction, remindFunction, sendFunction, bounceFunction}
+
+// DefaultSenderConcurrency is the SenderConcurrency used when it is zero: the
+// minimum an SQS event source allows.
+const DefaultSenderConcurrency = 2
 
 // TrackerStackProps configures the tracker stack.
 type TrackerStackProps struct {
 	awscdk.StackProps
 	// BuildDir holds one <function>/bootstrap binary per Lambda function
-	// (api, assign). A relative path is resolved against the repository root
-	// (the nearest directory at or above the working directory that holds
-	// go.mod); empty means DefaultBuildDir.
+	// (api, assign, remind, send, bounce). A relative path is resolved
+	// against the repository root (the nearest directory at or above the
+	// working directory that holds go.mod); empty means DefaultBuildDir.
 	BuildDir string
 	// SenderEmail is the SES identity the tracker sends email from. It is
-	// optional and reaches the API function as SENDER_EMAIL; main.go reads it
-	// from the CDK context value senderEmail (cdk deploy -c senderEmail=...).
+	// optional and reaches the API and send functions as SENDER_EMAIL; main.go
+	// reads it from the CDK context value senderEmail (cdk deploy -c
+	// senderEmail=...). When it is empty, no function may send email.
 	SenderEmail string
 	// DailyScheduleHourUTC is the hour (0-23, UTC) at which the daily
 	// assignment run starts; 0 means midnight.
 	DailyScheduleHourUTC int
+	// SenderConcurrency is the most send functions that consume the reminder
+	// queue at once (2-1000; 0 means DefaultSenderConcurrency). It is what
+	// keeps reminder email within the account's SES sending rate: each
+	// invocation sends a batch of up to 10 messages one after the other, at
+	// some 100 ms a message, so the default of 2 sends about 20 messages a
+	// second. SES allows 1 message a second in the sandbox and more in a
+	// production account (its SES sending quota); raise it only with the
+	// quota. A message the send function reports as a batch item failure
+	// (SES throttling, say) is retried after the queue's visibility timeout
+	// and moved to the dead-letter queue after 5 receives.
+	SenderConcurrency int
 }
 
 // NewTrackerStack defines the whole tracker: the encrypted DynamoDB table,
-// the HTTP API in front of the API function and the daily assignment run.
-// It panics, as CDK constructs do, when props are invalid or a function's
-// bootstrap binary is missing from the build directory.
+// the HTTP API in front of the API function, the daily assignment run, the
+// SES configuration set whose bounces and complaints reach the bounce
+// function, and the hourly reminder run, which queues one message per
+// recipient for the send function. It panics, as CDK constructs do, when
+// props are invalid or a function's bootstrap binary is missing from the
+// build directory.
 func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackProps) awscdk.Stack {
 	if props == nil {
 		props = &TrackerStackProps{}
@@ -67,21 +97,47 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 	if props.DailyScheduleHourUTC < 0 || props.DailyScheduleHourUTC > 23 {
 		panic(fmt.Sprintf("DailyScheduleHourUTC must be 0-23, got %d", props.DailyScheduleHourUTC))
 	}
+	senderConcurrency := props.SenderConcurrency
+	if senderConcurrency == 0 {
+		senderConcurrency = DefaultSenderConcurrency
+	}
+	if err := validateSenderConcurrency(senderConcurrency); err != nil {
+		panic(err.Error())
+	}
 
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	data := newData(stack)
-	apiURL := newAPI(stack, data, buildDir, props.SenderEmail)
+	email := newEmail(stack, data, buildDir, props.SenderEmail)
+	api := newAPI(stack, data, email, buildDir)
 	newSchedules(stack, data, buildDir, props.DailyScheduleHourUTC)
+	reminders := newReminders(stack, data, email, buildDir, api.endpoint, senderConcurrency)
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Base URL of the tracker HTTP API"),
-		Value:       apiURL,
+		Value:       api.url,
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Name of the tracker DynamoDB table"),
 		Value:       data.table.TableName(),
 	})
+	awscdk.NewCfnOutput(stack, jsii.String("ReminderQueueUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("URL of the queue of reminder emails to send"),
+		Value:       reminders.queue.QueueUrl(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("DeadLetterQueueUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("URL of the queue of reminder emails that could not be sent"),
+		Value:       reminders.deadLetterQueue.QueueUrl(),
+	})
 	return stack
+}
+
+// validateSenderConcurrency checks TrackerStackProps.SenderConcurrency (after
+// the default is applied) against the limits of an SQS event source.
+func validateSenderConcurrency(n int) error {
+	if n < 2 || n > 1000 {
+		return fmt.Errorf("SenderConcurrency must be 2-1000 (the limits of an SQS event source), got %d", n)
+	}
+	return nil
 }
 
 // resolveBuildDir returns the absolute build directory for dir (see
@@ -98,7 +154,7 @@ func resolveBuildDir(dir string) (string, error) {
 		}
 		dir = filepath.Join(root, dir)
 	}
-	for _, fn := range []string{apiFunction, assignFunction} {
+	for _, fn := range functionNames {
 		bootstrap := filepath.Join(dir, fn, "bootstrap")
 		if _, err := os.Stat(bootstrap); err != nil {
 			return "", fmt.Errorf("lambda binary %s is missing: run make build first (%w)", bootstrap, err)
@@ -175,9 +231,16 @@ func stringAttribute(name string) *awsdynamodb.Attribute {
 	return &awsdynamodb.Attribute{Name: jsii.String(name), Type: awsdynamodb.AttributeType_STRING}
 }
 
+// apiResources are what the rest of the stack needs to know of the HTTP API.
+type apiResources struct {
+	url      *string // the $default stage's URL, with a trailing slash
+	endpoint *string // the API's endpoint, without: the base of links in email
+}
+
 // newAPI defines the API function and the HTTP API that sends every request
-// to it, and returns the API's base URL.
-func newAPI(stack awscdk.Stack, data dataResources, buildDir, senderEmail string) *string {
+// to it. The function sends sign-in links and manual nudges through the
+// configuration set of email.
+func newAPI(stack awscdk.Stack, data dataResources, email emailResources, buildDir string) apiResources {
 	fn := newGoFunction(stack, goFunctionProps{
 		id:          "ApiFunction",
 		name:        apiFunction,
@@ -186,11 +249,13 @@ func newAPI(stack awscdk.Stack, data dataResources, buildDir, senderEmail string
 		memoryMB:    512,
 		timeout:     awscdk.Duration_Seconds(jsii.Number(29)),
 		environment: map[string]string{
-			"TABLE_NAME":   *data.table.TableName(),
-			"SENDER_EMAIL": senderEmail,
+			"TABLE_NAME":        *data.table.TableName(),
+			"SENDER_EMAIL":      email.senderEmail,
+			"CONFIGURATION_SET": *email.configurationSet.ConfigurationSetName(),
 		},
 	})
 	data.table.GrantReadWriteData(fn)
+	email.grantSend(fn)
 
 	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
 		ApiName:     stack.StackName(),
@@ -204,9 +269,6 @@ func newAPI(stack awscdk.Stack, data dataResources, buildDir, senderEmail string
 	// Links in emails point at the API's own endpoint ($default stage: no
 	// path prefix, no trailing slash).
 	fn.AddEnvironment(jsii.String("BASE_URL"), api.ApiEndpoint(), nil)
-	if senderEmail != "" {
-		fn.AddToRolePolicy(sendEmailStatement(stack, senderEmail))
-	}
 	stage := api.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
@@ -215,19 +277,79 @@ func newAPI(stack awscdk.Stack, data dataResources, buildDir, senderEmail string
 			RateLimit:  jsii.Number(50),
 		},
 	})
-	return stage.Url()
+	return apiResources{url: stage.Url(), endpoint: api.ApiEndpoint()}
 }
 
-// sendEmailStatement allows sending mail from the sender's SES identity only:
-// the address itself, or its domain if that is the verified identity.
-func sendEmailStatement(stack awscdk.Stack, senderEmail string) awsiam.PolicyStatement {
+// emailResources are what the functions that send email need: the sender
+// and the SES configuration set that reports bounces and complaints.
+type emailResources struct {
+	stack            awscdk.Stack
+	senderEmail      string // empty: sending is not allowed
+	configurationSet awsses.ConfigurationSet
+}
+
+// grantSend allows fn to send email (when there is a sender), see
+// sendEmailStatement.
+func (e emailResources) grantSend(fn awslambda.Function) {
+	if e.senderEmail != "" {
+		fn.AddToRolePolicy(sendEmailStatement(e.stack, e.senderEmail, e.configurationSet))
+	}
+}
+
+// newEmail defines the SES configuration set that the tracker sends every
+// email through, and the bounce function, which receives the set's bounce
+// and complaint events through an SNS topic.
+//
+// The set suppresses addresses on the account's suppression list for
+// bounces and complaints. The topic is not encrypted: SES can publish only
+// to a topic whose KMS key policy admits it, and the events hold no more
+// than the addresses the table holds anyway; it accepts only TLS.
+func newEmail(stack awscdk.Stack, data dataResources, buildDir, senderEmail string) emailResources {
+	set := awsses.NewConfigurationSet(stack, jsii.String("ConfigurationSet"), &awsses.ConfigurationSetProps{
+		SuppressionReasons: awsses.SuppressionReasons_BOUNCES_AND_COMPLAINTS,
+		ReputationMetrics:  jsii.Bool(true),
+	})
+	topic := awssns.NewTopic(stack, jsii.String("EmailEventTopic"), &awssns.TopicProps{
+		DisplayName: jsii.String("Attest email bounces and complaints"),
+		EnforceSSL:  jsii.Bool(true),
+	})
+	set.AddEventDestination(jsii.String("BounceComplaintDestination"), &awsses.ConfigurationSetEventDestinationOptions{
+		Destination: awsses.EventDestination_SnsTopic(topic),
+		Events:      &[]awsses.EmailSendingEvent{awsses.EmailSendingEvent_BOUNCE, awsses.EmailSendingEvent_COMPLAINT},
+	})
+
+	fn := newGoFunction(stack, goFunctionProps{
+		id:          "BounceFunction",
+		name:        bounceFunction,
+		description: "Attest tracker email bounce and complaint handler",
+		buildDir:    buildDir,
+		memoryMB:    256,
+		timeout:     awscdk.Duration_Seconds(jsii.Number(30)),
+		environment: map[string]string{
+			"TABLE_NAME": *data.table.TableName(),
+		},
+	})
+	data.table.GrantReadWriteData(fn)
+	topic.AddSubscription(awssnssubscriptions.NewLambdaSubscription(fn, nil))
+
+	return emailResources{stack: stack, senderEmail: senderEmail, configurationSet: set}
+}
+
+// sendEmailStatement allows sending mail from the sender's SES identity only
+// (the address itself, or its domain if that is the verified identity) and
+// through the configuration set only: SES checks both resources.
+func sendEmailStatement(stack awscdk.Stack, senderEmail string, set awsses.ConfigurationSet) awsiam.PolicyStatement {
 	_, domain, _ := strings.Cut(senderEmail, "@")
-	identity := func(name string) *string {
-		return stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ses"), Resource: jsii.String("identity"), ResourceName: jsii.String(name)})
+	arn := func(resource string, name *string) *string {
+		return stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ses"), Resource: jsii.String(resource), ResourceName: name})
 	}
 	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("ses:SendEmail"),
-		Resources: &[]*string{identity(senderEmail), identity(domain)},
+		Actions: jsii.Strings("ses:SendEmail"),
+		Resources: &[]*string{
+			arn("identity", jsii.String(senderEmail)),
+			arn("identity", jsii.String(domain)),
+			arn("configuration-set", set.ConfigurationSetName()),
+		},
 	})
 }
 
@@ -257,6 +379,87 @@ func newSchedules(stack awscdk.Stack, data dataResources, buildDir string, hourU
 	rule.AddTarget(awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
 		RetryAttempts: jsii.Number(2),
 	}))
+}
+
+// reminderResources are the queues of the reminder run.
+type reminderResources struct {
+	queue, deadLetterQueue awssqs.Queue
+}
+
+// sendTimeoutSeconds is the send function's timeout; the reminder queue's
+// visibility timeout is 6 times as long, as Lambda recommends.
+const sendTimeoutSeconds = 60
+
+// newReminders defines the hourly reminder run: the remind function, which
+// an EventBridge rule invokes at the start of every hour and which queues one
+// message per recipient, and the send function, which emails them through
+// the configuration set of email, at most concurrency invocations at once. A
+// message that fails 5 times moves to the dead-letter queue, which keeps it
+// 14 days. baseURL is the API's endpoint, the base of links in email.
+func newReminders(stack awscdk.Stack, data dataResources, email emailResources, buildDir string, baseURL *string, concurrency int) reminderResources {
+	dlq := awssqs.NewQueue(stack, jsii.String("ReminderDeadLetterQueue"), &awssqs.QueueProps{
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+	})
+	queue := awssqs.NewQueue(stack, jsii.String("ReminderQueue"), &awssqs.QueueProps{
+		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(6 * sendTimeoutSeconds)),
+		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		DeadLetterQueue: &awssqs.DeadLetterQueue{
+			Queue:           dlq,
+			MaxReceiveCount: jsii.Number(5),
+		},
+	})
+
+	remind := newGoFunction(stack, goFunctionProps{
+		id:          "RemindFunction",
+		name:        remindFunction,
+		description: "Attest tracker hourly reminder run",
+		buildDir:    buildDir,
+		memoryMB:    512,
+		timeout:     awscdk.Duration_Minutes(jsii.Number(5)),
+		environment: map[string]string{
+			"TABLE_NAME": *data.table.TableName(),
+			"QUEUE_URL":  *queue.QueueUrl(),
+			"BASE_URL":   *baseURL,
+		},
+	})
+	data.table.GrantReadWriteData(remind)
+	queue.GrantSendMessages(remind)
+
+	rule := awsevents.NewRule(stack, jsii.String("HourlyRemindRule"), &awsevents.RuleProps{
+		Description: jsii.String("Starts the hourly reminder run"),
+		Schedule:    awsevents.Schedule_Cron(&awsevents.CronOptions{Minute: jsii.String("0")}),
+	})
+	rule.AddTarget(awseventstargets.NewLambdaFunction(remind, &awseventstargets.LambdaFunctionProps{
+		RetryAttempts: jsii.Number(2),
+	}))
+
+	send := newGoFunction(stack, goFunctionProps{
+		id:          "SendFunction",
+		name:        sendFunction,
+		description: "Attest tracker reminder email sender",
+		buildDir:    buildDir,
+		memoryMB:    256,
+		timeout:     awscdk.Duration_Seconds(jsii.Number(sendTimeoutSeconds)),
+		environment: map[string]string{
+			"TABLE_NAME":        *data.table.TableName(),
+			"SENDER_EMAIL":      email.senderEmail,
+			"BASE_URL":          *baseURL,
+			"CONFIGURATION_SET": *email.configurationSet.ConfigurationSetName(),
+		},
+	})
+	data.table.GrantReadWriteData(send)
+	email.grantSend(send)
+	// The event source grants send the right to receive and delete messages.
+	send.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(10),
+		ReportBatchItemFailures: jsii.Bool(true),
+		MaxConcurrency:          jsii.Number(float64(concurrency)),
+	}))
+
+	return reminderResources{queue: queue, deadLetterQueue: dlq}
 }
 
 // goFunctionProps describes one Go Lambda function.

@@ -22,7 +22,7 @@ const testSenderEmail = "training@example.com"
 // synthesized is the stack that most tests inspect, built once by TestMain
 // with testSenderEmail and the run at 06:00 UTC.
 var synthesized struct {
-	buildDir string // holds dummy api/bootstrap and assign/bootstrap files
+	buildDir string // holds a dummy <function>/bootstrap file per function
 	stack    awscdk.Stack
 	template assertions.Template
 	// resources is the template's Resources section by logical id.
@@ -45,7 +45,7 @@ func runTests(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	buildDir := filepath.Join(dir, "build")
 	synthesized.buildDir = buildDir
-	for _, fn := range []string{apiFunction, assignFunction} {
+	for _, fn := range functionNames {
 		if err := os.MkdirAll(filepath.Join(buildDir, fn), 0o755); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -67,17 +67,40 @@ func runTests(m *testing.M) int {
 		DailyScheduleHourUTC: 6,
 	})
 	synthesized.template = assertions.Template_FromStack(synthesized.stack, nil)
-	raw, err := json.Marshal(synthesized.template.ToJSON())
-	if err == nil {
-		var doc struct{ Resources map[string]map[string]any }
-		err = json.Unmarshal(raw, &doc)
-		synthesized.resources = doc.Resources
-	}
+	synthesized.resources, err = templateResources(synthesized.template)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return m.Run()
+}
+
+// templateResources is the Resources section of template by logical id.
+func templateResources(template assertions.Template) (map[string]map[string]any, error) {
+	raw, err := json.Marshal(template.ToJSON())
+	if err != nil {
+		return nil, err
+	}
+	var doc struct{ Resources map[string]map[string]any }
+	err = json.Unmarshal(raw, &doc)
+	return doc.Resources, err
+}
+
+// synthOther synthesizes another tracker stack from the shared dummy
+// binaries and returns its template and resources by logical id.
+func synthOther(t *testing.T, props TrackerStackProps) (assertions.Template, map[string]map[string]any) {
+	t.Helper()
+	app, err := newTestApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	props.BuildDir = synthesized.buildDir
+	template := assertions.Template_FromStack(NewTrackerStack(app, "Other", &props), nil)
+	resources, err := templateResources(template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return template, resources
 }
 
 // newTestApp is an app with cdk.json's context, as in newApp, that writes its
@@ -275,20 +298,28 @@ func TestTableTTLAttributeMatchesDefinition(t *testing.T) {
 
 func TestFunctionsRunGoBootstrapOnARMWithJSONLogs(t *testing.T) {
 	tableID := logicalID(t, "Table")
-	for _, tc := range []struct {
+	functions := []struct {
 		construct string
 		timeout   float64
+		memoryMB  float64
 	}{
-		{construct: "ApiFunction", timeout: 29},
-		{construct: "AssignFunction", timeout: 300},
-	} {
+		{construct: "ApiFunction", timeout: 29, memoryMB: 512},
+		{construct: "AssignFunction", timeout: 300, memoryMB: 512},
+		{construct: "RemindFunction", timeout: 300, memoryMB: 512},
+		{construct: "SendFunction", timeout: 60, memoryMB: 256},
+		{construct: "BounceFunction", timeout: 30, memoryMB: 256},
+	}
+	if got := countResources("AWS::Lambda::Function"); got != len(functions) {
+		t.Errorf("%d Lambda functions, want %d: add the new one to this test", got, len(functions))
+	}
+	for _, tc := range functions {
 		t.Run(tc.construct, func(t *testing.T) {
 			props := properties(t, logicalID(t, tc.construct), "AWS::Lambda::Function")
 			for key, want := range map[string]any{
 				"Runtime":       "provided.al2023",
 				"Architectures": []any{"arm64"},
 				"Handler":       "bootstrap",
-				"MemorySize":    float64(512),
+				"MemorySize":    tc.memoryMB,
 				"Timeout":       tc.timeout,
 			} {
 				if got := props[key]; !reflect.DeepEqual(got, want) {
@@ -323,56 +354,110 @@ func TestFunctionsRunGoBootstrapOnARMWithJSONLogs(t *testing.T) {
 	}
 }
 
-func TestAPIFunctionGetsSenderEmail(t *testing.T) {
-	props := properties(t, logicalID(t, "ApiFunction"), "AWS::Lambda::Function")
-	env := props["Environment"].(map[string]any)["Variables"].(map[string]any)
-	if got := env["SENDER_EMAIL"]; got != testSenderEmail {
-		t.Errorf("SENDER_EMAIL = %v, want %s", got, testSenderEmail)
+func TestFunctionEnvironments(t *testing.T) {
+	tbl := ref(logicalID(t, "Table"))
+	// Links in email point at the API's endpoint.
+	baseURL := getAtt(logicalID(t, "HttpApi"), "ApiEndpoint")
+	set := ref(logicalID(t, "ConfigurationSet"))
+	queue := ref(logicalID(t, "ReminderQueue"))
+	for _, tc := range []struct {
+		construct string
+		want      map[string]any // LOG_LEVEL=INFO is added
+	}{
+		{"ApiFunction", map[string]any{"TABLE_NAME": tbl, "SENDER_EMAIL": testSenderEmail, "BASE_URL": baseURL, "CONFIGURATION_SET": set}},
+		{"AssignFunction", map[string]any{"TABLE_NAME": tbl}},
+		{"RemindFunction", map[string]any{"TABLE_NAME": tbl, "QUEUE_URL": queue, "BASE_URL": baseURL}},
+		{"SendFunction", map[string]any{"TABLE_NAME": tbl, "SENDER_EMAIL": testSenderEmail, "BASE_URL": baseURL, "CONFIGURATION_SET": set}},
+		{"BounceFunction", map[string]any{"TABLE_NAME": tbl}},
+	} {
+		t.Run(tc.construct, func(t *testing.T) {
+			tc.want["LOG_LEVEL"] = "INFO"
+			props := properties(t, logicalID(t, tc.construct), "AWS::Lambda::Function")
+			got := props["Environment"].(map[string]any)["Variables"].(map[string]any)
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("environment = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
 
-func TestAPIFunctionLinksPointAtTheAPI(t *testing.T) {
-	props := properties(t, logicalID(t, "ApiFunction"), "AWS::Lambda::Function")
-	env := props["Environment"].(map[string]any)["Variables"].(map[string]any)
-	if got, want := env["BASE_URL"], getAtt(logicalID(t, "HttpApi"), "ApiEndpoint"); !reflect.DeepEqual(got, want) {
-		t.Errorf("BASE_URL = %v, want %v", got, want)
+// TestOnlyAPIAndSendFunctionsMaySendMailFromSenderIdentity checks that
+// ses:SendEmail is granted to the API and send functions alone, on the
+// sender's identities and the configuration set only (SES checks both).
+func TestOnlyAPIAndSendFunctionsMaySendMailFromSenderIdentity(t *testing.T) {
+	sesArn := func(resource ...any) map[string]any {
+		return map[string]any{"Fn::Join": []any{"", append([]any{
+			"arn:", ref("AWS::Partition"), ":ses:", ref("AWS::Region"), ":", ref("AWS::AccountId"),
+		}, resource...)}}
+	}
+	resources := sortedJSON([]any{
+		sesArn(":identity/" + testSenderEmail),
+		sesArn(":identity/example.com"),
+		sesArn(":configuration-set/", ref(logicalID(t, "ConfigurationSet"))),
+	})
+	want := map[string]map[string][]any{
+		roleOf(t, "ApiFunction"):  {"ses:SendEmail": resources},
+		roleOf(t, "SendFunction"): {"ses:SendEmail": resources},
+	}
+	if got := allowed(t, synthesized.resources, "ses:"); !reflect.DeepEqual(got, want) {
+		t.Errorf("ses grants by role = %v, want %v", got, want)
 	}
 }
 
-// TestOnlyAPIFunctionMaySendMailFromSenderIdentity checks that ses:SendEmail
-// is granted to the API function alone, on the sender's identities only.
-func TestOnlyAPIFunctionMaySendMailFromSenderIdentity(t *testing.T) {
-	apiRole := properties(t, logicalID(t, "ApiFunction"), "AWS::Lambda::Function")["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
-	found := false
-	for id, res := range synthesized.resources {
-		if res["Type"] != "AWS::IAM::Policy" {
-			continue
+func TestNoSenderEmailGrantsNoSES(t *testing.T) {
+	_, resources := synthOther(t, TrackerStackProps{})
+	if got := allowed(t, resources, "ses:"); len(got) != 0 {
+		t.Errorf("without a sender, ses grants by role = %v, want none", got)
+	}
+}
+
+// TestOnlyRemindSendsToAndOnlySendConsumesReminderQueue checks the sqs
+// grants of every function: all on the reminder queue alone.
+func TestOnlyRemindSendsToAndOnlySendConsumesReminderQueue(t *testing.T) {
+	queueArn := getAtt(logicalID(t, "ReminderQueue"), "Arn")
+	grants := allowed(t, synthesized.resources, "sqs:")
+	for role, actions := range grants {
+		for action, resources := range actions {
+			if !reflect.DeepEqual(resources, []any{queueArn}) {
+				t.Errorf("role %s may %s on %v, want only %v", role, action, resources, queueArn)
+			}
 		}
-		for _, s := range policyStatements(t, res) {
-			if !hasActionPrefix(s, "ses:") {
-				continue
+	}
+	consume := []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"}
+	roles := map[string]bool{}
+	for _, tc := range []struct {
+		construct   string
+		allow, deny []string // deny nil: no sqs action at all
+	}{
+		{construct: "RemindFunction", allow: []string{"sqs:SendMessage"}, deny: append([]string{"sqs:PurgeQueue"}, consume...)},
+		{construct: "SendFunction", allow: consume, deny: []string{"sqs:SendMessage", "sqs:PurgeQueue"}},
+		{construct: "ApiFunction"},
+		{construct: "AssignFunction"},
+		{construct: "BounceFunction"},
+	} {
+		t.Run(tc.construct, func(t *testing.T) {
+			role := roleOf(t, tc.construct)
+			roles[role] = true
+			got := grants[role]
+			if tc.allow == nil && len(got) != 0 {
+				t.Errorf("sqs grants %v, want none", got)
 			}
-			roles := res["Properties"].(map[string]any)["Roles"].([]any)
-			if !containsValue(roles, ref(apiRole)) || len(roles) != 1 {
-				t.Errorf("policy %s grants ses to %v, want the API function's role only", id, roles)
-			}
-			if !reflect.DeepEqual(asList(s["Action"]), []any{"ses:SendEmail"}) {
-				t.Errorf("ses actions %v, want only ses:SendEmail", s["Action"])
-			}
-			resources := fmt.Sprint(s["Resource"])
-			for _, want := range []string{"identity/" + testSenderEmail, "identity/example.com"} {
-				if !strings.Contains(resources, want) {
-					t.Errorf("ses resources %s lack %s", resources, want)
+			for _, action := range tc.allow {
+				if _, ok := got[action]; !ok {
+					t.Errorf("no %s among %v", action, got)
 				}
 			}
-			if strings.Contains(resources, "*") {
-				t.Errorf("ses resources %s contain a wildcard", resources)
+			for _, action := range tc.deny {
+				if _, ok := got[action]; ok {
+					t.Errorf("%s is granted, want not", action)
+				}
 			}
-			found = true
-		}
+		})
 	}
-	if !found {
-		t.Error("no ses:SendEmail statement")
+	for role := range grants {
+		if !roles[role] {
+			t.Errorf("role %s, of no function, has sqs grants %v", role, grants[role])
+		}
 	}
 }
 
@@ -417,39 +502,182 @@ func TestHTTPAPISendsEveryRequestToAPIFunction(t *testing.T) {
 	})
 }
 
-func TestDailyRuleInvokesAssignFunctionAtConfiguredHour(t *testing.T) {
-	functionID := logicalID(t, "AssignFunction")
+func TestScheduledRulesInvokeTheirFunctions(t *testing.T) {
+	for _, tc := range []struct {
+		rule, function, schedule string
+	}{
+		{rule: "DailyAssignRule", function: "AssignFunction", schedule: "cron(0 6 * * ? *)"},
+		{rule: "HourlyRemindRule", function: "RemindFunction", schedule: "cron(0 * * * ? *)"},
+	} {
+		t.Run(tc.rule, func(t *testing.T) {
+			ruleID := logicalID(t, tc.rule)
+			functionID := logicalID(t, tc.function)
+			props := properties(t, ruleID, "AWS::Events::Rule")
+			if props["ScheduleExpression"] != tc.schedule || props["State"] != "ENABLED" {
+				t.Errorf("ScheduleExpression, State = %v, %v, want %s, ENABLED", props["ScheduleExpression"], props["State"], tc.schedule)
+			}
+			targets, _ := props["Targets"].([]any)
+			if len(targets) != 1 {
+				t.Fatalf("Targets = %v, want one", targets)
+			}
+			target := targets[0].(map[string]any)
+			if !reflect.DeepEqual(target["Arn"], getAtt(functionID, "Arn")) {
+				t.Errorf("target Arn = %v, want %v", target["Arn"], getAtt(functionID, "Arn"))
+			}
+			if want := map[string]any{"MaximumRetryAttempts": float64(2)}; !reflect.DeepEqual(target["RetryPolicy"], want) {
+				t.Errorf("target RetryPolicy = %v, want %v", target["RetryPolicy"], want)
+			}
+			expect(t, func() {
+				synthesized.template.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
+					"Action":       "lambda:InvokeFunction",
+					"FunctionName": getAtt(functionID, "Arn"),
+					"Principal":    "events.amazonaws.com",
+					"SourceArn":    getAtt(ruleID, "Arn"),
+				})
+			})
+		})
+	}
+}
+
+func TestDailyRuleHourFollowsProps(t *testing.T) {
+	template, _ := synthOther(t, TrackerStackProps{DailyScheduleHourUTC: 0})
 	expect(t, func() {
-		synthesized.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
-			"ScheduleExpression": "cron(0 6 * * ? *)",
-			"State":              "ENABLED",
-			"Targets": []any{map[string]any{
-				"Arn":         getAtt(functionID, "Arn"),
-				"RetryPolicy": map[string]any{"MaximumRetryAttempts": 2},
-			}},
+		template.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"ScheduleExpression": "cron(0 0 * * ? *)",
+		})
+	})
+}
+
+func TestReminderQueueRedrivesToDeadLetterQueue(t *testing.T) {
+	dlqID := logicalID(t, "ReminderDeadLetterQueue")
+	queue := properties(t, logicalID(t, "ReminderQueue"), "AWS::SQS::Queue")
+	dlq := properties(t, dlqID, "AWS::SQS::Queue")
+
+	want := map[string]any{"deadLetterTargetArn": getAtt(dlqID, "Arn"), "maxReceiveCount": float64(5)}
+	if got := queue["RedrivePolicy"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("queue RedrivePolicy = %v, want %v", got, want)
+	}
+	if got, want := dlq["MessageRetentionPeriod"], float64(14*24*60*60); got != want {
+		t.Errorf("dead-letter queue MessageRetentionPeriod = %v, want %v (14 days)", got, want)
+	}
+	if got := dlq["RedrivePolicy"]; got != nil {
+		t.Errorf("dead-letter queue RedrivePolicy = %v, want none", got)
+	}
+	// Lambda recommends a visibility timeout of 6 times the function's.
+	sendTimeout, _ := properties(t, logicalID(t, "SendFunction"), "AWS::Lambda::Function")["Timeout"].(float64)
+	if got, _ := queue["VisibilityTimeout"].(float64); sendTimeout == 0 || got < 6*sendTimeout {
+		t.Errorf("queue VisibilityTimeout = %v, want at least 6 × the send function's timeout %v", queue["VisibilityTimeout"], sendTimeout)
+	}
+}
+
+func TestReminderQueuesAreEncryptedAndRequireTLS(t *testing.T) {
+	for _, construct := range []string{"ReminderQueue", "ReminderDeadLetterQueue"} {
+		t.Run(construct, func(t *testing.T) {
+			id := logicalID(t, construct)
+			if got := properties(t, id, "AWS::SQS::Queue")["SqsManagedSseEnabled"]; got != true {
+				t.Errorf("SqsManagedSseEnabled = %v, want true", got)
+			}
+			expect(t, func() {
+				synthesized.template.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
+					"Queues": []any{ref(id)},
+					"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+						assertions.Match_ObjectLike(&map[string]any{
+							"Effect":    "Deny",
+							"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+						}),
+					})},
+				})
+			})
+		})
+	}
+}
+
+func TestSendFunctionConsumesReminderQueueInBatches(t *testing.T) {
+	if got := countResources("AWS::Lambda::EventSourceMapping"); got != 1 {
+		t.Errorf("%d event source mappings, want 1", got)
+	}
+	expect(t, func() {
+		synthesized.template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+			"EventSourceArn":        getAtt(logicalID(t, "ReminderQueue"), "Arn"),
+			"FunctionName":          ref(logicalID(t, "SendFunction")),
+			"BatchSize":             10,
+			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+			"ScalingConfig":         map[string]any{"MaximumConcurrency": DefaultSenderConcurrency},
+		})
+	})
+}
+
+func TestSenderConcurrencyFollowsProps(t *testing.T) {
+	for _, tc := range []struct {
+		prop, want int
+	}{
+		{prop: 0, want: DefaultSenderConcurrency},
+		{prop: 2, want: 2},
+		{prop: 25, want: 25},
+	} {
+		t.Run(fmt.Sprint(tc.prop), func(t *testing.T) {
+			template, _ := synthOther(t, TrackerStackProps{SenderConcurrency: tc.prop})
+			expect(t, func() {
+				template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+					"ScalingConfig": map[string]any{"MaximumConcurrency": tc.want},
+				})
+			})
+		})
+	}
+}
+
+func TestConfigurationSetSendsBouncesAndComplaintsToBounceFunction(t *testing.T) {
+	setID := logicalID(t, "ConfigurationSet")
+	topicID := logicalID(t, "EmailEventTopic")
+	bounceArn := getAtt(logicalID(t, "BounceFunction"), "Arn")
+
+	resource(t, setID, "AWS::SES::ConfigurationSet")
+	if got := countResources("AWS::SES::ConfigurationSetEventDestination"); got != 1 {
+		t.Errorf("%d configuration set event destinations, want 1", got)
+	}
+	dest := properties(t, logicalID(t, "ConfigurationSet", "BounceComplaintDestination"), "AWS::SES::ConfigurationSetEventDestination")
+	if got := dest["ConfigurationSetName"]; !reflect.DeepEqual(got, ref(setID)) {
+		t.Errorf("event destination ConfigurationSetName = %v, want %v", got, ref(setID))
+	}
+	ed := dest["EventDestination"].(map[string]any)
+	var events []string
+	for _, e := range ed["MatchingEventTypes"].([]any) {
+		events = append(events, e.(string))
+	}
+	sort.Strings(events)
+	if want := []string{"bounce", "complaint"}; !reflect.DeepEqual(events, want) || ed["Enabled"] != true {
+		t.Errorf("event destination Enabled, MatchingEventTypes = %v, %v, want true, %v", ed["Enabled"], events, want)
+	}
+	if want := map[string]any{"TopicARN": ref(topicID)}; !reflect.DeepEqual(ed["SnsDestination"], want) {
+		t.Errorf("event destination SnsDestination = %v, want %v", ed["SnsDestination"], want)
+	}
+
+	expect(t, func() {
+		synthesized.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
+			"Protocol": "lambda",
+			"Endpoint": bounceArn,
+			"TopicArn": ref(topicID),
 		})
 	})
 	expect(t, func() {
 		synthesized.template.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
 			"Action":       "lambda:InvokeFunction",
-			"FunctionName": getAtt(functionID, "Arn"),
-			"Principal":    "events.amazonaws.com",
+			"FunctionName": bounceArn,
+			"Principal":    "sns.amazonaws.com",
+			"SourceArn":    ref(topicID),
 		})
 	})
-}
-
-func TestDailyRuleHourFollowsProps(t *testing.T) {
-	app, err := newTestApp(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	stack := NewTrackerStack(app, "Midnight", &TrackerStackProps{
-		BuildDir:             synthesized.buildDir,
-		DailyScheduleHourUTC: 0,
-	})
+	// SES may publish to the topic.
 	expect(t, func() {
-		assertions.Template_FromStack(stack, nil).HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
-			"ScheduleExpression": "cron(0 0 * * ? *)",
+		synthesized.template.HasResourceProperties(jsii.String("AWS::SNS::TopicPolicy"), map[string]any{
+			"Topics": []any{ref(topicID)},
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+				assertions.Match_ObjectLike(&map[string]any{
+					"Action":    "sns:Publish",
+					"Effect":    "Allow",
+					"Principal": map[string]any{"Service": "ses.amazonaws.com"},
+				}),
+			})},
 		})
 	})
 }
@@ -476,7 +704,7 @@ func TestFunctionsMayUseDynamoDBOnlyOnTableAndIndexes(t *testing.T) {
 	}
 
 	// Each function's role reads and writes the table and may use its key.
-	for _, construct := range []string{"ApiFunction", "AssignFunction"} {
+	for _, construct := range []string{"ApiFunction", "AssignFunction", "RemindFunction", "SendFunction", "BounceFunction"} {
 		t.Run(construct, func(t *testing.T) {
 			fn := properties(t, logicalID(t, construct), "AWS::Lambda::Function")
 			roleID := fn["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
@@ -535,30 +763,48 @@ func TestNoManagedFullAccessOrWildcardPolicies(t *testing.T) {
 	}
 }
 
-func TestOutputsAPIURLAndTableName(t *testing.T) {
-	expect(t, func() {
-		synthesized.template.HasOutput(jsii.String("ApiUrl"), map[string]any{})
-	})
-	expect(t, func() {
-		synthesized.template.HasOutput(jsii.String("TableName"), map[string]any{
-			"Value": ref(logicalID(t, "Table")),
+func TestOutputs(t *testing.T) {
+	for _, tc := range []struct {
+		output, construct string // construct "": any value
+	}{
+		{output: "ApiUrl"},
+		{output: "TableName", construct: "Table"},
+		{output: "ReminderQueueUrl", construct: "ReminderQueue"},
+		{output: "DeadLetterQueueUrl", construct: "ReminderDeadLetterQueue"},
+	} {
+		t.Run(tc.output, func(t *testing.T) {
+			want := map[string]any{}
+			if tc.construct != "" {
+				want["Value"] = ref(logicalID(t, tc.construct))
+			}
+			expect(t, func() {
+				synthesized.template.HasOutput(jsii.String(tc.output), want)
+			})
 		})
-	})
+	}
 }
 
-func TestNewTrackerStackRejectsHourOutsideDay(t *testing.T) {
-	for _, hour := range []int{-1, 24} {
-		t.Run(fmt.Sprint(hour), func(t *testing.T) {
+func TestNewTrackerStackRejectsInvalidProps(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		props TrackerStackProps
+		want  string // in the panic
+	}{
+		{"hour -1", TrackerStackProps{DailyScheduleHourUTC: -1}, "DailyScheduleHourUTC"},
+		{"hour 24", TrackerStackProps{DailyScheduleHourUTC: 24}, "DailyScheduleHourUTC"},
+		{"concurrency 1", TrackerStackProps{SenderConcurrency: 1}, "SenderConcurrency"},
+		{"concurrency -2", TrackerStackProps{SenderConcurrency: -2}, "SenderConcurrency"},
+		{"concurrency 1001", TrackerStackProps{SenderConcurrency: 1001}, "SenderConcurrency"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			defer func() {
-				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "DailyScheduleHourUTC") {
-					t.Errorf("recovered %v, want a DailyScheduleHourUTC panic", r)
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), tc.want) {
+					t.Errorf("recovered %v, want a %s panic", r, tc.want)
 				}
 			}()
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-			NewTrackerStack(app, "Invalid", &TrackerStackProps{
-				BuildDir:             synthesized.buildDir,
-				DailyScheduleHourUTC: hour,
-			})
+			tc.props.BuildDir = synthesized.buildDir
+			NewTrackerStack(app, "Invalid", &tc.props)
 		})
 	}
 }
@@ -567,6 +813,53 @@ func TestMissingBinaryAsksForMakeBuild(t *testing.T) {
 	_, err := resolveBuildDir(t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "run make build first") {
 		t.Errorf("resolveBuildDir(empty dir) = %v, want an error saying to run make build first", err)
+	}
+	// Every function's binary is required.
+	for _, missing := range functionNames {
+		t.Run(missing, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, fn := range functionNames {
+				if fn == missing {
+					continue
+				}
+				if err := os.MkdirAll(filepath.Join(dir, fn), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, fn, "bootstrap"), nil, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := resolveBuildDir(dir)
+			if want := filepath.Join(dir, missing, "bootstrap"); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("resolveBuildDir = %v, want an error naming %s", err, want)
+			}
+		})
+	}
+}
+
+func TestIntContext(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{
+		Outdir: jsii.String(t.TempDir()),
+		Context: &map[string]any{
+			"cli": "7", "json": 3, "word": "x", "fraction": 2.5, "flag": true,
+		},
+	})
+	for _, tc := range []struct {
+		key     string
+		want    int
+		wantErr bool
+	}{
+		{key: "unset", want: 0},
+		{key: "cli", want: 7},
+		{key: "json", want: 3},
+		{key: "word", wantErr: true},
+		{key: "fraction", wantErr: true},
+		{key: "flag", wantErr: true},
+	} {
+		got, err := intContext(app, tc.key)
+		if got != tc.want || (err != nil) != tc.wantErr {
+			t.Errorf("intContext(%s) = %d, %v; want %d, error %v", tc.key, got, err, tc.want, tc.wantErr)
+		}
 	}
 }
 
@@ -582,6 +875,75 @@ func TestRepoRootIsParentOfInfra(t *testing.T) {
 	if want := filepath.Dir(wd); root != want {
 		t.Errorf("repoRoot() = %s, want %s (go test runs in infra/)", root, want)
 	}
+}
+
+// countResources is how many resources of type typ the template has.
+func countResources(typ string) int {
+	n := 0
+	for _, res := range synthesized.resources {
+		if res["Type"] == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// roleOf is the logical id of the role of the function construct.
+func roleOf(t *testing.T, construct string) string {
+	t.Helper()
+	fn := properties(t, logicalID(t, construct), "AWS::Lambda::Function")
+	return fn["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
+}
+
+// allowed maps each role (by logical id) that the IAM policies of resources
+// allow an action starting with prefix to those actions, each to the
+// resources it is allowed on (in the order of sortedJSON).
+func allowed(t *testing.T, resources map[string]map[string]any, prefix string) map[string]map[string][]any {
+	t.Helper()
+	grants := map[string]map[string][]any{}
+	for _, res := range resources {
+		if res["Type"] != "AWS::IAM::Policy" {
+			continue
+		}
+		for _, s := range policyStatements(t, res) {
+			if s["Effect"] != "Allow" {
+				continue
+			}
+			for _, a := range asList(s["Action"]) {
+				action := a.(string)
+				if !strings.HasPrefix(action, prefix) {
+					continue
+				}
+				for _, r := range res["Properties"].(map[string]any)["Roles"].([]any) {
+					role := fmt.Sprint(r)
+					if m, ok := r.(map[string]any); ok {
+						role = fmt.Sprint(m["Ref"])
+					}
+					if grants[role] == nil {
+						grants[role] = map[string][]any{}
+					}
+					grants[role][action] = append(grants[role][action], asList(s["Resource"])...)
+				}
+			}
+		}
+	}
+	for _, actions := range grants {
+		for action, resources := range actions {
+			actions[action] = sortedJSON(resources)
+		}
+	}
+	return grants
+}
+
+// sortedJSON is a copy of list sorted by the JSON form of its values.
+func sortedJSON(list []any) []any {
+	key := func(v any) string {
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	sorted := append([]any(nil), list...)
+	sort.Slice(sorted, func(i, j int) bool { return key(sorted[i]) < key(sorted[j]) })
+	return sorted
 }
 
 // policyStatements are the statements of the AWS::IAM::Policy res.
