@@ -13,6 +13,8 @@ import (
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/httpapi"
 	"github.com/attest-oss/attest/shared/mail"
+	"github.com/attest-oss/attest/shared/remind"
+	"github.com/attest-oss/attest/shared/reminders"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -30,6 +32,12 @@ type Config struct {
 	BaseURL string
 	// InsecureCookies relaxes the session cookie for plain-HTTP local use.
 	InsecureCookies bool
+	// ConfigurationSet is the SES configuration set whose events report
+	// bounces and complaints (empty locally).
+	ConfigurationSet string
+	// Dispatcher hands reminder notifications to the send function (SQS in
+	// AWS); nil delivers them in-process.
+	Dispatcher reminders.Dispatcher
 	// Logger receives JSON logs; discarded when nil.
 	Logger *slog.Logger
 	// Now returns the current time; time.Now when nil (tests move the clock).
@@ -38,11 +46,12 @@ type Config struct {
 
 // App is the wired application.
 type App struct {
-	Store    *dynamo.Store
-	Catalog  *catalog.Catalog
-	Assigner *assign.Runner
-	Roster   *roster.Service
-	Handler  *httpapi.Server
+	Store     *dynamo.Store
+	Catalog   *catalog.Catalog
+	Assigner  *assign.Runner
+	Roster    *roster.Service
+	Reminders *reminders.Service
+	Handler   *httpapi.Server
 }
 
 // New wires the application. It loads the embedded content catalog, which
@@ -61,14 +70,26 @@ func New(cfg Config) (*App, error) {
 	store := dynamo.New(cfg.DynamoDB, cfg.TableName, cfg.Now)
 	runner := &assign.Runner{Store: store, Catalog: cat, Now: cfg.Now}
 	rost := &roster.Service{Store: store, Catalog: cat, Assigner: runner, Now: cfg.Now}
+	sender := mail.NewSender(cfg.SES, cfg.SenderEmail, cfg.ConfigurationSet)
+	rem := &reminders.Service{
+		Store: store, Mailer: sender, Config: remind.DefaultConfig(), BaseURL: cfg.BaseURL,
+		Titles: func(id string) string {
+			if m, ok := cat.Module(id); ok {
+				return m.Title
+			}
+			return id
+		},
+		Dispatcher: cfg.Dispatcher, Logger: cfg.Logger, Now: cfg.Now,
+	}
 	handler, err := httpapi.New(httpapi.Deps{
-		Keys: store, People: store, Sessions: store, Training: store, Acks: store, Mailer: mail.NewSender(cfg.SES, cfg.SenderEmail),
-		Catalog: cat, Roster: rost, Assigner: runner,
+		Keys: store, People: store, Sessions: store, Training: store, Acks: store, Mailer: sender,
+		Catalog: cat, Roster: rost, Assigner: runner, Reminders: rem, Notifications: store,
+		Suppressions: store, Settings: store, Vendors: store,
 		BaseURL: cfg.BaseURL, InsecureCookies: cfg.InsecureCookies,
 		Logger: cfg.Logger, Now: cfg.Now,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Store: store, Catalog: cat, Assigner: runner, Roster: rost, Handler: handler}, nil
+	return &App{Store: store, Catalog: cat, Assigner: runner, Roster: rost, Reminders: rem, Handler: handler}, nil
 }

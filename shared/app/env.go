@@ -9,12 +9,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/attest-oss/attest/shared/reminders"
 )
 
 // FromEnvironment wires the application inside a Lambda function: AWS
 // clients from the default configuration, and the settings the CDK stack
 // passes as environment variables (TABLE_NAME, required; SENDER_EMAIL;
-// BASE_URL).
+// BASE_URL; CONFIGURATION_SET; QUEUE_URL, where set, makes reminder runs
+// fan out through SQS).
 func FromEnvironment(ctx context.Context, logger *slog.Logger) (*App, error) {
 	table := os.Getenv("TABLE_NAME")
 	if table == "" {
@@ -24,12 +28,18 @@ func FromEnvironment(ctx context.Context, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	var dispatcher reminders.Dispatcher
+	if queue := os.Getenv("QUEUE_URL"); queue != "" {
+		dispatcher = &reminders.QueueDispatcher{API: sqs.NewFromConfig(cfg), QueueURL: queue}
+	}
 	return New(Config{
-		DynamoDB:    dynamodb.NewFromConfig(cfg),
-		TableName:   table,
-		SES:         sesv2.NewFromConfig(cfg),
-		SenderEmail: os.Getenv("SENDER_EMAIL"),
-		BaseURL:     os.Getenv("BASE_URL"),
-		Logger:      logger,
+		DynamoDB:         dynamodb.NewFromConfig(cfg),
+		TableName:        table,
+		SES:              sesv2.NewFromConfig(cfg),
+		SenderEmail:      os.Getenv("SENDER_EMAIL"),
+		BaseURL:          os.Getenv("BASE_URL"),
+		ConfigurationSet: os.Getenv("CONFIGURATION_SET"),
+		Dispatcher:       dispatcher,
+		Logger:           logger,
 	})
 }

@@ -22,6 +22,9 @@ const (
 	ActionModuleAttempted    = "module.attempted"
 	ActionModuleCompleted    = "module.completed"
 	ActionPolicyAcknowledged = "policy.acknowledged"
+	ActionEmailUndeliverable = "email.undeliverable"
+	ActionSettingsChanged    = "settings.changed"
+	ActionVendorChanged      = "vendor.changed"
 )
 
 // Event is one audit record.

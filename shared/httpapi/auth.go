@@ -8,7 +8,6 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/auth"
-	"github.com/attest-oss/attest/shared/people"
 )
 
 // principal is who is calling.
@@ -71,15 +70,15 @@ const maxManagerDepth = 32
 var errNoSuchPerson = apperr.New(apperr.NotFound, "no person with that employee id")
 
 // withPersonAccess lets through, to one person's records named by the
-// {employeeId} path value: an API key with one of keyRoles; or a signed-in
-// person who holds the admin or auditor access role in the roster, or who
-// is in that person's manager chain (direct or indirect manager). To
-// anybody else with a session the person does not exist (404), so ids
-// cannot be probed.
-func (s *Server) withPersonAccess(next http.HandlerFunc, keyRoles ...auth.Role) http.Handler {
-	byKey := s.withKey(next, keyRoles...)
+// {employeeId} path value: an API key with one of roles; or a signed-in
+// person who holds one of roles as an access role in the roster (admin,
+// auditor), or who is in that person's manager chain (direct or indirect
+// manager). To anybody else with a session the person does not exist (404),
+// so ids cannot be probed.
+func (s *Server) withPersonAccess(next http.HandlerFunc, roles ...auth.Role) http.Handler {
+	byKey := s.withKey(next, roles...)
 	bySession := s.withPerson(false, func(w http.ResponseWriter, r *http.Request, who *signedIn) {
-		ok, err := s.maySee(r.Context(), who, r.PathValue("employeeId"))
+		ok, err := s.maySee(r.Context(), who, r.PathValue("employeeId"), roles)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -100,10 +99,13 @@ func (s *Server) withPersonAccess(next http.HandlerFunc, keyRoles ...auth.Role) 
 	})
 }
 
-// maySee reports whether a signed-in person may see another's records.
-func (s *Server) maySee(ctx context.Context, who *signedIn, employeeID string) (bool, error) {
-	if who.person.HasRole(people.RoleAdmin) || who.person.HasRole(people.RoleAuditor) {
-		return true, nil
+// maySee reports whether a signed-in person may see (or act on) another's
+// records: holding one of roles in the roster, or managing them.
+func (s *Server) maySee(ctx context.Context, who *signedIn, employeeID string, roles []auth.Role) (bool, error) {
+	for _, role := range roles {
+		if who.person.HasRole(string(role)) {
+			return true, nil
+		}
 	}
 	id := employeeID
 	for range maxManagerDepth {

@@ -65,6 +65,10 @@ type personView struct {
 	Active      bool                `json:"active"`
 	History     []people.Revision   `json:"history"`
 	Assignments []assign.Assignment `json:"assignments"`
+	// Reachable is false once mail to the person's address bounced
+	// permanently or drew a complaint; UnreachableReason says which.
+	Reachable         bool   `json:"reachable"`
+	UnreachableReason string `json:"unreachableReason,omitempty"`
 }
 
 func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) {
@@ -88,10 +92,16 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	reason, undeliverable, err := s.deps.Suppressions.Undeliverable(r.Context(), rec.Email)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	today := s.deps.Now().UTC().Format(people.DateLayout)
 	writeJSON(w, http.StatusOK, personView{
 		Person: rec, Active: rec.ActiveOn(today),
 		History: nonNil(history), Assignments: nonNil(assignments),
+		Reachable: !undeliverable, UnreachableReason: reason,
 	})
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/mail"
 	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/reminders"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -64,6 +65,12 @@ type TrainingStore interface {
 	RecordAttempt(ctx context.Context, a assign.Assignment, at assign.Attempt, done *assign.Completion, event audit.Event) error
 }
 
+// NotificationStore lists what was sent to a recipient.
+type NotificationStore interface {
+	// Notifications returns a recipient's notifications, oldest first.
+	Notifications(ctx context.Context, recipient string) ([]reminders.Record, error)
+}
+
 // Mailer sends email.
 type Mailer interface {
 	// Send sends m and returns the provider's message id.
@@ -81,6 +88,14 @@ type Deps struct {
 	Catalog  *catalog.Catalog
 	Roster   *roster.Service
 	Assigner *assign.Runner
+	// Reminders runs reminder emails and nudges; Notifications lists them.
+	Reminders     *reminders.Service
+	Notifications NotificationStore
+	// Suppressions tells undeliverable addresses; Settings and Vendors keep
+	// the organisation's settings and the vendors' contacts.
+	Suppressions SuppressionStore
+	Settings     SettingsStore
+	Vendors      VendorStore
 	// BaseURL is the public origin of the service (https://..., no trailing
 	// slash): links in emails point there and cross-origin posts are refused.
 	BaseURL string
@@ -124,6 +139,14 @@ func (s *Server) routes() {
 	s.mux.Handle("PUT /api/roster", s.withKey(s.putRoster, auth.RoleAdmin, auth.RoleHRIS))
 	s.mux.Handle("GET /api/people/{employeeId}", s.withPersonAccess(s.getPerson, auth.RoleAdmin, auth.RoleAuditor))
 	s.mux.Handle("POST /api/assignments/run", s.withKey(s.runAssignments, auth.RoleAdmin))
+	s.mux.Handle("GET /api/settings", s.withKey(s.getSettings, auth.RoleAdmin))
+	s.mux.Handle("PUT /api/settings", s.withKey(s.putSettings, auth.RoleAdmin))
+	s.mux.Handle("GET /api/vendors", s.withKey(s.listVendors, auth.RoleAdmin))
+	s.mux.Handle("GET /api/vendors/{vendor}", s.withKey(s.getVendor, auth.RoleAdmin))
+	s.mux.Handle("PUT /api/vendors/{vendor}", s.withKey(s.putVendor, auth.RoleAdmin))
+	s.mux.Handle("POST /api/reminders/run", s.withKey(s.runReminders, auth.RoleAdmin))
+	s.mux.Handle("POST /api/people/{employeeId}/nudge", s.withPersonAccess(s.nudge, auth.RoleAdmin))
+	s.mux.Handle("GET /api/people/{employeeId}/notifications", s.withPersonAccess(s.notifications, auth.RoleAdmin, auth.RoleAuditor))
 
 	s.mux.HandleFunc("GET /signin", s.signInPage)
 	s.mux.HandleFunc("POST /auth/link", s.requestLink)

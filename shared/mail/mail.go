@@ -27,16 +27,21 @@ type API interface {
 
 // Sender sends messages from one address.
 type Sender struct {
-	api  API
-	from string
+	api              API
+	from             string
+	configurationSet string
 }
 
-// NewSender returns a sender using the SES identity from.
-func NewSender(api API, from string) *Sender { return &Sender{api: api, from: from} }
+// NewSender returns a sender using the SES identity from; with a
+// configuration set, SES reports bounces and complaints through its event
+// destination.
+func NewSender(api API, from, configurationSet string) *Sender {
+	return &Sender{api: api, from: from, configurationSet: configurationSet}
+}
 
 // Send sends m and returns SES's message id.
 func (s *Sender) Send(ctx context.Context, m Message) (string, error) {
-	out, err := s.api.SendEmail(ctx, &sesv2.SendEmailInput{
+	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(s.from),
 		Destination:      &types.Destination{ToAddresses: []string{m.To}},
 		Content: &types.EmailContent{Simple: &types.Message{
@@ -46,7 +51,11 @@ func (s *Sender) Send(ctx context.Context, m Message) (string, error) {
 				Text: &types.Content{Data: aws.String(m.Text), Charset: aws.String("UTF-8")},
 			},
 		}},
-	})
+	}
+	if s.configurationSet != "" {
+		in.ConfigurationSetName = aws.String(s.configurationSet)
+	}
+	out, err := s.api.SendEmail(ctx, in)
 	if err != nil {
 		return "", fmt.Errorf("send email: %w", err)
 	}

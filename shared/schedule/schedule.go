@@ -10,6 +10,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/reminders"
 )
 
 // AssignHandler returns the handler of the daily assignment run. The day is
@@ -25,6 +26,23 @@ func AssignHandler(r *assign.Runner, logger *slog.Logger) func(context.Context, 
 		}
 		logger.InfoContext(ctx, "daily assignment run", "day", day, "evaluated", sum.Evaluated,
 			"created", sum.Created, "closed", sum.Closed, "full", sum.Full)
+		return sum, nil
+	}
+}
+
+// RemindHandler returns the handler of the hourly reminder run: it selects
+// the notifications due at the event's time (each recipient within their
+// local sending hours) and hands them to the queue. A retried event selects
+// the same notifications, and delivery is once per recipient, kind and day.
+func RemindHandler(s *reminders.Service, logger *slog.Logger) func(context.Context, events.EventBridgeEvent) (reminders.RunSummary, error) {
+	return func(ctx context.Context, e events.EventBridgeEvent) (reminders.RunSummary, error) {
+		sum, err := s.Run(ctx, e.Time, true, false)
+		if err != nil {
+			logger.ErrorContext(ctx, "reminder run failed", "at", e.Time, "err", err)
+			return sum, err
+		}
+		logger.InfoContext(ctx, "reminder run", "at", e.Time, "openRead", sum.OpenRead,
+			"notifications", sum.Notifications, "paused", sum.Paused)
 		return sum, nil
 	}
 }

@@ -20,6 +20,9 @@
 //	session              SESSION#<sha256 of id>     SESSION                         -                                   -                          -   (TTL)
 //	rate-limit counter   RATE#<scope>#<key>         <window start, RFC 3339>        -                                   -                          -   (TTL)
 //	job state            JOB#<name>                 STATE                           -                                   -                          -
+//	undeliverable email  SUPPRESS#<lower-case email> SUPPRESS                        -                                   -                          -
+//	org settings         SETTINGS                   ORG                             -                                   -                          -
+//	vendor contacts      VENDORS                    <vendor key>                    -                                   -                          -
 //
 // Open assignments also carry GSI4, the due index: DUE#<shard 0-9> /
 // <due date>#<employeeId>#<moduleId>#<0000cycle>; completion and
@@ -50,6 +53,12 @@
 //	every request with a cookie      session lookup                                     GetItem SESSION#<hash>                1
 //	daily assignment run             last run date, catalog fingerprint                 GetItem JOB#assign / STATE            1
 //	evidence export, tests           the audit events of one day, in order              Query AUDIT#<day>                     one per event
+//	bounce Lambda (SES via SNS)      mark an address undeliverable, once                TransactWrite SUPPRESS#<email> (if absent) + audit  0 (2 writes)
+//	GET /api/people/{id}             is the person's address undeliverable              GetItem SUPPRESS#<email> / SUPPRESS   1
+//	reminder run                     which recipients are undeliverable                 BatchGetItem SUPPRESS#<email>, 100 a call  one per address asked
+//	GET, PUT /api/settings           organisation settings (sending paused), versioned  GetItem SETTINGS / ORG, TransactWrite + audit  1 (+2 writes)
+//	GET, PUT /api/vendors/{vendor}   one vendor's contacts, versioned                   GetItem VENDORS / <vendor>, TransactWrite + audit  1 (+2 writes)
+//	GET /api/vendors, reminder run   every vendor's contacts                            Query VENDORS                         one per vendor (a handful)
 //
 // Nothing on a request path scans the table. Items that expire carry
 // [TTLAttribute] and are filtered on read, because DynamoDB Local never
@@ -143,6 +152,14 @@ const (
 	TokenSK   = "TOKEN"
 	SessionSK = "SESSION"
 	StateSK   = "STATE"
+	// SuppressSK is the sort key of an undeliverable address's item.
+	SuppressSK = "SUPPRESS"
+	// SettingsPK and SettingsSK address the organisation's settings.
+	SettingsPK = "SETTINGS"
+	SettingsSK = "ORG"
+	// VendorsPK is the partition holding every vendor's contacts, one item
+	// per vendor with the vendor key as sort key.
+	VendorsPK = "VENDORS"
 	// RosterPK is the GSI2 partition holding every person.
 	RosterPK = "ROSTER"
 )
@@ -166,6 +183,7 @@ const (
 	duePrefix        = "DUE#"
 	notifyPrefix     = "NOTIFY#"
 	jobPrefix        = "JOB#"
+	suppressPrefix   = "SUPPRESS#"
 )
 
 // PersonPK is the partition of everything that belongs to one person.
@@ -301,3 +319,11 @@ func NotifyPK(recipient string) string { return notifyPrefix + recipient }
 // deterministic, so a notification is recorded (and sent) at most once per
 // recipient, kind and day.
 func NotifySK(day, kind string) string { return day + "#" + kind }
+
+// SuppressPK is the partition of the record that an address is undeliverable
+// (a permanent bounce or a complaint); addresses compare case-insensitively.
+func SuppressPK(email string) string { return suppressPrefix + strings.ToLower(email) }
+
+// VendorSK is the sort key of a vendor's contacts in [VendorsPK]: the vendor
+// key itself, the vendor's name as the roster writes it.
+func VendorSK(vendorKey string) string { return vendorKey }

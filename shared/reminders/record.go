@@ -1,0 +1,45 @@
+// Package reminders runs the reminder emails: it selects open assignments
+// through the due index, lets package remind decide who gets what, and
+// delivers each notification exactly once per recipient, kind and day
+// through an outbox record written before the email is sent.
+package reminders
+
+import (
+	"time"
+
+	"github.com/attest-oss/attest/shared/remind"
+)
+
+// Status is where a notification's delivery stands.
+type Status string
+
+// Delivery statuses.
+const (
+	// StatusPending: recorded, not (yet) accepted by SES. A run that finds a
+	// pending record sends it again: the previous one stopped before it could
+	// record the send.
+	StatusPending Status = "pending"
+	// StatusSent: SES accepted it; nothing will send it again.
+	StatusSent Status = "sent"
+)
+
+// Record is the outbox entry and history line of one notification.
+type Record struct {
+	Recipient string      `json:"recipient" dynamodbav:"recipient"`
+	Email     string      `json:"email" dynamodbav:"email"`
+	Kind      remind.Kind `json:"kind" dynamodbav:"kind"`
+	Day       string      `json:"day" dynamodbav:"day"`
+	Status    Status      `json:"status" dynamodbav:"status"`
+	Subject   string      `json:"subject" dynamodbav:"subject"`
+	// Items names what the email was about: "E020 security-awareness#1 overdue".
+	Items     []string  `json:"items" dynamodbav:"items"`
+	CreatedAt time.Time `json:"createdAt" dynamodbav:"createdAt"`
+	SentAt    string    `json:"sentAt,omitempty" dynamodbav:"sentAt,omitempty"`
+	MessageID string    `json:"messageId,omitempty" dynamodbav:"messageId,omitempty"`
+	// Tries counts the sending attempts; LastError is the last failure's
+	// kind (never the email body).
+	Tries     int    `json:"tries" dynamodbav:"tries"`
+	LastError string `json:"lastError,omitempty" dynamodbav:"lastError,omitempty"`
+	// Actor is who caused it: "schedule", or the nudging manager or admin.
+	Actor string `json:"actor" dynamodbav:"actor"`
+}

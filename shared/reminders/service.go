@@ -1,0 +1,358 @@
+package reminders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/audit"
+	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/mail"
+	"github.com/attest-oss/attest/shared/notify"
+	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/remind"
+)
+
+// Store is what the reminder run needs from storage.
+type Store interface {
+	// OpenAssignments hands every open assignment to fn (due index).
+	OpenAssignments(ctx context.Context, fn func(assign.Assignment) error) (read int, err error)
+	// GetPerson returns a stored person, or found=false.
+	GetPerson(ctx context.Context, employeeID string) (people.Record, bool, error)
+	// ClaimNotification records a pending notification unless one exists.
+	ClaimNotification(ctx context.Context, rec Record) (Record, bool, error)
+	// MarkNotification records a sending attempt's outcome.
+	MarkNotification(ctx context.Context, recipient, day, kind, messageID, failure string, at time.Time) error
+	// MarkReminded counts a reminder on an assignment, once per day.
+	MarkReminded(ctx context.Context, employeeID, moduleID string, cycle int, day string) error
+	// PutSignInToken stores a link token with its audit event.
+	PutSignInToken(ctx context.Context, rec auth.SignInToken, event audit.Event) error
+	// SendingPaused reports the organisation's pause switch.
+	SendingPaused(ctx context.Context) (bool, error)
+	// Vendors returns the vendors' escalation contacts by vendor key.
+	Vendors(ctx context.Context) (map[string]remind.Vendor, error)
+	// UndeliverableSet returns which of the (lower-case) addresses bounced or complained.
+	UndeliverableSet(ctx context.Context, emails []string) (map[string]bool, error)
+}
+
+// Mailer sends one email and returns the provider's message id.
+type Mailer interface {
+	Send(ctx context.Context, m mail.Message) (string, error)
+}
+
+// Dispatcher hands notifications to whoever delivers them: an SQS queue in
+// AWS (one message per notification), or Deliver in-process locally.
+type Dispatcher interface {
+	Dispatch(ctx context.Context, ns []remind.Notification) error
+}
+
+// Service runs reminders.
+type Service struct {
+	Store   Store
+	Mailer  Mailer
+	Config  remind.Config
+	BaseURL string
+	// Titles names modules in emails.
+	Titles func(moduleID string) string
+	// Dispatcher delivers the run's notifications; nil delivers them
+	// in-process, one after the other.
+	Dispatcher Dispatcher
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// RunSummary says what a run found and did.
+type RunSummary struct {
+	At            time.Time      `json:"at"`
+	DryRun        bool           `json:"dryRun"`
+	Paused        bool           `json:"paused"`
+	OpenRead      int            `json:"openAssignmentsRead"`
+	Notifications int            `json:"notifications"`
+	ByKind        map[string]int `json:"byKind"`
+	// Planned lists every notification of a dry run (recipient, kind, day, items).
+	Planned []Planned `json:"planned,omitempty"`
+}
+
+// Planned is a notification a dry run would send.
+type Planned struct {
+	Recipient string   `json:"recipient"`
+	Email     string   `json:"email"`
+	Kind      string   `json:"kind"`
+	Day       string   `json:"day"`
+	Items     []string `json:"items"`
+}
+
+// Run selects and hands out the notifications due at now. With hourly,
+// recipients outside their local sending hours are left for a later run;
+// otherwise the run covers the whole day. A dry run reports what it would
+// send and sends nothing; so does a paused organisation.
+func (s *Service) Run(ctx context.Context, now time.Time, hourly, dryRun bool) (RunSummary, error) {
+	sum := RunSummary{At: now.UTC(), DryRun: dryRun, ByKind: map[string]int{}}
+	paused, err := s.Store.SendingPaused(ctx)
+	if err != nil {
+		return sum, err
+	}
+	sum.Paused = paused
+	ns, read, err := s.plan(ctx, now, hourly)
+	if err != nil {
+		return sum, err
+	}
+	sum.OpenRead, sum.Notifications = read, len(ns)
+	for _, n := range ns {
+		sum.ByKind[string(n.Kind)]++
+		if dryRun || paused {
+			sum.Planned = append(sum.Planned, Planned{Recipient: n.Recipient.Key, Email: n.Recipient.Email, Kind: string(n.Kind), Day: n.Day, Items: items(n)})
+		}
+	}
+	if dryRun || paused || len(ns) == 0 {
+		return sum, nil
+	}
+	if s.Dispatcher != nil {
+		return sum, s.Dispatcher.Dispatch(ctx, ns)
+	}
+	var errs []error
+	for _, n := range ns {
+		if _, err := s.Deliver(ctx, n, "schedule"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return sum, errors.Join(errs...)
+}
+
+// plan loads what package remind needs and asks it.
+func (s *Service) plan(ctx context.Context, now time.Time, hourly bool) ([]remind.Notification, int, error) {
+	var open []assign.Assignment
+	read, err := s.Store.OpenAssignments(ctx, func(a assign.Assignment) error {
+		open = append(open, a)
+		return nil
+	})
+	if err != nil {
+		return nil, read, err
+	}
+	ppl, err := s.loadPeople(ctx, open)
+	if err != nil {
+		return nil, read, err
+	}
+	vendors, err := s.Store.Vendors(ctx)
+	if err != nil {
+		return nil, read, err
+	}
+	for _, v := range vendors {
+		if v.OwnerID != "" {
+			if err := s.addPeople(ctx, ppl, []string{v.OwnerID}); err != nil {
+				return nil, read, err
+			}
+		}
+	}
+	emails := make([]string, 0, len(ppl)+len(vendors))
+	for _, p := range ppl {
+		emails = append(emails, strings.ToLower(p.Email))
+	}
+	for _, v := range vendors {
+		if v.ContactEmail != "" {
+			emails = append(emails, strings.ToLower(v.ContactEmail))
+		}
+	}
+	unreachable, err := s.Store.UndeliverableSet(ctx, emails)
+	if err != nil {
+		return nil, read, err
+	}
+	cfg := s.Config
+	cfg.Hourly = hourly
+	return remind.Plan(remind.Input{Config: cfg, Now: now, Open: open, People: ppl, Vendors: vendors, Unreachable: unreachable}), read, nil
+}
+
+// loadPeople reads the people of the open assignments and their managers up
+// to two levels (the escalation ladder), with bounded concurrency.
+func (s *Service) loadPeople(ctx context.Context, open []assign.Assignment) (map[string]people.Person, error) {
+	ppl := map[string]people.Person{}
+	var ids []string
+	for _, a := range open {
+		ids = append(ids, a.EmployeeID)
+	}
+	for range 3 { // the people, their managers, the managers' managers
+		if err := s.addPeople(ctx, ppl, ids); err != nil {
+			return nil, err
+		}
+		var next []string
+		for _, id := range ids {
+			if p, ok := ppl[id]; ok && p.ManagerID != "" {
+				next = append(next, p.ManagerID)
+			}
+		}
+		ids = next
+	}
+	return ppl, nil
+}
+
+// addPeople reads the given people not yet in ppl, eight at a time.
+func (s *Service) addPeople(ctx context.Context, ppl map[string]people.Person, ids []string) error {
+	var todo []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if _, ok := ppl[id]; !ok && !seen[id] {
+			seen[id] = true
+			todo = append(todo, id)
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	sem := make(chan struct{}, 8)
+	for _, id := range todo {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			rec, found, err := s.Store.GetPerson(ctx, id)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			if found {
+				ppl[id] = rec.Person
+			}
+		})
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// Deliver sends one notification at most once per recipient, kind and day:
+// it records the notification as pending, sends it, then records it sent.
+// A notification found already sent is skipped (sent=false); one found
+// pending (a crashed or failed earlier attempt) is sent again. The window in
+// which an email can go out twice is between SES accepting it and the
+// record of that, a single write.
+func (s *Service) Deliver(ctx context.Context, n remind.Notification, actor string) (sent bool, err error) {
+	rec, claimed, err := s.Store.ClaimNotification(ctx, s.record(n, actor))
+	if err != nil {
+		return false, err
+	}
+	if !claimed && rec.Status == StatusSent {
+		return false, nil
+	}
+	return true, s.send(ctx, n, rec)
+}
+
+func (s *Service) record(n remind.Notification, actor string) Record {
+	return Record{Recipient: n.Recipient.Key, Email: n.Recipient.Email, Kind: n.Kind, Day: n.Day,
+		Items: items(n), CreatedAt: s.now().UTC(), Actor: actor}
+}
+
+// send renders and sends a claimed notification and records the outcome.
+func (s *Service) send(ctx context.Context, n remind.Notification, rec Record) error {
+	link, err := s.link(ctx, n)
+	if err != nil {
+		return err
+	}
+	msg, err := notify.Render(n, link, s.Titles)
+	if err != nil {
+		return err
+	}
+	id, sendErr := s.Mailer.Send(ctx, msg)
+	now := s.now()
+	if sendErr != nil {
+		failure := "send failed: " + fmt.Sprintf("%T", errors.Unwrap(sendErr))
+		if err := s.Store.MarkNotification(ctx, rec.Recipient, rec.Day, string(rec.Kind), "", failure, now); err != nil {
+			return errors.Join(sendErr, err)
+		}
+		return fmt.Errorf("deliver %s %s to %s: %w", rec.Kind, rec.Day, rec.Recipient, sendErr)
+	}
+	if err := s.Store.MarkNotification(ctx, rec.Recipient, rec.Day, string(rec.Kind), id, "", now); err != nil {
+		return err
+	}
+	if n.Kind == remind.KindDigest {
+		for _, l := range n.Lines {
+			if err := s.Store.MarkReminded(ctx, l.Assignment.EmployeeID, l.Assignment.ModuleID, l.Assignment.Cycle, n.Day); err != nil {
+				return err
+			}
+		}
+	}
+	s.log().InfoContext(ctx, "notification sent", "kind", n.Kind, "day", n.Day, "recipient", rec.Recipient, "lines", len(n.Lines))
+	return nil
+}
+
+// link returns the sign-in link of a digest or nudge (a fresh 7-day token
+// for its recipient), or the tracker's address for escalations.
+func (s *Service) link(ctx context.Context, n remind.Notification) (string, error) {
+	id, ok := strings.CutPrefix(n.Recipient.Key, "person#")
+	if n.Kind == remind.KindEscalation || !ok {
+		return s.BaseURL + "/me", nil
+	}
+	now := s.now()
+	token, tok := auth.NewSignInToken(id, auth.LinkReminder, now)
+	event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: "schedule", Action: audit.ActionSignInLinkSent,
+		Subject: "person#" + id, Source: string(n.Kind)}
+	if err := s.Store.PutSignInToken(ctx, tok, event); err != nil {
+		return "", err
+	}
+	return s.BaseURL + "/l/" + token, nil
+}
+
+// Nudge sends a person a reminder of all their open training now, at most
+// once per person per day (in their time zone); a second nudge the same day
+// is a Conflict error.
+func (s *Service) Nudge(ctx context.Context, p people.Person, open []assign.Assignment, actor string) (Record, error) {
+	n, ok := remind.NudgeNotification(p, open, s.now())
+	if !ok {
+		return Record{}, apperr.New(apperr.Conflict, "%s has no open training to be reminded of", p.Name)
+	}
+	unreachable, err := s.Store.UndeliverableSet(ctx, []string{strings.ToLower(p.Email)})
+	if err != nil {
+		return Record{}, err
+	}
+	if unreachable[strings.ToLower(p.Email)] {
+		return Record{}, apperr.New(apperr.Conflict, "%s's address is unreachable (it bounced or complained); fix it in the roster", p.Name)
+	}
+	rec, claimed, err := s.Store.ClaimNotification(ctx, s.record(n, actor))
+	if err != nil {
+		return Record{}, err
+	}
+	if !claimed {
+		return rec, apperr.New(apperr.Conflict, "%s was already reminded today", p.Name)
+	}
+	if err := s.send(ctx, n, rec); err != nil {
+		return Record{}, err
+	}
+	rec.Status = StatusSent
+	return rec, nil
+}
+
+// items summarises a notification's lines for its record.
+func items(n remind.Notification) []string {
+	out := make([]string, 0, len(n.Lines))
+	for _, l := range n.Lines {
+		s := fmt.Sprintf("%s %s#%d", l.Assignment.EmployeeID, l.Assignment.ModuleID, l.Assignment.Cycle)
+		if l.Reason != "" {
+			s += " " + string(l.Reason)
+		}
+		if l.DaysOverdue > 0 {
+			s += fmt.Sprintf(" overdue %dd", l.DaysOverdue)
+		}
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
