@@ -11,6 +11,7 @@
 //
 //	senderEmail        the SES identity the tracker sends email from (optional)
 //	senderConcurrency  how many send functions may run at once, 2-1000
+//	reminderCadence    the reminder cadence, e.g. "beforeDue=10,3;max=6" (see remind.ParseConfig)
 //	                   (optional, default 2): keep it within the account's
 //	                   SES sending rate, see TrackerStackProps
 //
@@ -28,6 +29,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/attest-oss/attest/shared/remind"
 )
 
 // stackName is the CloudFormation stack name of the tracker.
@@ -57,6 +60,10 @@ func run() error {
 	defer jsii.Close()
 
 	senderEmail, _ := app.Node().TryGetContext(jsii.String("senderEmail")).(string)
+	reminderCadence, _ := app.Node().TryGetContext(jsii.String("reminderCadence")).(string)
+	if _, err := remind.ParseConfig(reminderCadence); err != nil {
+		return err
+	}
 	senderConcurrency, err := intContext(app, "senderConcurrency")
 	if err != nil {
 		return err
@@ -75,6 +82,7 @@ func run() error {
 		SenderEmail:          senderEmail,
 		DailyScheduleHourUTC: dailyScheduleHourUTC,
 		SenderConcurrency:    senderConcurrency,
+		ReminderCadence:      reminderCadence,
 	})
 	app.Synth(nil)
 	return nil

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/attest-oss/attest/shared/remind"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -77,6 +78,11 @@ type TrackerStackProps struct {
 	// (SES throttling, say) is retried after the queue's visibility timeout
 	// and moved to the dead-letter queue after 5 receives.
 	SenderConcurrency int
+	// ReminderCadence overrides the default reminder cadence, written as the
+	// REMINDER_CADENCE setting (see remind.ParseConfig), for the functions
+	// that plan reminders (remind, and api for POST /api/reminders/run).
+	// Empty keeps the defaults; an invalid value makes synth fail.
+	ReminderCadence string
 }
 
 // NewTrackerStack defines the whole tracker: the encrypted DynamoDB table,
@@ -104,13 +110,16 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 	if err := validateSenderConcurrency(senderConcurrency); err != nil {
 		panic(err.Error())
 	}
+	if _, err := remind.ParseConfig(props.ReminderCadence); err != nil {
+		panic(err.Error())
+	}
 
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	data := newData(stack)
 	email := newEmail(stack, data, buildDir, props.SenderEmail)
-	api := newAPI(stack, data, email, buildDir)
+	api := newAPI(stack, data, email, buildDir, props.ReminderCadence)
 	newSchedules(stack, data, buildDir, props.DailyScheduleHourUTC)
-	reminders := newReminders(stack, data, email, buildDir, api.endpoint, senderConcurrency)
+	reminders := newReminders(stack, data, email, buildDir, api.endpoint, senderConcurrency, props.ReminderCadence)
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Base URL of the tracker HTTP API"),
@@ -240,7 +249,7 @@ type apiResources struct {
 // newAPI defines the API function and the HTTP API that sends every request
 // to it. The function sends sign-in links and manual nudges through the
 // configuration set of email.
-func newAPI(stack awscdk.Stack, data dataResources, email emailResources, buildDir string) apiResources {
+func newAPI(stack awscdk.Stack, data dataResources, email emailResources, buildDir, cadence string) apiResources {
 	fn := newGoFunction(stack, goFunctionProps{
 		id:          "ApiFunction",
 		name:        apiFunction,
@@ -254,6 +263,9 @@ func newAPI(stack awscdk.Stack, data dataResources, email emailResources, buildD
 			"CONFIGURATION_SET": *email.configurationSet.ConfigurationSetName(),
 		},
 	})
+	if cadence != "" {
+		fn.AddEnvironment(jsii.String("REMINDER_CADENCE"), jsii.String(cadence), nil)
+	}
 	data.table.GrantReadWriteData(fn)
 	email.grantSend(fn)
 
@@ -396,7 +408,7 @@ const sendTimeoutSeconds = 60
 // the configuration set of email, at most concurrency invocations at once. A
 // message that fails 5 times moves to the dead-letter queue, which keeps it
 // 14 days. baseURL is the API's endpoint, the base of links in email.
-func newReminders(stack awscdk.Stack, data dataResources, email emailResources, buildDir string, baseURL *string, concurrency int) reminderResources {
+func newReminders(stack awscdk.Stack, data dataResources, email emailResources, buildDir string, baseURL *string, concurrency int, cadence string) reminderResources {
 	dlq := awssqs.NewQueue(stack, jsii.String("ReminderDeadLetterQueue"), &awssqs.QueueProps{
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
@@ -425,6 +437,9 @@ func newReminders(stack awscdk.Stack, data dataResources, email emailResources, 
 			"BASE_URL":   *baseURL,
 		},
 	})
+	if cadence != "" {
+		remind.AddEnvironment(jsii.String("REMINDER_CADENCE"), jsii.String(cadence), nil)
+	}
 	data.table.GrantReadWriteData(remind)
 	queue.GrantSendMessages(remind)
 

@@ -19,6 +19,9 @@ import (
 
 const testSenderEmail = "training@example.com"
 
+// testCadence is the reminder cadence the synthesized stack is given.
+const testCadence = "beforeDue=10,3;max=6"
+
 // synthesized is the stack that most tests inspect, built once by TestMain
 // with testSenderEmail and the run at 06:00 UTC.
 var synthesized struct {
@@ -65,6 +68,7 @@ func runTests(m *testing.M) int {
 		BuildDir:             buildDir,
 		SenderEmail:          testSenderEmail,
 		DailyScheduleHourUTC: 6,
+		ReminderCadence:      testCadence,
 	})
 	synthesized.template = assertions.Template_FromStack(synthesized.stack, nil)
 	synthesized.resources, err = templateResources(synthesized.template)
@@ -364,9 +368,9 @@ func TestFunctionEnvironments(t *testing.T) {
 		construct string
 		want      map[string]any // LOG_LEVEL=INFO is added
 	}{
-		{"ApiFunction", map[string]any{"TABLE_NAME": tbl, "SENDER_EMAIL": testSenderEmail, "BASE_URL": baseURL, "CONFIGURATION_SET": set}},
+		{"ApiFunction", map[string]any{"TABLE_NAME": tbl, "SENDER_EMAIL": testSenderEmail, "BASE_URL": baseURL, "CONFIGURATION_SET": set, "REMINDER_CADENCE": testCadence}},
 		{"AssignFunction", map[string]any{"TABLE_NAME": tbl}},
-		{"RemindFunction", map[string]any{"TABLE_NAME": tbl, "QUEUE_URL": queue, "BASE_URL": baseURL}},
+		{"RemindFunction", map[string]any{"TABLE_NAME": tbl, "QUEUE_URL": queue, "BASE_URL": baseURL, "REMINDER_CADENCE": testCadence}},
 		{"SendFunction", map[string]any{"TABLE_NAME": tbl, "SENDER_EMAIL": testSenderEmail, "BASE_URL": baseURL, "CONFIGURATION_SET": set}},
 		{"BounceFunction", map[string]any{"TABLE_NAME": tbl}},
 	} {
@@ -795,6 +799,8 @@ func TestNewTrackerStackRejectsInvalidProps(t *testing.T) {
 		{"concurrency 1", TrackerStackProps{SenderConcurrency: 1}, "SenderConcurrency"},
 		{"concurrency -2", TrackerStackProps{SenderConcurrency: -2}, "SenderConcurrency"},
 		{"concurrency 1001", TrackerStackProps{SenderConcurrency: 1001}, "SenderConcurrency"},
+		{"cadence unknown setting", TrackerStackProps{ReminderCadence: "often=yes"}, "unknown setting"},
+		{"cadence ladder upside down", TrackerStackProps{ReminderCadence: "escalateAfter=9;escalateUpAfter=3"}, "next manager up"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {

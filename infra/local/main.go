@@ -31,6 +31,7 @@ import (
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/localgw"
 	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/remind"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -108,7 +109,13 @@ func run() error {
 		return err
 	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", cfg.apiPort)
+	cadence, err := remind.ParseConfig(os.Getenv("REMINDER_CADENCE"))
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	a, err := app.New(app.Config{
+		Cadence:  &cadence,
 		DynamoDB: client, TableName: cfg.table, SES: stack.SESClient(), SenderEmail: "training@attest.local",
 		BaseURL: base, InsecureCookies: true, Logger: logger,
 	})

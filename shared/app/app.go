@@ -35,6 +35,8 @@ type Config struct {
 	// ConfigurationSet is the SES configuration set whose events report
 	// bounces and complaints (empty locally).
 	ConfigurationSet string
+	// Cadence is the reminder cadence; nil means remind.DefaultConfig.
+	Cadence *remind.Config
 	// Dispatcher hands reminder notifications to the send function (SQS in
 	// AWS); nil delivers them in-process.
 	Dispatcher reminders.Dispatcher
@@ -70,9 +72,13 @@ func New(cfg Config) (*App, error) {
 	store := dynamo.New(cfg.DynamoDB, cfg.TableName, cfg.Now)
 	runner := &assign.Runner{Store: store, Catalog: cat, Now: cfg.Now}
 	rost := &roster.Service{Store: store, Catalog: cat, Assigner: runner, Now: cfg.Now}
+	cadence := remind.DefaultConfig()
+	if cfg.Cadence != nil {
+		cadence = *cfg.Cadence
+	}
 	sender := mail.NewSender(cfg.SES, cfg.SenderEmail, cfg.ConfigurationSet)
 	rem := &reminders.Service{
-		Store: store, Mailer: sender, Config: remind.DefaultConfig(), BaseURL: cfg.BaseURL,
+		Store: store, Mailer: sender, Config: cadence, BaseURL: cfg.BaseURL,
 		Titles: func(id string) string {
 			if m, ok := cat.Module(id); ok {
 				return m.Title

@@ -11,14 +11,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/attest-oss/attest/shared/remind"
 	"github.com/attest-oss/attest/shared/reminders"
 )
 
 // FromEnvironment wires the application inside a Lambda function: AWS
 // clients from the default configuration, and the settings the CDK stack
 // passes as environment variables (TABLE_NAME, required; SENDER_EMAIL;
-// BASE_URL; CONFIGURATION_SET; QUEUE_URL, where set, makes reminder runs
-// fan out through SQS).
+// BASE_URL; CONFIGURATION_SET; REMINDER_CADENCE, see remind.ParseConfig;
+// QUEUE_URL, where set, makes reminder runs fan out through SQS).
 func FromEnvironment(ctx context.Context, logger *slog.Logger) (*App, error) {
 	table := os.Getenv("TABLE_NAME")
 	if table == "" {
@@ -27,6 +28,10 @@ func FromEnvironment(ctx context.Context, logger *slog.Logger) (*App, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	cadence, err := remind.ParseConfig(os.Getenv("REMINDER_CADENCE"))
+	if err != nil {
+		return nil, err
 	}
 	var dispatcher reminders.Dispatcher
 	if queue := os.Getenv("QUEUE_URL"); queue != "" {
@@ -39,6 +44,7 @@ func FromEnvironment(ctx context.Context, logger *slog.Logger) (*App, error) {
 		SenderEmail:      os.Getenv("SENDER_EMAIL"),
 		BaseURL:          os.Getenv("BASE_URL"),
 		ConfigurationSet: os.Getenv("CONFIGURATION_SET"),
+		Cadence:          &cadence,
 		Dispatcher:       dispatcher,
 		Logger:           logger,
 	})

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -302,4 +303,28 @@ func (s *Store) personWrites(w people.Commit, action string, before *people.Reco
 		}})
 	}
 	return writes, nil
+}
+
+// PeopleByID reads the given people, 100 per BatchGetItem call, and returns
+// those stored, by employee id.
+func (s *Store) PeopleByID(ctx context.Context, ids []string) (map[string]people.Person, error) {
+	out := make(map[string]people.Person, len(ids))
+	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), batchGetMax) {
+		keys := make([]map[string]types.AttributeValue, len(chunk))
+		for i, id := range chunk {
+			keys[i] = key(table.PersonPK(id), table.ProfileSK)
+		}
+		items, err := s.batchGet(ctx, types.KeysAndAttributes{Keys: keys, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			return nil, fmt.Errorf("read people: %w", err)
+		}
+		for _, raw := range items {
+			var it personItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, fmt.Errorf("read people: decode: %w", err)
+			}
+			out[it.EmployeeID] = it.Person
+		}
+	}
+	return out, nil
 }

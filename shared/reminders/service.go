@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/attest-oss/attest/shared/apperr"
@@ -24,8 +24,8 @@ import (
 type Store interface {
 	// OpenAssignments hands every open assignment to fn (due index).
 	OpenAssignments(ctx context.Context, fn func(assign.Assignment) error) (read int, err error)
-	// GetPerson returns a stored person, or found=false.
-	GetPerson(ctx context.Context, employeeID string) (people.Record, bool, error)
+	// PeopleByID reads many people at once; absent ones are left out.
+	PeopleByID(ctx context.Context, ids []string) (map[string]people.Person, error)
 	// ClaimNotification records a pending notification unless one exists.
 	ClaimNotification(ctx context.Context, rec Record) (Record, bool, error)
 	// MarkNotification records a sending attempt's outcome.
@@ -100,7 +100,7 @@ func (s *Service) Run(ctx context.Context, now time.Time, hourly, dryRun bool) (
 		return sum, err
 	}
 	sum.Paused = paused
-	ns, read, err := s.plan(ctx, now, hourly)
+	ns, read, err := s.Select(ctx, now, hourly)
 	if err != nil {
 		return sum, err
 	}
@@ -126,8 +126,11 @@ func (s *Service) Run(ctx context.Context, now time.Time, hourly, dryRun bool) (
 	return sum, errors.Join(errs...)
 }
 
-// plan loads what package remind needs and asks it.
-func (s *Service) plan(ctx context.Context, now time.Time, hourly bool) ([]remind.Notification, int, error) {
+// Select returns the notifications due at now and how many open
+// assignments it read: it loads what package remind needs (the open
+// assignments through the due index, their people and managers, the vendors
+// and the unreachable addresses) and asks it. It sends nothing.
+func (s *Service) Select(ctx context.Context, now time.Time, hourly bool) ([]remind.Notification, int, error) {
 	var open []assign.Assignment
 	read, err := s.Store.OpenAssignments(ctx, func(a assign.Assignment) error {
 		open = append(open, a)
@@ -170,7 +173,7 @@ func (s *Service) plan(ctx context.Context, now time.Time, hourly bool) ([]remin
 }
 
 // loadPeople reads the people of the open assignments and their managers up
-// to two levels (the escalation ladder), with bounded concurrency.
+// to two levels (the escalation ladder).
 func (s *Service) loadPeople(ctx context.Context, open []assign.Assignment) (map[string]people.Person, error) {
 	ppl := map[string]people.Person{}
 	var ids []string
@@ -192,37 +195,23 @@ func (s *Service) loadPeople(ctx context.Context, open []assign.Assignment) (map
 	return ppl, nil
 }
 
-// addPeople reads the given people not yet in ppl, eight at a time.
+// addPeople reads the given people not yet in ppl, in batches.
 func (s *Service) addPeople(ctx context.Context, ppl map[string]people.Person, ids []string) error {
 	var todo []string
-	seen := map[string]bool{}
 	for _, id := range ids {
-		if _, ok := ppl[id]; !ok && !seen[id] {
-			seen[id] = true
+		if _, ok := ppl[id]; !ok {
 			todo = append(todo, id)
 		}
 	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	var firstErr error
-	sem := make(chan struct{}, 8)
-	for _, id := range todo {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			rec, found, err := s.Store.GetPerson(ctx, id)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && firstErr == nil {
-				firstErr = err
-			}
-			if found {
-				ppl[id] = rec.Person
-			}
-		})
+	if len(todo) == 0 {
+		return nil
 	}
-	wg.Wait()
-	return firstErr
+	found, err := s.Store.PeopleByID(ctx, todo)
+	if err != nil {
+		return err
+	}
+	maps.Copy(ppl, found)
+	return nil
 }
 
 // Deliver sends one notification at most once per recipient, kind and day:
