@@ -3,10 +3,6 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
@@ -14,11 +10,6 @@ import (
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	a, err := app.FromEnvironment(context.Background(), logger)
-	if err != nil {
-		logger.Error("start", "err", err)
-		os.Exit(1)
-	}
+	a, _ := app.MustFromEnvironment()
 	lambda.Start(httpadapter.NewV2(a.Handler).ProxyWithContext)
 }

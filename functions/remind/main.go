@@ -4,10 +4,6 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/attest-oss/attest/shared/app"
@@ -15,11 +11,6 @@ import (
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	a, err := app.FromEnvironment(context.Background(), logger)
-	if err != nil {
-		logger.Error("start", "err", err)
-		os.Exit(1)
-	}
+	a, logger := app.MustFromEnvironment()
 	lambda.Start(schedule.RemindHandler(a.Reminders, logger))
 }

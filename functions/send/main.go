@@ -4,21 +4,12 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/attest-oss/attest/shared/app"
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	a, err := app.FromEnvironment(context.Background(), logger)
-	if err != nil {
-		logger.Error("start", "err", err)
-		os.Exit(1)
-	}
+	a, _ := app.MustFromEnvironment()
 	lambda.Start(a.Reminders.HandleQueue)
 }

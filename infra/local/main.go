@@ -231,6 +231,7 @@ Attest is running locally.
 
   Admin API key   %[5]s
                   curl -H "Authorization: Bearer %[5]s" %[1]s/api/people/E001
+  Reminders       curl -X POST -H "Authorization: Bearer %[5]s" -d '{"dryRun": true}' %[1]s/api/reminders/run
 
 %[6]s
   Each link works once, for 7 days; more at %[1]s/signin (the email lands in the SES emulator).

@@ -49,3 +49,16 @@ func FromEnvironment(ctx context.Context, logger *slog.Logger) (*App, error) {
 		Logger:           logger,
 	})
 }
+
+// MustFromEnvironment is how every Lambda's main starts: a JSON logger on
+// standard output, then FromEnvironment; when the function cannot be wired it
+// logs why and exits, so Lambda reports an initialisation error.
+func MustFromEnvironment() (*App, *slog.Logger) {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	a, err := FromEnvironment(context.Background(), logger)
+	if err != nil {
+		logger.Error("start", "err", err)
+		os.Exit(1)
+	}
+	return a, logger
+}

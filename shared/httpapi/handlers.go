@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/assign"
@@ -105,33 +106,47 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// runRequest is the body of POST /api/assignments/run.
+// runRequest is the body of the run endpoints (assignments, reminders).
 type runRequest struct {
 	Date   string `json:"date"`
 	DryRun bool   `json:"dryRun"`
 }
 
-// runAssignments runs the daily assignment job on demand (the same code the
-// schedule runs); the date defaults to today (UTC).
-func (s *Server) runAssignments(w http.ResponseWriter, r *http.Request) {
+// readRunRequest reads {"date": "YYYY-MM-DD", "dryRun": bool} (both
+// optional; an empty body is allowed) and returns the day, today (UTC) when
+// none is given.
+func (s *Server) readRunRequest(w http.ResponseWriter, r *http.Request) (day time.Time, dryRun bool, err error) {
 	body, err := readBody(w, r, 4<<10)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return time.Time{}, false, err
 	}
 	var req runRequest
 	if len(bytes.TrimSpace(body)) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
-			s.writeError(w, r, apperr.New(apperr.Invalid, `the body must be {"date": "YYYY-MM-DD", "dryRun": false}`))
-			return
+			return time.Time{}, false, apperr.New(apperr.Invalid, `the body must be {"date": "YYYY-MM-DD", "dryRun": false}`)
 		}
 	}
 	if req.Date == "" {
-		req.Date = s.deps.Now().UTC().Format(people.DateLayout)
+		return s.deps.Now().UTC().Truncate(24 * time.Hour), req.DryRun, nil
 	}
-	sum, err := s.deps.Assigner.Daily(r.Context(), req.Date, caller(r).actor, sourceOf(r), req.DryRun)
+	day, err = time.Parse(people.DateLayout, req.Date)
+	if err != nil {
+		return time.Time{}, false, apperr.New(apperr.Invalid, "date must be YYYY-MM-DD")
+	}
+	return day, req.DryRun, nil
+}
+
+// runAssignments runs the daily assignment job on demand (the same code the
+// schedule runs); the date defaults to today (UTC).
+func (s *Server) runAssignments(w http.ResponseWriter, r *http.Request) {
+	day, dryRun, err := s.readRunRequest(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sum, err := s.deps.Assigner.Daily(r.Context(), day.Format(people.DateLayout), caller(r).actor, sourceOf(r), dryRun)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -1,51 +1,24 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"time"
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/assign"
-	"github.com/attest-oss/attest/shared/people"
 )
-
-// reminderRunRequest is the body of POST /api/reminders/run.
-type reminderRunRequest struct {
-	Date   string `json:"date"`
-	DryRun bool   `json:"dryRun"`
-}
 
 // runReminders runs the reminder selection and delivery for a day, as the
 // schedule does (the whole day at once: the hourly sending window does not
 // apply). The date defaults to today (UTC); the run happens at 12:00 UTC of
 // it, which is the same calendar day from UTC−11 to UTC+11.
 func (s *Server) runReminders(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r, 4<<10)
+	day, dryRun, err := s.readRunRequest(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	var req reminderRunRequest
-	if len(bytes.TrimSpace(body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			s.writeError(w, r, apperr.New(apperr.Invalid, `the body must be {"date": "YYYY-MM-DD", "dryRun": false}`))
-			return
-		}
-	}
-	at := s.deps.Now().UTC()
-	if req.Date != "" {
-		day, err := time.Parse(people.DateLayout, req.Date)
-		if err != nil {
-			s.writeError(w, r, apperr.New(apperr.Invalid, "date must be YYYY-MM-DD"))
-			return
-		}
-		at = day.Add(12 * time.Hour)
-	}
-	sum, err := s.deps.Reminders.Run(r.Context(), at, false, req.DryRun)
+	sum, err := s.deps.Reminders.Run(r.Context(), day.Add(12*time.Hour), false, dryRun)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
