@@ -445,3 +445,35 @@ func TestDueIndexHoldsOnlyOpenAssignments(t *testing.T) {
 		t.Errorf("reminder counters %d %q, want 2 and 2026-11-27", got[0].RemindersSent, got[0].LastRemindedOn)
 	}
 }
+
+// TestCreateTableAddsMissingIndexes: a table kept from an older release,
+// without the newest index, gets it.
+func TestCreateTableAddsMissingIndexes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client := devtest.Shared(t).DynamoClient()
+	name := devtest.UniqueName(t, "old")
+	old := dynamo.CreateTableInput(name)
+	last := old.GlobalSecondaryIndexes[len(old.GlobalSecondaryIndexes)-1]
+	old.GlobalSecondaryIndexes = old.GlobalSecondaryIndexes[:len(old.GlobalSecondaryIndexes)-1]
+	var defs []types.AttributeDefinition
+	for _, d := range old.AttributeDefinitions {
+		if n := aws.ToString(d.AttributeName); n != aws.ToString(last.KeySchema[0].AttributeName) && n != aws.ToString(last.KeySchema[1].AttributeName) {
+			defs = append(defs, d)
+		}
+	}
+	old.AttributeDefinitions = defs
+	if _, err := client.CreateTable(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := dynamo.CreateTable(ctx, client, name); err != nil {
+		t.Fatal(err)
+	}
+	desc, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(desc.Table.GlobalSecondaryIndexes), len(table.Definition().Indexes); got != want {
+		t.Errorf("got %d indexes, want %d", got, want)
+	}
+}
