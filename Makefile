@@ -61,7 +61,8 @@ build: go-deps ## build every Lambda into build/<function>/bootstrap (linux/arm6
 	done
 
 dev: deps ## start the local stack with demo data on http://127.0.0.1:8080
-	$(GO) run ./infra/local
+	@$(GO) build -o build/dev ./infra/local
+	@exec ./build/dev
 
 dev-reset: ## wipe the local stack's data
 	rm -rf .local/dynamodb
