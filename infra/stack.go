@@ -120,6 +120,9 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 	api := newAPI(stack, data, email, buildDir, props.ReminderCadence)
 	newSchedules(stack, data, buildDir, props.DailyScheduleHourUTC)
 	reminders := newReminders(stack, data, email, buildDir, api.endpoint, senderConcurrency, props.ReminderCadence)
+	// POST /api/reminders/run fans out through the queue too, like the schedule.
+	api.fn.AddEnvironment(jsii.String("QUEUE_URL"), reminders.queue.QueueUrl(), nil)
+	reminders.queue.GrantSendMessages(api.fn)
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Base URL of the tracker HTTP API"),
@@ -242,6 +245,7 @@ func stringAttribute(name string) *awsdynamodb.Attribute {
 
 // apiResources are what the rest of the stack needs to know of the HTTP API.
 type apiResources struct {
+	fn       awslambda.Function
 	url      *string // the $default stage's URL, with a trailing slash
 	endpoint *string // the API's endpoint, without: the base of links in email
 }
@@ -289,7 +293,7 @@ func newAPI(stack awscdk.Stack, data dataResources, email emailResources, buildD
 			RateLimit:  jsii.Number(50),
 		},
 	})
-	return apiResources{url: stage.Url(), endpoint: api.ApiEndpoint()}
+	return apiResources{fn: fn, url: stage.Url(), endpoint: api.ApiEndpoint()}
 }
 
 // emailResources are what the functions that send email need: the sender

@@ -368,7 +368,7 @@ func TestFunctionEnvironments(t *testing.T) {
 		construct string
 		want      map[string]any // LOG_LEVEL=INFO is added
 	}{
-		{"ApiFunction", map[string]any{"TABLE_NAME": tbl, "SENDER_EMAIL": testSenderEmail, "BASE_URL": baseURL, "CONFIGURATION_SET": set, "REMINDER_CADENCE": testCadence}},
+		{"ApiFunction", map[string]any{"TABLE_NAME": tbl, "SENDER_EMAIL": testSenderEmail, "BASE_URL": baseURL, "CONFIGURATION_SET": set, "REMINDER_CADENCE": testCadence, "QUEUE_URL": queue}},
 		{"AssignFunction", map[string]any{"TABLE_NAME": tbl}},
 		{"RemindFunction", map[string]any{"TABLE_NAME": tbl, "QUEUE_URL": queue, "BASE_URL": baseURL, "REMINDER_CADENCE": testCadence}},
 		{"SendFunction", map[string]any{"TABLE_NAME": tbl, "SENDER_EMAIL": testSenderEmail, "BASE_URL": baseURL, "CONFIGURATION_SET": set}},
@@ -417,7 +417,7 @@ func TestNoSenderEmailGrantsNoSES(t *testing.T) {
 
 // TestOnlyRemindSendsToAndOnlySendConsumesReminderQueue checks the sqs
 // grants of every function: all on the reminder queue alone.
-func TestOnlyRemindSendsToAndOnlySendConsumesReminderQueue(t *testing.T) {
+func TestOnlyRemindAndAPISendToAndOnlySendConsumesReminderQueue(t *testing.T) {
 	queueArn := getAtt(logicalID(t, "ReminderQueue"), "Arn")
 	grants := allowed(t, synthesized.resources, "sqs:")
 	for role, actions := range grants {
@@ -435,7 +435,7 @@ func TestOnlyRemindSendsToAndOnlySendConsumesReminderQueue(t *testing.T) {
 	}{
 		{construct: "RemindFunction", allow: []string{"sqs:SendMessage"}, deny: append([]string{"sqs:PurgeQueue"}, consume...)},
 		{construct: "SendFunction", allow: consume, deny: []string{"sqs:SendMessage", "sqs:PurgeQueue"}},
-		{construct: "ApiFunction"},
+		{construct: "ApiFunction", allow: []string{"sqs:SendMessage"}, deny: append([]string{"sqs:PurgeQueue"}, consume...)},
 		{construct: "AssignFunction"},
 		{construct: "BounceFunction"},
 	} {
