@@ -68,9 +68,12 @@ dev-reset: ## wipe the local stack's data
 	rm -rf .local/dynamodb
 	@echo "local data wiped; make dev seeds the demo organisation again"
 
-vet:
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+vet: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l shared functions infra content); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) run $(STATICCHECK) $(PKGS)
 
 test: deps chromium build vet ## all tests: unit, integration (DynamoDB Local, SES emulator), CDK assertions
 	$(GO) test -count=1 -timeout 15m $(PKGS)
