@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
@@ -139,6 +141,10 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 	awscdk.NewCfnOutput(stack, jsii.String("DeadLetterQueueUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("URL of the queue of reminder emails that could not be sent"),
 		Value:       reminders.deadLetterQueue.QueueUrl(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("OperationsTopicArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("SNS topic of operational alarms; subscribe the on-call address"),
+		Value:       reminders.operations.TopicArn(),
 	})
 	return stack
 }
@@ -400,6 +406,7 @@ func newSchedules(stack awscdk.Stack, data dataResources, buildDir string, hourU
 // reminderResources are the queues of the reminder run.
 type reminderResources struct {
 	queue, deadLetterQueue awssqs.Queue
+	operations             awssns.Topic
 }
 
 // sendTimeoutSeconds is the send function's timeout; the reminder queue's
@@ -478,7 +485,25 @@ func newReminders(stack awscdk.Stack, data dataResources, email emailResources, 
 		MaxConcurrency:          jsii.Number(float64(concurrency)),
 	}))
 
-	return reminderResources{queue: queue, deadLetterQueue: dlq}
+	// Anybody subscribed to the operations topic hears as soon as a reminder
+	// could not be sent after every retry.
+	alerts := awssns.NewTopic(stack, jsii.String("OperationsTopic"), &awssns.TopicProps{
+		DisplayName: jsii.String("Attest tracker operations"),
+		EnforceSSL:  jsii.Bool(true),
+	})
+	alarm := awscloudwatch.NewAlarm(stack, jsii.String("ReminderDeadLettersAlarm"), &awscloudwatch.AlarmProps{
+		AlarmDescription: jsii.String("Reminder emails could not be sent after 5 tries and wait in the dead-letter queue"),
+		Metric: dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+			Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum"),
+		}),
+		Threshold:          jsii.Number(1),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(alerts))
+
+	return reminderResources{queue: queue, deadLetterQueue: dlq, operations: alerts}
 }
 
 // goFunctionProps describes one Go Lambda function.

@@ -775,6 +775,7 @@ func TestOutputs(t *testing.T) {
 		{output: "TableName", construct: "Table"},
 		{output: "ReminderQueueUrl", construct: "ReminderQueue"},
 		{output: "DeadLetterQueueUrl", construct: "ReminderDeadLetterQueue"},
+		{output: "OperationsTopicArn", construct: "OperationsTopic"},
 	} {
 		t.Run(tc.output, func(t *testing.T) {
 			want := map[string]any{}
@@ -785,6 +786,23 @@ func TestOutputs(t *testing.T) {
 				synthesized.template.HasOutput(jsii.String(tc.output), want)
 			})
 		})
+	}
+}
+
+// TestDeadLettersRaiseAnAlarm: a message in the dead-letter queue (a
+// reminder that failed every try) raises an alarm on the operations topic.
+func TestDeadLettersRaiseAnAlarm(t *testing.T) {
+	alarm := properties(t, logicalID(t, "ReminderDeadLettersAlarm"), "AWS::CloudWatch::Alarm")
+	dims := fmt.Sprint(alarm["Dimensions"])
+	if alarm["MetricName"] != "ApproximateNumberOfMessagesVisible" || alarm["Namespace"] != "AWS/SQS" ||
+		!strings.Contains(dims, logicalID(t, "ReminderDeadLetterQueue")) {
+		t.Errorf("alarm watches %v %v %v, want the dead-letter queue's visible messages", alarm["Namespace"], alarm["MetricName"], dims)
+	}
+	if alarm["Threshold"] != float64(1) || alarm["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || alarm["TreatMissingData"] != "notBreaching" {
+		t.Errorf("alarm fires on %v %v (missing data %v), want one message or more", alarm["ComparisonOperator"], alarm["Threshold"], alarm["TreatMissingData"])
+	}
+	if !reflect.DeepEqual(alarm["AlarmActions"], []any{ref(logicalID(t, "OperationsTopic"))}) {
+		t.Errorf("alarm actions %v, want the operations topic", alarm["AlarmActions"])
 	}
 }
 
