@@ -529,7 +529,19 @@ func newGoFunction(stack awscdk.Stack, p goFunctionProps) awslambda.Function {
 	for k, v := range p.environment {
 		env[k] = jsii.String(v)
 	}
+	// A role of its own instead of the default AWSLambdaBasicExecutionRole,
+	// which may write to every log group of the account: this one writes to
+	// the function's own log group only.
+	role := awsiam.NewRole(stack, jsii.String(p.id+"Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Role of " + p.description),
+	})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+		Resources: &[]*string{logGroup.LogGroupArn()},
+	}))
 	return awslambda.NewFunction(stack, jsii.String(p.id), &awslambda.FunctionProps{
+		Role:                  role,
 		Description:           jsii.String(p.description),
 		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:          awslambda.Architecture_ARM_64(),

@@ -789,6 +789,35 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
+// TestFunctionsLogOnlyToTheirOwnLogGroup: no role carries a managed policy
+// (AWSLambdaBasicExecutionRole may write to every log group), and each
+// function's role may write logs to its own log group only.
+func TestFunctionsLogOnlyToTheirOwnLogGroup(t *testing.T) {
+	for id, res := range synthesized.resources {
+		if res["Type"] != "AWS::IAM::Role" {
+			continue
+		}
+		if props, ok := res["Properties"].(map[string]any); ok && props["ManagedPolicyArns"] != nil {
+			t.Errorf("role %s has managed policies %v", id, props["ManagedPolicyArns"])
+		}
+	}
+	grants := allowed(t, synthesized.resources, "logs:")
+	for _, fn := range []string{"ApiFunction", "AssignFunction", "RemindFunction", "SendFunction", "BounceFunction"} {
+		t.Run(fn, func(t *testing.T) {
+			logGroup := getAtt(logicalID(t, fn+"LogGroup"), "Arn")
+			got := grants[roleOf(t, fn)]
+			for _, action := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
+				if !reflect.DeepEqual(got[action], []any{logGroup}) {
+					t.Errorf("%s on %v, want only %v", action, got[action], logGroup)
+				}
+			}
+			if len(got) != 2 {
+				t.Errorf("logs actions %v, want only CreateLogStream and PutLogEvents", got)
+			}
+		})
+	}
+}
+
 // TestDeadLettersRaiseAnAlarm: a message in the dead-letter queue (a
 // reminder that failed every try) raises an alarm on the operations topic.
 func TestDeadLettersRaiseAnAlarm(t *testing.T) {
