@@ -26,9 +26,6 @@ import (
 // MaxTypedNameRunes is the longest typed name accepted, in characters.
 const MaxTypedNameRunes = 200
 
-// MaxUserAgentBytes is how much of a browser's User-Agent is kept.
-const MaxUserAgentBytes = 512
-
 // ViewLifetime is how long the record of a first view gates an
 // acknowledgment; opening the policy again after that starts a new one.
 const ViewLifetime = 30 * 24 * time.Hour
@@ -58,7 +55,7 @@ type Acknowledgment struct {
 	TypedName string `dynamodbav:"typedName"`
 	// IP is the address the acknowledgment came from.
 	IP string `dynamodbav:"ip"`
-	// UserAgent is the browser's User-Agent, cut to MaxUserAgentBytes.
+	// UserAgent is the browser's User-Agent, cut by audit.UserAgent.
 	UserAgent string `dynamodbav:"userAgent"`
 }
 
@@ -104,17 +101,4 @@ func TypedName(s string) (string, error) {
 // bidirectional embedding, override and isolate characters.
 func isControl(r rune) bool {
 	return unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
-}
-
-// UserAgent cuts a User-Agent header to MaxUserAgentBytes without splitting
-// a UTF-8 sequence.
-func UserAgent(ua string) string {
-	if len(ua) <= MaxUserAgentBytes {
-		return ua
-	}
-	cut := MaxUserAgentBytes
-	for cut > 0 && !utf8.RuneStart(ua[cut]) {
-		cut--
-	}
-	return ua[:cut]
 }

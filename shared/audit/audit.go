@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // Actions recorded in the audit stream.
@@ -53,3 +54,19 @@ func NewBatchID() string { return rand.Text() }
 // BatchEventID returns the id of the n-th event of a batch; ids of one batch
 // sort in the order they were numbered.
 func BatchEventID(batch string, n int) string { return fmt.Sprintf("%s-%06d", batch, n) }
+
+// MaxUserAgentBytes is how much of a browser's User-Agent a record keeps.
+const MaxUserAgentBytes = 512
+
+// UserAgent cuts a User-Agent header to MaxUserAgentBytes without splitting
+// a UTF-8 sequence, for the records that say where something came from.
+func UserAgent(ua string) string {
+	if len(ua) <= MaxUserAgentBytes {
+		return ua
+	}
+	cut := MaxUserAgentBytes
+	for cut > 0 && !utf8.RuneStart(ua[cut]) {
+		cut--
+	}
+	return ua[:cut]
+}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -122,10 +121,8 @@ func (s *Server) readRunRequest(w http.ResponseWriter, r *http.Request) (day tim
 	}
 	var req runRequest
 	if len(bytes.TrimSpace(body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			return time.Time{}, false, apperr.New(apperr.Invalid, `the body must be {"date": "YYYY-MM-DD", "dryRun": false}`)
+		if err := decodeStrict(body, &req, `{"date": "YYYY-MM-DD", "dryRun": false}`); err != nil {
+			return time.Time{}, false, err
 		}
 	}
 	if req.Date == "" {

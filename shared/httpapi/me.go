@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/attest-oss/attest/shared/ack"
@@ -52,12 +53,23 @@ type mePolicy struct {
 	AcknowledgedAt *string `json:"acknowledgedAt"`
 }
 
-// meFor builds the view of the signed-in person at now.
+// meFor builds the view of the signed-in person at now. The person's
+// assignments and acknowledgments are read at the same time.
 func (s *Server) meFor(r *http.Request, who *signedIn) (meView, error) {
 	p := who.person.Person
+	var (
+		acked    map[[2]string]string
+		ackedErr error
+		wg       sync.WaitGroup
+	)
+	wg.Go(func() { acked, ackedErr = s.acknowledgedAt(r.Context(), p.EmployeeID) })
 	all, err := s.deps.People.Assignments(r.Context(), p.EmployeeID)
+	wg.Wait()
 	if err != nil {
 		return meView{}, err
+	}
+	if ackedErr != nil {
+		return meView{}, ackedErr
 	}
 	now := s.deps.Now()
 	v := meView{
@@ -80,10 +92,6 @@ func (s *Server) meFor(r *http.Request, who *signedIn) (meView, error) {
 	}
 	sort.SliceStable(v.Assignments, func(i, j int) bool { return v.Assignments[i].DueAt.Before(v.Assignments[j].DueAt) })
 	_, policies := s.deps.Catalog.ItemsForRoles(p.Roles)
-	acked, err := s.acknowledgedAt(r.Context(), p.EmployeeID)
-	if err != nil {
-		return meView{}, err
-	}
 	for _, pol := range policies {
 		cycle := ack.Cycle(now, p.Location(), pol.Version.Major)
 		mp := mePolicy{

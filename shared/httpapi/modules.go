@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -142,10 +140,13 @@ func (s *Server) apiAttempt(w http.ResponseWriter, r *http.Request, who *signedI
 	var req struct {
 		Answers map[string]string `json:"answers"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil || req.Answers == nil {
-		s.writeError(w, r, apperr.New(apperr.Invalid, `the body must be {"answers": {"<questionId>": "<optionId>", ...}}`))
+	const shape = `{"answers": {"<questionId>": "<optionId>", ...}}`
+	if err := decodeStrict(body, &req, shape); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Answers == nil {
+		s.writeError(w, r, fieldError("answers", "is required: %s", shape))
 		return
 	}
 	res, err := s.attempt(r, who, r.PathValue("moduleId"), req.Answers)
@@ -222,7 +223,7 @@ func (s *Server) attempt(r *http.Request, who *signedIn, moduleID string, answer
 			EmployeeID: a.EmployeeID, ModuleID: a.ModuleID, Cycle: a.Cycle, Number: a.Attempts + 1,
 			ModuleVersion: st.module.Version.String(), ContentSHA256: st.module.SHA256,
 			Answers: answers, Score: graded.Score, Passed: graded.Passed, At: now.UTC(),
-			Source: sourceOf(r), UserAgent: truncate(r.UserAgent(), 512),
+			Source: sourceOf(r), UserAgent: audit.UserAgent(r.UserAgent()),
 		}
 		// One event per attempt: module.attempted, or module.completed for
 		// the attempt that completes the assignment.

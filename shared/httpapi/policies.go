@@ -1,13 +1,9 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"net/http"
 	"time"
 	"unicode"
@@ -43,7 +39,6 @@ const maxAckBody = 16 << 10
 var (
 	errPolicyNotRequired = apperr.New(apperr.NotFound, "no such policy among those you must acknowledge")
 	errStalePolicy       = apperr.New(apperr.Conflict, "the policy changed since you opened it; reload and read the current version")
-	errAckShape          = apperr.New(apperr.Invalid, `the body must be {"typedName": "...", "versionSha256": "..."}`)
 	errNotUnderstood     = apperr.InvalidWith("tick “I have read and understood this policy” to acknowledge it",
 		[]apperr.Problem{{Field: "understood", Message: "must be ticked"}})
 )
@@ -177,7 +172,7 @@ func (s *Server) acknowledge(r *http.Request, who *signedIn, p *catalog.Policy, 
 	a = ack.Acknowledgment{
 		EmployeeID: emp, PolicyID: p.ID, PolicyVersion: p.Version.String(), TextSHA256: p.SHA256, Cycle: cycle,
 		AcknowledgedAt: now.UTC().Format(time.RFC3339), TypedName: name,
-		IP: sourceOf(r), UserAgent: ack.UserAgent(r.UserAgent()),
+		IP: sourceOf(r), UserAgent: audit.UserAgent(r.UserAgent()),
 	}
 	event := audit.Event{
 		ID: audit.NewBatchID(), At: now, Actor: "person:" + emp, Action: audit.ActionPolicyAcknowledged,
@@ -243,10 +238,8 @@ func (s *Server) apiAcknowledge(w http.ResponseWriter, r *http.Request, who *sig
 		return
 	}
 	var req ackRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil || !errors.Is(dec.Decode(&struct{}{}), io.EOF) {
-		s.writeError(w, r, errAckShape)
+	if err := decodeStrict(body, &req, `{"typedName": "...", "versionSha256": "..."}`); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	a, created, err := s.acknowledge(r, who, p, req)

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"mime"
 	"net/http"
 	"net/mail"
@@ -89,10 +87,8 @@ func (s *Server) linkEmail(w http.ResponseWriter, r *http.Request, form bool) (s
 		var req struct {
 			Email string `json:"email"`
 		}
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			return "", apperr.New(apperr.Invalid, `the body must be {"email": "..."}`)
+		if err := decodeStrict(body, &req, `{"email": "..."}`); err != nil {
+			return "", err
 		}
 		email = req.Email
 	}
@@ -183,7 +179,7 @@ func (s *Server) consumeLink(w http.ResponseWriter, r *http.Request) {
 	id, sess := auth.NewSession(rec.EmployeeID, now)
 	event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: "person:" + rec.EmployeeID, Action: audit.ActionSignIn,
 		Subject: "person#" + rec.EmployeeID, Source: sourceOf(r),
-		Details: map[string]any{"linkKind": string(tok.Kind), "userAgent": truncate(r.UserAgent(), 256)}}
+		Details: map[string]any{"linkKind": string(tok.Kind), "userAgent": audit.UserAgent(r.UserAgent())}}
 	if err := s.deps.Sessions.ConsumeSignInToken(ctx, hash, sess, event); err != nil {
 		if apperr.CodeOf(err) == apperr.NotFound {
 			s.renderPage(w, r, http.StatusNotFound, "link-invalid", nil, nil)
@@ -217,11 +213,4 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, who *signedIn) 
 func isForm(r *http.Request) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	return mt == "application/x-www-form-urlencoded"
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

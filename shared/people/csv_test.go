@@ -45,8 +45,8 @@ func TestParseCSVFixture(t *testing.T) {
 		t.Fatalf("got problems %v, want none", problems)
 	}
 	// E002's roles cell spans two lines: still one row.
-	if want := []int{2, 3, 4, 5}; !slices.Equal(u.Rows, want) || u.Len() != len(want) {
-		t.Errorf("got rows %v (Len %d), want %v", u.Rows, u.Len(), want)
+	if want := []int{2, 3, 4, 5}; !slices.Equal(u.Rows, want) || len(u.People) != len(want) {
+		t.Errorf("got rows %v (%d people), want %v", u.Rows, len(u.People), want)
 	}
 	checkProblems(t, u.Warnings, []apperr.Problem{{Row: 1, Field: "notes", Message: "unknown column, ignored"}})
 	if got, want := u.People[1].Name, "José Müller-Ñúñez"; got != want {

@@ -34,9 +34,6 @@ type Upload struct {
 	header fieldSet
 }
 
-// Len returns the number of people in the upload.
-func (u Upload) Len() int { return len(u.People) }
-
 // givenBy returns the fields that the row of person i gives.
 func (u Upload) givenBy(i int) fieldSet {
 	if u.given == nil {

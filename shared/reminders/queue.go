@@ -65,7 +65,7 @@ func (s *Service) HandleQueue(ctx context.Context, e events.SQSEvent) (events.SQ
 			s.log().ErrorContext(ctx, "undecodable reminder message dropped", "messageId", m.MessageId)
 			continue
 		}
-		if _, err := s.Deliver(ctx, n, "schedule"); err != nil {
+		if err := s.Deliver(ctx, n, "schedule"); err != nil {
 			s.log().ErrorContext(ctx, "reminder not delivered", "messageId", m.MessageId, "kind", n.Kind, "day", n.Day, "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}

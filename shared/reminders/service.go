@@ -119,7 +119,7 @@ func (s *Service) Run(ctx context.Context, now time.Time, hourly, dryRun bool) (
 	}
 	var errs []error
 	for _, n := range ns {
-		if _, err := s.Deliver(ctx, n, "schedule"); err != nil {
+		if err := s.Deliver(ctx, n, "schedule"); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -216,19 +216,19 @@ func (s *Service) addPeople(ctx context.Context, ppl map[string]people.Person, i
 
 // Deliver sends one notification at most once per recipient, kind and day:
 // it records the notification as pending, sends it, then records it sent.
-// A notification found already sent is skipped (sent=false); one found
+// A notification found already sent is skipped; one found
 // pending (a crashed or failed earlier attempt) is sent again. The window in
 // which an email can go out twice is between SES accepting it and the
 // record of that, a single write.
-func (s *Service) Deliver(ctx context.Context, n remind.Notification, actor string) (sent bool, err error) {
+func (s *Service) Deliver(ctx context.Context, n remind.Notification, actor string) error {
 	rec, claimed, err := s.Store.ClaimNotification(ctx, s.record(n, actor))
 	if err != nil {
-		return false, err
+		return err
 	}
 	if !claimed && rec.Status == StatusSent {
-		return false, nil
+		return nil
 	}
-	return true, s.send(ctx, n, rec)
+	return s.send(ctx, n, rec)
 }
 
 func (s *Service) record(n remind.Notification, actor string) Record {
