@@ -11,7 +11,7 @@
 //
 //	senderEmail        the SES identity the tracker sends email from (optional)
 //	senderConcurrency  how many send functions may run at once, 2-1000
-//	reminderCadence    the reminder cadence, e.g. "beforeDue=10,3;max=6" (see remind.ParseConfig)
+//	reminderCadence    the reminder cadence, e.g. "beforeDue=10,3;max=6" (see reminder.ParseConfig)
 //	                   (optional, default 2): keep it within the account's
 //	                   SES sending rate, see TrackerStackProps
 //
@@ -30,7 +30,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/attest-oss/attest/shared/remind"
+	"github.com/attest-oss/attest/shared/reminder"
 )
 
 // stackName is the CloudFormation stack name of the tracker.
@@ -61,7 +61,7 @@ func run() error {
 
 	senderEmail, _ := app.Node().TryGetContext(jsii.String("senderEmail")).(string)
 	reminderCadence, _ := app.Node().TryGetContext(jsii.String("reminderCadence")).(string)
-	if _, err := remind.ParseConfig(reminderCadence); err != nil {
+	if _, err := reminder.ParseConfig(reminderCadence); err != nil {
 		return err
 	}
 	senderConcurrency, err := intContext(app, "senderConcurrency")

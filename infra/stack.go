@@ -28,7 +28,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/attest-oss/attest/shared/remind"
+	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -81,7 +81,7 @@ type TrackerStackProps struct {
 	// and moved to the dead-letter queue after 5 receives.
 	SenderConcurrency int
 	// ReminderCadence overrides the default reminder cadence, written as the
-	// REMINDER_CADENCE setting (see remind.ParseConfig), for the functions
+	// REMINDER_CADENCE setting (see reminder.ParseConfig), for the functions
 	// that plan reminders (remind, and api for POST /api/reminders/run).
 	// Empty keeps the defaults; an invalid value makes synth fail.
 	ReminderCadence string
@@ -112,7 +112,7 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 	if err := validateSenderConcurrency(senderConcurrency); err != nil {
 		panic(err.Error())
 	}
-	if _, err := remind.ParseConfig(props.ReminderCadence); err != nil {
+	if _, err := reminder.ParseConfig(props.ReminderCadence); err != nil {
 		panic(err.Error())
 	}
 

@@ -7,10 +7,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/attest-oss/attest/shared/app"
-	"github.com/attest-oss/attest/shared/bounce"
+	"github.com/attest-oss/attest/shared/handler"
 )
 
 func main() {
 	a, logger := app.MustFromEnvironment()
-	lambda.Start(bounce.Handler(a.Store, logger))
+	lambda.Start(handler.Bounce(a.Store, logger))
 }

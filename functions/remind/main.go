@@ -7,10 +7,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/attest-oss/attest/shared/app"
-	"github.com/attest-oss/attest/shared/schedule"
+	"github.com/attest-oss/attest/shared/handler"
 )
 
 func main() {
 	a, logger := app.MustFromEnvironment()
-	lambda.Start(schedule.RemindHandler(a.Reminders, logger))
+	lambda.Start(handler.HourlyReminders(a.Reminders, logger))
 }

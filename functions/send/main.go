@@ -7,9 +7,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/attest-oss/attest/shared/app"
+	"github.com/attest-oss/attest/shared/handler"
 )
 
 func main() {
-	a, _ := app.MustFromEnvironment()
-	lambda.Start(a.Reminders.HandleQueue)
+	a, logger := app.MustFromEnvironment()
+	lambda.Start(handler.Send(a.Reminders, logger))
 }

@@ -30,8 +30,7 @@ import (
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/localgw"
-	"github.com/attest-oss/attest/shared/people"
-	"github.com/attest-oss/attest/shared/remind"
+	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -109,7 +108,7 @@ func run() error {
 		return err
 	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", cfg.apiPort)
-	cadence, err := remind.ParseConfig(os.Getenv("REMINDER_CADENCE"))
+	cadence, err := reminder.ParseConfig(os.Getenv("REMINDER_CADENCE"))
 	if err != nil {
 		ln.Close()
 		return err
@@ -170,7 +169,7 @@ func seed(ctx context.Context, a *app.App) error {
 		return err
 	}
 	res, err := a.Roster.Import(ctx, roster.Request{
-		Body: bytes.NewReader(csv), ContentType: "text/csv", Mode: people.ModeSync,
+		Body: bytes.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync,
 		Actor: "seed:make-dev", Source: "local",
 	})
 	if err != nil {
@@ -207,7 +206,7 @@ func demoLinks(ctx context.Context, a *app.App, base string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !found || !rec.ActiveOn(now.UTC().Format(people.DateLayout)) {
+		if !found || !rec.ActiveOn(now.UTC().Format(roster.DateLayout)) {
 			continue
 		}
 		token, tok := auth.NewSignInToken(rec.EmployeeID, auth.LinkReminder, now)

@@ -12,10 +12,10 @@ import (
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/httpapi"
-	"github.com/attest-oss/attest/shared/mail"
-	"github.com/attest-oss/attest/shared/remind"
-	"github.com/attest-oss/attest/shared/reminders"
+	"github.com/attest-oss/attest/shared/reminder"
+	"github.com/attest-oss/attest/shared/reminder/outbox"
 	"github.com/attest-oss/attest/shared/roster"
+	"github.com/attest-oss/attest/shared/ses"
 )
 
 // Config is what the application needs to run.
@@ -25,7 +25,7 @@ type Config struct {
 	// TableName is the table of package table's schema.
 	TableName string
 	// SES is the SES v2 client (production or the local emulator).
-	SES mail.API
+	SES ses.API
 	// SenderEmail is the SES identity mail comes from.
 	SenderEmail string
 	// BaseURL is the public origin of the service, for links in emails.
@@ -35,11 +35,11 @@ type Config struct {
 	// ConfigurationSet is the SES configuration set whose events report
 	// bounces and complaints (empty locally).
 	ConfigurationSet string
-	// Cadence is the reminder cadence; nil means remind.DefaultConfig.
-	Cadence *remind.Config
+	// Cadence is the reminder cadence; nil means reminder.DefaultConfig.
+	Cadence *reminder.Config
 	// Dispatcher hands reminder notifications to the send function (SQS in
 	// AWS); nil delivers them in-process.
-	Dispatcher reminders.Dispatcher
+	Dispatcher outbox.Dispatcher
 	// Logger receives JSON logs; discarded when nil.
 	Logger *slog.Logger
 	// Now returns the current time; time.Now when nil (tests move the clock).
@@ -52,7 +52,7 @@ type App struct {
 	Catalog   *catalog.Catalog
 	Assigner  *assign.Runner
 	Roster    *roster.Service
-	Reminders *reminders.Service
+	Reminders *outbox.Service
 	Handler   *httpapi.Server
 }
 
@@ -72,12 +72,12 @@ func New(cfg Config) (*App, error) {
 	store := dynamo.New(cfg.DynamoDB, cfg.TableName, cfg.Now)
 	runner := &assign.Runner{Store: store, Catalog: cat, Now: cfg.Now}
 	rost := &roster.Service{Store: store, Catalog: cat, Assigner: runner, Now: cfg.Now}
-	cadence := remind.DefaultConfig()
+	cadence := reminder.DefaultConfig()
 	if cfg.Cadence != nil {
 		cadence = *cfg.Cadence
 	}
-	sender := mail.NewSender(cfg.SES, cfg.SenderEmail, cfg.ConfigurationSet)
-	rem := &reminders.Service{
+	sender := ses.NewSender(cfg.SES, cfg.SenderEmail, cfg.ConfigurationSet)
+	rem := &outbox.Service{
 		Store: store, Mailer: sender, Config: cadence, BaseURL: cfg.BaseURL,
 		Titles: func(id string) string {
 			if m, ok := cat.Module(id); ok {

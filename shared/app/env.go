@@ -9,16 +9,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/attest-oss/attest/shared/remind"
-	"github.com/attest-oss/attest/shared/reminders"
+	"github.com/attest-oss/attest/shared/reminder"
+	"github.com/attest-oss/attest/shared/reminder/outbox"
+	"github.com/attest-oss/attest/shared/sqs"
 )
 
 // FromEnvironment wires the application inside a Lambda function: AWS
 // clients from the default configuration, and the settings the CDK stack
 // passes as environment variables (TABLE_NAME, required; SENDER_EMAIL;
-// BASE_URL; CONFIGURATION_SET; REMINDER_CADENCE, see remind.ParseConfig;
+// BASE_URL; CONFIGURATION_SET; REMINDER_CADENCE, see reminder.ParseConfig;
 // QUEUE_URL, where set, makes reminder runs fan out through SQS).
 func FromEnvironment(ctx context.Context, logger *slog.Logger) (*App, error) {
 	table := os.Getenv("TABLE_NAME")
@@ -29,13 +29,13 @@ func FromEnvironment(ctx context.Context, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	cadence, err := remind.ParseConfig(os.Getenv("REMINDER_CADENCE"))
+	cadence, err := reminder.ParseConfig(os.Getenv("REMINDER_CADENCE"))
 	if err != nil {
 		return nil, err
 	}
-	var dispatcher reminders.Dispatcher
+	var dispatcher outbox.Dispatcher
 	if queue := os.Getenv("QUEUE_URL"); queue != "" {
-		dispatcher = &reminders.QueueDispatcher{API: sqs.NewFromConfig(cfg), QueueURL: queue}
+		dispatcher = sqs.NewDispatcher(cfg, queue)
 	}
 	return New(Config{
 		DynamoDB:         dynamodb.NewFromConfig(cfg),

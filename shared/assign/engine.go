@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/attest-oss/attest/shared/catalog"
-	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/roster"
 )
 
 // Status is the stored state of an assignment. Whether an open assignment is
@@ -86,7 +86,7 @@ func (a Assignment) RenewOn(loc *time.Location) string {
 	if err != nil {
 		return ""
 	}
-	return done.In(loc).AddDate(1, 0, 0).Format(people.DateLayout)
+	return done.In(loc).AddDate(1, 0, 0).Format(roster.DateLayout)
 }
 
 // Closure closes one open assignment as cancelled.
@@ -124,7 +124,7 @@ func (p Plan) Empty() bool { return len(p.Create) == 0 && len(p.Close) == 0 }
 //   - a leaver (day after end_date): every open cycle is cancelled.
 //
 // existing may be in any order. Decide never modifies it.
-func Decide(person people.Person, cat *catalog.Catalog, existing []Assignment, day string) Plan {
+func Decide(person roster.Person, cat *catalog.Catalog, existing []Assignment, day string) Plan {
 	latest := latestByModule(existing)
 	var plan Plan
 	if !person.ActiveOn(day) {
@@ -173,14 +173,14 @@ func Decide(person people.Person, cat *catalog.Catalog, existing []Assignment, d
 // DueAt returns the instant an assignment due on dueOn falls overdue: the end
 // of that day in the person's time zone.
 func DueAt(dueOn string, loc *time.Location) time.Time {
-	d, err := time.ParseInLocation(people.DateLayout, dueOn, loc)
+	d, err := time.ParseInLocation(roster.DateLayout, dueOn, loc)
 	if err != nil {
 		return time.Time{}
 	}
 	return d.AddDate(0, 0, 1).UTC()
 }
 
-func newAssignment(p people.Person, m *catalog.Module, cycle int, reason Reason, assignedOn string, loc *time.Location) Assignment {
+func newAssignment(p roster.Person, m *catalog.Module, cycle int, reason Reason, assignedOn string, loc *time.Location) Assignment {
 	due := addDays(assignedOn, m.DueDays)
 	return Assignment{
 		EmployeeID:    p.EmployeeID,
@@ -225,11 +225,11 @@ func laterDay(a, b string) string {
 }
 
 func addDays(day string, n int) string {
-	d, err := time.Parse(people.DateLayout, day)
+	d, err := time.Parse(roster.DateLayout, day)
 	if err != nil {
 		return day
 	}
-	return d.AddDate(0, 0, n).Format(people.DateLayout)
+	return d.AddDate(0, 0, n).Format(roster.DateLayout)
 }
 
 // PersonPlan is the plan decided for one person.

@@ -5,22 +5,22 @@ import (
 	"testing"
 
 	"github.com/attest-oss/attest/shared/catalog"
-	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/roster"
 )
 
 // syntheticPeople returns n people spread over the shipped curricula roles
 // and a few time zones.
-func syntheticPeople(n int) []people.Person {
+func syntheticPeople(n int) []roster.Person {
 	roleSets := [][]string{
 		{"all-staff"}, {"all-staff", "engineer"}, {"all-staff", "support"},
 		{"all-staff", "manager"}, {"contractor"}, {"subcontractor", "support"},
 	}
 	zones := []string{"UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Asia/Kolkata"}
-	out := make([]people.Person, n)
+	out := make([]roster.Person, n)
 	for i := range out {
-		out[i] = people.Person{
+		out[i] = roster.Person{
 			EmployeeID: fmt.Sprintf("E%06d", i), Email: fmt.Sprintf("e%06d@example.com", i), Name: "Person",
-			Roles: roleSets[i%len(roleSets)], EmploymentType: people.Employee,
+			Roles: roleSets[i%len(roleSets)], EmploymentType: roster.Employee,
 			StartDate: "2025-01-06", TimeZone: zones[i%len(zones)],
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/attest-oss/attest/shared/catalog"
-	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/roster"
 )
 
 // testModule returns a module file with the given id, version, recurrence and due days.
@@ -77,10 +77,10 @@ func testCatalog(t *testing.T, awareVersion string) *catalog.Catalog {
 	return cat
 }
 
-func person(roles ...string) people.Person {
-	return people.Person{
+func person(roles ...string) roster.Person {
+	return roster.Person{
 		EmployeeID: "E1", Email: "e1@example.com", Name: "E One", Roles: roles,
-		EmploymentType: people.Employee, StartDate: "2026-01-05", TimeZone: "Europe/Berlin",
+		EmploymentType: roster.Employee, StartDate: "2026-01-05", TimeZone: "Europe/Berlin",
 	}
 }
 
@@ -125,7 +125,7 @@ func TestDecide(t *testing.T) {
 
 	tests := []struct {
 		name     string
-		person   people.Person
+		person   roster.Person
 		version  string // of module aware
 		existing []Assignment
 		day      string

@@ -12,15 +12,15 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/catalog"
-	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/roster"
 )
 
 // Store is what the runner needs from storage.
 type Store interface {
 	// GetPerson returns the stored person, or found=false.
-	GetPerson(ctx context.Context, employeeID string) (people.Record, bool, error)
+	GetPerson(ctx context.Context, employeeID string) (roster.Record, bool, error)
 	// ListPeople returns every stored person.
-	ListPeople(ctx context.Context) ([]people.Record, error)
+	ListPeople(ctx context.Context) ([]roster.Record, error)
 	// Assignments returns every assignment of a person.
 	Assignments(ctx context.Context, employeeID string) ([]Assignment, error)
 	// ApplyAssignmentPlans writes plans; it returns a Conflict error when
@@ -66,9 +66,25 @@ type Summary struct {
 // Subject is a person to evaluate; New marks people just created, who have
 // no assignments yet, so their (empty) assignments need not be read.
 type Subject struct {
-	Person people.Person
+	Person roster.Person
 	New    bool
 }
+
+// AssignImported evaluates the people a roster import created (who have no
+// assignments yet) and changed; it implements roster.Assigner.
+func (r *Runner) AssignImported(ctx context.Context, created, changed []roster.Person, day, actor, source string, dryRun bool) (assigned, closed int, err error) {
+	subjects := make([]Subject, 0, len(created)+len(changed))
+	for _, p := range created {
+		subjects = append(subjects, Subject{Person: p, New: true})
+	}
+	for _, p := range changed {
+		subjects = append(subjects, Subject{Person: p})
+	}
+	sum, err := r.Evaluate(ctx, subjects, day, actor, source, dryRun)
+	return sum.Created, sum.Closed, err
+}
+
+var _ roster.Assigner = (*Runner)(nil)
 
 // Evaluate decides for every subject on day and, unless dryRun, writes the
 // plans, at most 25 people per transaction.
@@ -153,7 +169,7 @@ const maxCatchUpDays = 31
 // due that day, not the whole organisation. Running it twice for the same day
 // creates nothing new.
 func (r *Runner) Daily(ctx context.Context, day, actor, source string, dryRun bool) (Summary, error) {
-	if _, err := time.Parse(people.DateLayout, day); err != nil {
+	if _, err := time.Parse(roster.DateLayout, day); err != nil {
 		return Summary{}, apperr.New(apperr.Invalid, "date must be YYYY-MM-DD")
 	}
 	st, err := r.Store.GetJobState(ctx, JobName)
@@ -249,8 +265,8 @@ func Fingerprint(cat *catalog.Catalog) string {
 }
 
 func daysBetween(a, b string) int {
-	ta, err1 := time.Parse(people.DateLayout, a)
-	tb, err2 := time.Parse(people.DateLayout, b)
+	ta, err1 := time.Parse(roster.DateLayout, a)
+	tb, err2 := time.Parse(roster.DateLayout, b)
 	if err1 != nil || err2 != nil {
 		return 0
 	}

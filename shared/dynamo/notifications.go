@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/attest-oss/attest/shared/apperr"
-	"github.com/attest-oss/attest/shared/reminders"
+	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -18,26 +18,26 @@ type notificationItem struct {
 	PK   string `dynamodbav:"PK"`
 	SK   string `dynamodbav:"SK"`
 	Type string `dynamodbav:"type"`
-	reminders.Record
+	reminder.Record
 }
 
 // ClaimNotification records a notification as pending unless one of the
 // same recipient, kind and day exists; then it returns the stored one with
 // claimed=false.
-func (s *Store) ClaimNotification(ctx context.Context, rec reminders.Record) (stored reminders.Record, claimed bool, err error) {
-	rec.Status = reminders.StatusPending
+func (s *Store) ClaimNotification(ctx context.Context, rec reminder.Record) (stored reminder.Record, claimed bool, err error) {
+	rec.Status = reminder.StatusPending
 	item := notificationItem{PK: table.NotifyPK(rec.Recipient), SK: table.NotifySK(rec.Day, string(rec.Kind)), Type: "notification", Record: rec}
 	err = s.putOne(ctx, item, notExists())
 	if err == nil {
 		return rec, true, nil
 	}
 	if apperr.CodeOf(err) != apperr.Conflict {
-		return reminders.Record{}, false, fmt.Errorf("claim notification: %w", err)
+		return reminder.Record{}, false, fmt.Errorf("claim notification: %w", err)
 	}
 	var it notificationItem
 	found, err := s.getItem(ctx, item.PK, item.SK, &it)
 	if err != nil || !found {
-		return reminders.Record{}, false, fmt.Errorf("claim notification: read back: found=%v: %w", found, err)
+		return reminder.Record{}, false, fmt.Errorf("claim notification: read back: found=%v: %w", found, err)
 	}
 	return it.Record, false, nil
 }
@@ -47,14 +47,14 @@ func (s *Store) ClaimNotification(ctx context.Context, rec reminders.Record) (st
 func (s *Store) MarkNotification(ctx context.Context, recipient, day string, kind string, messageID, failure string, at time.Time) error {
 	update := expression.Add(expression.Name("tries"), expression.Value(1))
 	if failure == "" {
-		update = update.Set(expression.Name("status"), expression.Value(reminders.StatusSent)).
+		update = update.Set(expression.Name("status"), expression.Value(reminder.StatusSent)).
 			Set(expression.Name("sentAt"), expression.Value(at.UTC().Format(time.RFC3339))).
 			Set(expression.Name("messageId"), expression.Value(messageID))
 	} else {
 		update = update.Set(expression.Name("lastError"), expression.Value(failure))
 	}
 	expr, err := expression.NewBuilder().WithUpdate(update).
-		WithCondition(expression.Name("status").Equal(expression.Value(reminders.StatusPending))).Build()
+		WithCondition(expression.Name("status").Equal(expression.Value(reminder.StatusPending))).Build()
 	if err != nil {
 		return err
 	}
@@ -73,8 +73,8 @@ func (s *Store) MarkNotification(ctx context.Context, recipient, day string, kin
 }
 
 // Notifications returns the notifications of one recipient, oldest first.
-func (s *Store) Notifications(ctx context.Context, recipient string) ([]reminders.Record, error) {
-	out, err := queryItems(ctx, s, table.NotifyPK(recipient), "", func(it notificationItem) reminders.Record { return it.Record })
+func (s *Store) Notifications(ctx context.Context, recipient string) ([]reminder.Record, error) {
+	out, err := queryItems(ctx, s, table.NotifyPK(recipient), "", func(it notificationItem) reminder.Record { return it.Record })
 	if err != nil {
 		return nil, fmt.Errorf("notifications of %s: %w", recipient, err)
 	}

@@ -7,8 +7,8 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/audit"
-	"github.com/attest-oss/attest/shared/org"
-	"github.com/attest-oss/attest/shared/remind"
+	"github.com/attest-oss/attest/shared/orgconfig"
+	"github.com/attest-oss/attest/shared/reminder"
 )
 
 func TestSettingsAreOptimisticallyLocked(t *testing.T) {
@@ -18,7 +18,7 @@ func TestSettingsAreOptimisticallyLocked(t *testing.T) {
 	s, _, _ := newStore(t, &now)
 
 	st, err := s.Settings(ctx)
-	if err != nil || st != (org.Settings{}) {
+	if err != nil || st != (orgconfig.Settings{}) {
 		t.Fatalf("default settings %+v err %v, want the zero value", st, err)
 	}
 	if paused, err := s.SendingPaused(ctx); err != nil || paused {
@@ -30,7 +30,7 @@ func TestSettingsAreOptimisticallyLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := s.Settings(ctx)
-	want := org.Settings{SendingPaused: true, Version: 1, UpdatedAt: t0, UpdatedBy: "apikey:ops:1234"}
+	want := orgconfig.Settings{SendingPaused: true, Version: 1, UpdatedAt: t0, UpdatedBy: "apikey:ops:1234"}
 	if err != nil || got != want {
 		t.Errorf("stored %+v err %v, want %+v", got, err, want)
 	}
@@ -55,9 +55,9 @@ func TestVendorsAreOneQueryAndOptimisticallyLocked(t *testing.T) {
 	if vs, err := s.Vendors(ctx); err != nil || len(vs) != 0 {
 		t.Fatalf("no vendors yet: %v %v", vs, err)
 	}
-	northwind := org.VendorRecord{Vendor: remind.Vendor{Key: "Northwind & Co", ContactEmail: "ops@northwind.example", OwnerID: "E1"}}
-	contoso := org.VendorRecord{Vendor: remind.Vendor{Key: "Contoso/Ltd #2"}}
-	for _, v := range []org.VendorRecord{northwind, contoso} {
+	northwind := orgconfig.VendorRecord{Vendor: reminder.Vendor{Key: "Northwind & Co", ContactEmail: "ops@northwind.example", OwnerID: "E1"}}
+	contoso := orgconfig.VendorRecord{Vendor: reminder.Vendor{Key: "Contoso/Ltd #2"}}
+	for _, v := range []orgconfig.VendorRecord{northwind, contoso} {
 		if err := s.PutVendor(ctx, v, "apikey:admin:1234"); err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +75,7 @@ func TestVendorsAreOneQueryAndOptimisticallyLocked(t *testing.T) {
 		t.Fatalf("update: %v", err)
 	}
 	vs, err := s.Vendors(ctx)
-	want := map[string]remind.Vendor{
+	want := map[string]reminder.Vendor{
 		"Northwind & Co": {Key: "Northwind & Co", ContactEmail: "ops@northwind.example"},
 		"Contoso/Ltd #2": contoso.Vendor,
 	}

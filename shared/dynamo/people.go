@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/attest-oss/attest/shared/audit"
-	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -29,13 +29,13 @@ type personItem struct {
 	GSI3PK string `dynamodbav:"GSI3PK,omitempty"`
 	GSI3SK string `dynamodbav:"GSI3SK,omitempty"`
 	Type   string `dynamodbav:"type"`
-	people.Person
+	roster.Person
 	Revision  int       `dynamodbav:"revision"`
 	Version   int       `dynamodbav:"version"`
 	UpdatedAt time.Time `dynamodbav:"updatedAt"`
 }
 
-func newPersonItem(p people.Person, revision, version int, at time.Time) personItem {
+func newPersonItem(p roster.Person, revision, version int, at time.Time) personItem {
 	it := personItem{
 		PK:        table.PersonPK(p.EmployeeID),
 		SK:        table.ProfileSK,
@@ -51,16 +51,16 @@ func newPersonItem(p people.Person, revision, version int, at time.Time) personI
 		it.GSI1PK, it.GSI1SK = table.ManagerPK(p.ManagerID), table.PersonGSISK(p.EmployeeID)
 	}
 	if p.EndDate != "" {
-		if leave, err := time.Parse(people.DateLayout, p.EndDate); err == nil {
-			it.GSI3PK = table.WakePK(leave.AddDate(0, 0, 1).Format(people.DateLayout))
+		if leave, err := time.Parse(roster.DateLayout, p.EndDate); err == nil {
+			it.GSI3PK = table.WakePK(leave.AddDate(0, 0, 1).Format(roster.DateLayout))
 			it.GSI3SK = table.WakeSKPerson(p.EmployeeID)
 		}
 	}
 	return it
 }
 
-func (it personItem) record() people.Record {
-	return people.Record{Person: it.Person, Revision: it.Revision, Version: it.Version, UpdatedAt: it.UpdatedAt}
+func (it personItem) record() roster.Record {
+	return roster.Record{Person: it.Person, Revision: it.Revision, Version: it.Version, UpdatedAt: it.UpdatedAt}
 }
 
 // revisionItem is how one roster change of a person is stored.
@@ -68,7 +68,7 @@ type revisionItem struct {
 	PK   string `dynamodbav:"PK"`
 	SK   string `dynamodbav:"SK"`
 	Type string `dynamodbav:"type"`
-	people.Revision
+	roster.Revision
 }
 
 // emailItem claims an address for one person, so that no two people share it.
@@ -80,29 +80,29 @@ type emailItem struct {
 }
 
 // GetPerson returns the stored person, or found=false.
-func (s *Store) GetPerson(ctx context.Context, employeeID string) (rec people.Record, found bool, err error) {
+func (s *Store) GetPerson(ctx context.Context, employeeID string) (rec roster.Record, found bool, err error) {
 	var it personItem
 	found, err = s.getItem(ctx, table.PersonPK(employeeID), table.ProfileSK, &it)
 	if err != nil || !found {
-		return people.Record{}, found, err
+		return roster.Record{}, found, err
 	}
 	return it.record(), true, nil
 }
 
 // PersonByEmail returns the person who holds the address (case-insensitive),
 // or found=false.
-func (s *Store) PersonByEmail(ctx context.Context, email string) (rec people.Record, found bool, err error) {
+func (s *Store) PersonByEmail(ctx context.Context, email string) (rec roster.Record, found bool, err error) {
 	var claim emailItem
 	found, err = s.getItem(ctx, table.EmailPK(email), table.EmailSK, &claim)
 	if err != nil || !found {
-		return people.Record{}, found, err
+		return roster.Record{}, found, err
 	}
 	return s.GetPerson(ctx, claim.EmployeeID)
 }
 
 // ListPeople returns every stored person, active or not, through the roster
 // index (a Query, paged).
-func (s *Store) ListPeople(ctx context.Context) ([]people.Record, error) {
+func (s *Store) ListPeople(ctx context.Context) ([]roster.Record, error) {
 	cond := expression.Key(table.GSI2PK).Equal(expression.Value(table.RosterPK))
 	expr, err := expression.NewBuilder().WithKeyCondition(cond).Build()
 	if err != nil {
@@ -117,7 +117,7 @@ func (s *Store) ListPeople(ctx context.Context) ([]people.Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list people: %w", err)
 	}
-	out := make([]people.Record, 0, len(items))
+	out := make([]roster.Record, 0, len(items))
 	for _, raw := range items {
 		var it personItem
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
@@ -129,8 +129,8 @@ func (s *Store) ListPeople(ctx context.Context) ([]people.Record, error) {
 }
 
 // PersonHistory returns the roster revisions of a person, oldest first.
-func (s *Store) PersonHistory(ctx context.Context, employeeID string) ([]people.Revision, error) {
-	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.RevisionPrefix, func(it revisionItem) people.Revision { return it.Revision })
+func (s *Store) PersonHistory(ctx context.Context, employeeID string) ([]roster.Revision, error) {
+	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.RevisionPrefix, func(it revisionItem) roster.Revision { return it.Revision })
 	if err != nil {
 		return nil, fmt.Errorf("history of %s: %w", employeeID, err)
 	}
@@ -171,20 +171,20 @@ func (s *Store) queryPrefix(ctx context.Context, pk, prefix string, fn func(map[
 // conditional: creations on absence, changes on the version that was read, so
 // a retried import never duplicates anything and a concurrent change is
 // refused with a Conflict error instead of being overwritten.
-func (s *Store) ApplyRoster(ctx context.Context, w people.Commit) error {
+func (s *Store) ApplyRoster(ctx context.Context, w roster.Commit) error {
 	type change struct {
 		action  string
-		before  *people.Record
-		after   people.Person
-		changes []people.FieldChange
+		before  *roster.Record
+		after   roster.Person
+		changes []roster.FieldChange
 	}
 	var all []change
 	for _, p := range w.Plan.Created {
-		all = append(all, change{audit.ActionPersonCreated, nil, p, people.Diff(people.Person{}, p)})
+		all = append(all, change{audit.ActionPersonCreated, nil, p, roster.Diff(roster.Person{}, p)})
 	}
 	for _, kind := range []struct {
 		action  string
-		changes []people.Change
+		changes []roster.Change
 	}{{audit.ActionPersonUpdated, w.Plan.Updated}, {audit.ActionPersonDeactivated, w.Plan.Deactivated}} {
 		for _, c := range kind.changes {
 			before, ok := w.Stored[c.Before.EmployeeID]
@@ -219,7 +219,7 @@ type emailOp struct {
 // emailOps works out the address claims of an import as a whole, by employee
 // id, so that two people swapping addresses in one upload write each claim
 // once.
-func emailOps(w people.Commit) map[string][]emailOp {
+func emailOps(w roster.Commit) map[string][]emailOp {
 	claimedBy := map[string]string{}
 	releasedBy := map[string]string{}
 	for _, p := range w.Plan.Created {
@@ -245,7 +245,7 @@ func emailOps(w people.Commit) map[string][]emailOp {
 }
 
 // personWrites returns the transactional writes of one person's change.
-func (s *Store) personWrites(w people.Commit, action string, before *people.Record, after people.Person, changes []people.FieldChange, eventID string, emails []emailOp) ([]types.TransactWriteItem, error) {
+func (s *Store) personWrites(w roster.Commit, action string, before *roster.Record, after roster.Person, changes []roster.FieldChange, eventID string, emails []emailOp) ([]types.TransactWriteItem, error) {
 	rev, version, cond := 1, 1, notExists()
 	if before != nil {
 		rev, version, cond = before.Revision+1, before.Version+1, versionIs(before.Version)
@@ -258,7 +258,7 @@ func (s *Store) personWrites(w people.Commit, action string, before *people.Reco
 		PK:   table.PersonPK(after.EmployeeID),
 		SK:   table.RevisionSK(rev),
 		Type: "revision",
-		Revision: people.Revision{
+		Revision: roster.Revision{
 			Rev: rev, At: w.At.UTC(), Actor: w.Actor, Action: action, Changes: changes, Person: after,
 		},
 	}, notExists())
@@ -307,8 +307,8 @@ func (s *Store) personWrites(w people.Commit, action string, before *people.Reco
 
 // PeopleByID reads the given people, 100 per BatchGetItem call, and returns
 // those stored, by employee id.
-func (s *Store) PeopleByID(ctx context.Context, ids []string) (map[string]people.Person, error) {
-	out := make(map[string]people.Person, len(ids))
+func (s *Store) PeopleByID(ctx context.Context, ids []string) (map[string]roster.Person, error) {
+	out := make(map[string]roster.Person, len(ids))
 	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), batchGetMax) {
 		keys := make([]map[string]types.AttributeValue, len(chunk))
 		for i, id := range chunk {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/attest-oss/attest/shared/audit"
-	"github.com/attest-oss/attest/shared/org"
+	"github.com/attest-oss/attest/shared/orgconfig"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -14,15 +14,15 @@ type settingsItem struct {
 	PK   string `dynamodbav:"PK"`
 	SK   string `dynamodbav:"SK"`
 	Type string `dynamodbav:"type"`
-	org.Settings
+	orgconfig.Settings
 }
 
 // Settings returns the organisation's settings; the zero value (version 0)
 // when none were ever stored.
-func (s *Store) Settings(ctx context.Context) (org.Settings, error) {
+func (s *Store) Settings(ctx context.Context) (orgconfig.Settings, error) {
 	var it settingsItem
 	if _, err := s.getItem(ctx, table.SettingsPK, table.SettingsSK, &it); err != nil {
-		return org.Settings{}, fmt.Errorf("settings: %w", err)
+		return orgconfig.Settings{}, fmt.Errorf("settings: %w", err)
 	}
 	return it.Settings, nil
 }
@@ -38,7 +38,7 @@ func (s *Store) SendingPaused(ctx context.Context) (bool, error) {
 // settings.changed audit event in one transaction, if nobody stored other
 // settings since version st.Version was read; it returns a Conflict error
 // otherwise.
-func (s *Store) PutSettings(ctx context.Context, st org.Settings, actor string) error {
+func (s *Store) PutSettings(ctx context.Context, st orgconfig.Settings, actor string) error {
 	next := st
 	next.Version++
 	next.UpdatedAt = s.now().UTC()

@@ -17,7 +17,7 @@ import (
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/dynamo"
-	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -38,31 +38,31 @@ func newStore(t *testing.T, now *time.Time) (*dynamo.Store, *dynamodb.Client, st
 	return dynamo.New(client, name, func() time.Time { return *now }), client, name
 }
 
-func alice() people.Person {
-	return people.Person{EmployeeID: "E1", Email: "Alice@Example.com", Name: "Alice", Roles: []string{"all-staff"},
-		EmploymentType: people.Employee, StartDate: "2026-01-05", TimeZone: "UTC"}
+func alice() roster.Person {
+	return roster.Person{EmployeeID: "E1", Email: "Alice@Example.com", Name: "Alice", Roles: []string{"all-staff"},
+		EmploymentType: roster.Employee, StartDate: "2026-01-05", TimeZone: "UTC"}
 }
 
-func bob() people.Person {
-	return people.Person{EmployeeID: "E2", Email: "bob@example.com", Name: "Bob", Roles: []string{"all-staff"},
-		ManagerID: "E1", EmploymentType: people.Employee, StartDate: "2026-01-05", TimeZone: "UTC"}
+func bob() roster.Person {
+	return roster.Person{EmployeeID: "E2", Email: "bob@example.com", Name: "Bob", Roles: []string{"all-staff"},
+		ManagerID: "E1", EmploymentType: roster.Employee, StartDate: "2026-01-05", TimeZone: "UTC"}
 }
 
-func create(t *testing.T, s *dynamo.Store, ps ...people.Person) {
+func create(t *testing.T, s *dynamo.Store, ps ...roster.Person) {
 	t.Helper()
-	err := s.ApplyRoster(context.Background(), people.Commit{Plan: people.Plan{Created: ps}, Actor: "test", Source: "test", At: t0})
+	err := s.ApplyRoster(context.Background(), roster.Commit{Plan: roster.Plan{Created: ps}, Actor: "test", Source: "test", At: t0})
 	if err != nil {
 		t.Fatalf("create %d people: %v", len(ps), err)
 	}
 }
 
-func stored(t *testing.T, s *dynamo.Store) map[string]people.Record {
+func stored(t *testing.T, s *dynamo.Store) map[string]roster.Record {
 	t.Helper()
 	recs, err := s.ListPeople(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]people.Record{}
+	out := map[string]roster.Record{}
 	for _, r := range recs {
 		out[r.EmployeeID] = r
 	}
@@ -147,7 +147,7 @@ func TestPeople(t *testing.T) {
 	t.Run("ReplayedCreateIsRefusedAndWritesNothing", func(t *testing.T) {
 		s, _, _ := newStore(t, &now)
 		create(t, s, alice())
-		err := s.ApplyRoster(ctx, people.Commit{Plan: people.Plan{Created: []people.Person{alice()}}, Actor: "test", At: t0})
+		err := s.ApplyRoster(ctx, roster.Commit{Plan: roster.Plan{Created: []roster.Person{alice()}}, Actor: "test", At: t0})
 		if apperr.CodeOf(err) != apperr.Conflict {
 			t.Fatalf("got %v, want a conflict", err)
 		}
@@ -165,8 +165,8 @@ func TestPeople(t *testing.T) {
 		rename := func(name string) error {
 			after := alice()
 			after.Name = name
-			return s.ApplyRoster(ctx, people.Commit{
-				Plan:   people.Plan{Updated: []people.Change{{Before: alice(), After: after, Fields: []people.FieldChange{{Field: "name", From: "Alice", To: name}}}}},
+			return s.ApplyRoster(ctx, roster.Commit{
+				Plan:   roster.Plan{Updated: []roster.Change{{Before: alice(), After: after, Fields: []roster.FieldChange{{Field: "name", From: "Alice", To: name}}}}},
 				Stored: base, Actor: "test", At: t0,
 			})
 		}
@@ -187,7 +187,7 @@ func TestPeople(t *testing.T) {
 		create(t, s, alice())
 		twin := bob()
 		twin.Email = "alice@example.com"
-		err := s.ApplyRoster(ctx, people.Commit{Plan: people.Plan{Created: []people.Person{twin}}, Actor: "test", At: t0})
+		err := s.ApplyRoster(ctx, roster.Commit{Plan: roster.Plan{Created: []roster.Person{twin}}, Actor: "test", At: t0})
 		if apperr.CodeOf(err) != apperr.Conflict {
 			t.Fatalf("got %v, want conflict", err)
 		}
@@ -201,10 +201,10 @@ func TestPeople(t *testing.T) {
 		create(t, s, alice(), bob())
 		a2, b2 := alice(), bob()
 		a2.Email, b2.Email = bob().Email, alice().Email
-		err := s.ApplyRoster(ctx, people.Commit{
-			Plan: people.Plan{Updated: []people.Change{
-				{Before: alice(), After: a2, Fields: []people.FieldChange{{Field: "email"}}},
-				{Before: bob(), After: b2, Fields: []people.FieldChange{{Field: "email"}}},
+		err := s.ApplyRoster(ctx, roster.Commit{
+			Plan: roster.Plan{Updated: []roster.Change{
+				{Before: alice(), After: a2, Fields: []roster.FieldChange{{Field: "email"}}},
+				{Before: bob(), After: b2, Fields: []roster.FieldChange{{Field: "email"}}},
 			}},
 			Stored: stored(t, s), Actor: "test", At: t0,
 		})
@@ -224,8 +224,8 @@ func TestPeople(t *testing.T) {
 		create(t, s, alice())
 		a2 := alice()
 		a2.Email = "alice.new@example.com"
-		err := s.ApplyRoster(ctx, people.Commit{
-			Plan:   people.Plan{Updated: []people.Change{{Before: alice(), After: a2, Fields: []people.FieldChange{{Field: "email"}}}}},
+		err := s.ApplyRoster(ctx, roster.Commit{
+			Plan:   roster.Plan{Updated: []roster.Change{{Before: alice(), After: a2, Fields: []roster.FieldChange{{Field: "email"}}}}},
 			Stored: stored(t, s), Actor: "test", At: t0,
 		})
 		if err != nil {
@@ -255,7 +255,7 @@ func TestPeople(t *testing.T) {
 
 	t.Run("LargeCommitSpansTransactions", func(t *testing.T) {
 		s, _, _ := newStore(t, &now)
-		var ps []people.Person
+		var ps []roster.Person
 		for i := range 130 {
 			p := bob()
 			p.EmployeeID = "P" + string(rune('A'+i/26)) + string(rune('a'+i%26))

@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/attest-oss/attest/shared/audit"
-	"github.com/attest-oss/attest/shared/org"
-	"github.com/attest-oss/attest/shared/remind"
+	"github.com/attest-oss/attest/shared/orgconfig"
+	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -15,23 +15,23 @@ type vendorItem struct {
 	PK   string `dynamodbav:"PK"`
 	SK   string `dynamodbav:"SK"`
 	Type string `dynamodbav:"type"`
-	org.VendorRecord
+	orgconfig.VendorRecord
 }
 
 // Vendor returns the contacts of the vendor with the given key, or found=false.
-func (s *Store) Vendor(ctx context.Context, key string) (v org.VendorRecord, found bool, err error) {
+func (s *Store) Vendor(ctx context.Context, key string) (v orgconfig.VendorRecord, found bool, err error) {
 	var it vendorItem
 	found, err = s.getItem(ctx, table.VendorsPK, table.VendorSK(key), &it)
 	if err != nil || !found {
-		return org.VendorRecord{}, false, err
+		return orgconfig.VendorRecord{}, false, err
 	}
 	return it.VendorRecord, true, nil
 }
 
 // VendorRecords returns every vendor's contacts, ordered by vendor key, in
 // one Query of the vendors' partition.
-func (s *Store) VendorRecords(ctx context.Context) ([]org.VendorRecord, error) {
-	out, err := queryItems(ctx, s, table.VendorsPK, "", func(it vendorItem) org.VendorRecord { return it.VendorRecord })
+func (s *Store) VendorRecords(ctx context.Context) ([]orgconfig.VendorRecord, error) {
+	out, err := queryItems(ctx, s, table.VendorsPK, "", func(it vendorItem) orgconfig.VendorRecord { return it.VendorRecord })
 	if err != nil {
 		return nil, fmt.Errorf("vendors: %w", err)
 	}
@@ -40,12 +40,12 @@ func (s *Store) VendorRecords(ctx context.Context) ([]org.VendorRecord, error) {
 
 // Vendors returns every vendor's contacts by vendor key, for the reminder
 // planner.
-func (s *Store) Vendors(ctx context.Context) (map[string]remind.Vendor, error) {
+func (s *Store) Vendors(ctx context.Context) (map[string]reminder.Vendor, error) {
 	recs, err := s.VendorRecords(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]remind.Vendor, len(recs))
+	out := make(map[string]reminder.Vendor, len(recs))
 	for _, r := range recs {
 		out[r.Key] = r.Vendor
 	}
@@ -56,7 +56,7 @@ func (s *Store) Vendors(ctx context.Context) (map[string]remind.Vendor, error) {
 // with its vendor.changed audit event in one transaction, if nobody stored
 // other contacts for the vendor since version v.Version was read (0: none
 // stored); it returns a Conflict error otherwise.
-func (s *Store) PutVendor(ctx context.Context, v org.VendorRecord, actor string) error {
+func (s *Store) PutVendor(ctx context.Context, v orgconfig.VendorRecord, actor string) error {
 	next := v
 	next.Version++
 	next.UpdatedAt = s.now().UTC()

@@ -10,7 +10,6 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/assign"
-	"github.com/attest-oss/attest/shared/people"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -33,7 +32,7 @@ func sourceOf(r *http.Request) string { return r.RemoteAddr }
 
 func (s *Server) putRoster(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	mode, err := people.ParseMode(q.Get("mode"))
+	mode, err := roster.ParseMode(q.Get("mode"))
 	if err != nil {
 		s.writeError(w, r, apperr.New(apperr.Invalid, "mode must be sync or upsert"))
 		return
@@ -61,9 +60,9 @@ func (s *Server) putRoster(w http.ResponseWriter, r *http.Request) {
 
 // personView is a person as stored, with their history and assignments.
 type personView struct {
-	Person      people.Record       `json:"person"`
+	Person      roster.Record       `json:"person"`
 	Active      bool                `json:"active"`
-	History     []people.Revision   `json:"history"`
+	History     []roster.Revision   `json:"history"`
 	Assignments []assign.Assignment `json:"assignments"`
 	// Reachable is false once mail to the person's address bounced
 	// permanently or drew a complaint; UnreachableReason says which.
@@ -97,7 +96,7 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	today := s.deps.Now().UTC().Format(people.DateLayout)
+	today := s.deps.Now().UTC().Format(roster.DateLayout)
 	writeJSON(w, http.StatusOK, personView{
 		Person: rec, Active: rec.ActiveOn(today),
 		History: nonNil(history), Assignments: nonNil(assignments),
@@ -128,7 +127,7 @@ func (s *Server) readRunRequest(w http.ResponseWriter, r *http.Request) (day tim
 	if req.Date == "" {
 		return s.deps.Now().UTC().Truncate(24 * time.Hour), req.DryRun, nil
 	}
-	day, err = time.Parse(people.DateLayout, req.Date)
+	day, err = time.Parse(roster.DateLayout, req.Date)
 	if err != nil {
 		return time.Time{}, false, apperr.New(apperr.Invalid, "date must be YYYY-MM-DD")
 	}
@@ -143,7 +142,7 @@ func (s *Server) runAssignments(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	sum, err := s.deps.Assigner.Daily(r.Context(), day.Format(people.DateLayout), caller(r).actor, sourceOf(r), dryRun)
+	sum, err := s.deps.Assigner.Daily(r.Context(), day.Format(roster.DateLayout), caller(r).actor, sourceOf(r), dryRun)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -10,7 +10,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/ack"
 	"github.com/attest-oss/attest/shared/assign"
-	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/roster"
 )
 
 // meView is GET /api/me: the signed-in person, their assignments and the
@@ -167,7 +167,7 @@ func (s *Server) mePageHandler(w http.ResponseWriter, r *http.Request, who *sign
 			page.Open = append(page.Open, openItem{
 				ModuleID: a.ModuleID, Title: a.Title, Status: a.Status, Minutes: a.Minutes,
 				StatusLabel: map[string]string{assign.ShownOnTrack: "Due", assign.ShownOverdue: "Overdue"}[a.Status],
-				Due:         describeDue(a.DueOn, now.In(loc).Format(people.DateLayout)),
+				Due:         describeDue(a.DueOn, now.In(loc).Format(roster.DateLayout)),
 			})
 		case assign.ShownCompleted:
 			done := doneItem{Title: a.Title, Completed: "completed " + formatInstant(*a.CompletedAt, loc)}
@@ -189,8 +189,8 @@ func (s *Server) mePageHandler(w http.ResponseWriter, r *http.Request, who *sign
 // describeDue says when something is due, relative to today, both in the
 // person's time zone.
 func describeDue(dueOn, today string) string {
-	due, err1 := time.Parse(people.DateLayout, dueOn)
-	now, err2 := time.Parse(people.DateLayout, today)
+	due, err1 := time.Parse(roster.DateLayout, dueOn)
+	now, err2 := time.Parse(roster.DateLayout, today)
 	if err1 != nil || err2 != nil {
 		return "due " + dueOn
 	}

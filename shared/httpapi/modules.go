@@ -13,8 +13,8 @@ import (
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/catalog"
-	"github.com/attest-oss/attest/shared/people"
 	"github.com/attest-oss/attest/shared/quiz"
+	"github.com/attest-oss/attest/shared/roster"
 )
 
 // maxAttemptBody bounds a quiz submission; the largest real one is well under 1 KB.
@@ -112,7 +112,7 @@ func (s *Server) renderModule(w http.ResponseWriter, r *http.Request, who *signe
 		Body: body, Open: st.open != nil, Result: result, Chosen: chosen, CSRFToken: who.session.CSRFToken,
 	}
 	if st.open != nil {
-		page.Due = describeDue(st.open.DueOn, s.deps.Now().In(loc).Format(people.DateLayout))
+		page.Due = describeDue(st.open.DueOn, s.deps.Now().In(loc).Format(roster.DateLayout))
 		for _, q := range m.Questions {
 			page.Questions = append(page.Questions, quizQuestion{ID: q.ID, Text: q.Text, Options: q.Options})
 		}

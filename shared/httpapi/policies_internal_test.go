@@ -14,7 +14,7 @@ import (
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/catalog"
-	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/roster"
 )
 
 // noAcks is an AckStore holding nothing, for rendering tests.
@@ -53,7 +53,7 @@ func TestPolicyMarkupIsEscaped(t *testing.T) {
 	}
 	who := &signedIn{
 		session: auth.Session{EmployeeID: "P1", CSRFToken: "token"},
-		person:  people.Record{Person: people.Person{EmployeeID: "P1", Name: "Pat", Roles: []string{"base"}, TimeZone: "UTC"}},
+		person:  roster.Record{Person: roster.Person{EmployeeID: "P1", Name: "Pat", Roles: []string{"base"}, TimeZone: "UTC"}},
 	}
 	request := func() *http.Request {
 		r := httptest.NewRequest(http.MethodGet, "/me/policies/hostile", nil)

@@ -15,9 +15,9 @@ import (
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/catalog"
-	"github.com/attest-oss/attest/shared/mail"
-	"github.com/attest-oss/attest/shared/people"
-	"github.com/attest-oss/attest/shared/reminders"
+	"github.com/attest-oss/attest/shared/email"
+	"github.com/attest-oss/attest/shared/reminder"
+	"github.com/attest-oss/attest/shared/reminder/outbox"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -30,11 +30,11 @@ type KeyStore interface {
 // PeopleStore reads people and their records.
 type PeopleStore interface {
 	// GetPerson returns the stored person, or found=false.
-	GetPerson(ctx context.Context, employeeID string) (people.Record, bool, error)
+	GetPerson(ctx context.Context, employeeID string) (roster.Record, bool, error)
 	// PersonByEmail returns the person holding the address (any case), or found=false.
-	PersonByEmail(ctx context.Context, email string) (people.Record, bool, error)
+	PersonByEmail(ctx context.Context, email string) (roster.Record, bool, error)
 	// PersonHistory returns the person's roster revisions, oldest first.
-	PersonHistory(ctx context.Context, employeeID string) ([]people.Revision, error)
+	PersonHistory(ctx context.Context, employeeID string) ([]roster.Revision, error)
 	// Assignments returns every assignment of the person.
 	Assignments(ctx context.Context, employeeID string) ([]assign.Assignment, error)
 }
@@ -68,13 +68,13 @@ type TrainingStore interface {
 // NotificationStore lists what was sent to a recipient.
 type NotificationStore interface {
 	// Notifications returns a recipient's notifications, oldest first.
-	Notifications(ctx context.Context, recipient string) ([]reminders.Record, error)
+	Notifications(ctx context.Context, recipient string) ([]reminder.Record, error)
 }
 
 // Mailer sends email.
 type Mailer interface {
 	// Send sends m and returns the provider's message id.
-	Send(ctx context.Context, m mail.Message) (string, error)
+	Send(ctx context.Context, m email.Message) (string, error)
 }
 
 // Deps are the handler's collaborators.
@@ -89,7 +89,7 @@ type Deps struct {
 	Roster   *roster.Service
 	Assigner *assign.Runner
 	// Reminders runs reminder emails and nudges; Notifications lists them.
-	Reminders     *reminders.Service
+	Reminders     *outbox.Service
 	Notifications NotificationStore
 	// Suppressions tells undeliverable addresses; Settings and Vendors keep
 	// the organisation's settings and the vendors' contacts.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/auth"
-	"github.com/attest-oss/attest/shared/people"
+	"github.com/attest-oss/attest/shared/roster"
 )
 
 // Session cookie names: the __Host- prefix makes browsers insist on Secure,
@@ -30,7 +30,7 @@ const touchAfter = 5 * time.Minute
 // signedIn is a person signed in with a session cookie.
 type signedIn struct {
 	session auth.Session
-	person  people.Record
+	person  roster.Record
 }
 
 type signedInKey struct{}
@@ -83,7 +83,7 @@ func (s *Server) currentSession(r *http.Request) (*signedIn, error) {
 	}
 	ctx := r.Context()
 	var (
-		rec         people.Record
+		rec         roster.Record
 		personFound bool
 		personErr   error
 		wg          sync.WaitGroup
@@ -183,4 +183,4 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, page bool, err err
 	s.renderPage(w, r, statusOf(e.Code), "error", nil, errorPage{Title: "That did not work", Message: e.Message})
 }
 
-func (s *Server) today() string { return s.deps.Now().UTC().Format(people.DateLayout) }
+func (s *Server) today() string { return s.deps.Now().UTC().Format(roster.DateLayout) }

@@ -4,16 +4,16 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/attest-oss/attest/shared/org"
+	"github.com/attest-oss/attest/shared/orgconfig"
 )
 
 // SettingsStore keeps the organisation's settings.
 type SettingsStore interface {
 	// Settings returns the settings; the zero value when none were stored.
-	Settings(ctx context.Context) (org.Settings, error)
+	Settings(ctx context.Context) (orgconfig.Settings, error)
 	// PutSettings stores st as the next version, with its audit event, if
 	// the stored version is still st.Version; Conflict otherwise.
-	PutSettings(ctx context.Context, st org.Settings, actor string) error
+	PutSettings(ctx context.Context, st orgconfig.Settings, actor string) error
 }
 
 // maxSettingsBody bounds PUT /api/settings; a real body is a few bytes.

@@ -11,7 +11,7 @@ import (
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
-	"github.com/attest-oss/attest/shared/notify"
+	"github.com/attest-oss/attest/shared/email"
 )
 
 // Limits on sign-in link requests, counted in DynamoDB.
@@ -102,13 +102,13 @@ func (s *Server) linkEmail(w http.ResponseWriter, r *http.Request, form bool) (s
 
 // sendLinkIfKnown emails a sign-in link when the address belongs to an
 // active person and the address has not asked too often.
-func (s *Server) sendLinkIfKnown(r *http.Request, email, ip string) error {
+func (s *Server) sendLinkIfKnown(r *http.Request, address, ip string) error {
 	ctx := r.Context()
-	n, err := s.deps.Sessions.CountRequest(ctx, "link-email", auth.HashSecret(strings.ToLower(email)), time.Hour)
+	n, err := s.deps.Sessions.CountRequest(ctx, "link-email", auth.HashSecret(strings.ToLower(address)), time.Hour)
 	if err != nil || n > linksPerAddressPerHour {
 		return err
 	}
-	rec, found, err := s.deps.People.PersonByEmail(ctx, email)
+	rec, found, err := s.deps.People.PersonByEmail(ctx, address)
 	if err != nil || !found || !rec.ActiveOn(s.today()) {
 		return err
 	}
@@ -119,7 +119,7 @@ func (s *Server) sendLinkIfKnown(r *http.Request, email, ip string) error {
 	if err := s.deps.Sessions.PutSignInToken(ctx, tok, event); err != nil {
 		return err
 	}
-	msg, err := notify.SignInLink(rec.Email, rec.Name, s.deps.BaseURL+"/l/"+token, tok.ExpiresAt, rec.Location())
+	msg, err := email.SignInLink(rec.Email, rec.Name, s.deps.BaseURL+"/l/"+token, tok.ExpiresAt, rec.Location())
 	if err != nil {
 		return err
 	}

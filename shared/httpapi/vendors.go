@@ -5,19 +5,19 @@ import (
 	"net/http"
 
 	"github.com/attest-oss/attest/shared/apperr"
-	"github.com/attest-oss/attest/shared/org"
-	"github.com/attest-oss/attest/shared/remind"
+	"github.com/attest-oss/attest/shared/orgconfig"
+	"github.com/attest-oss/attest/shared/reminder"
 )
 
 // VendorStore keeps the vendors' escalation contacts.
 type VendorStore interface {
 	// Vendor returns one vendor's contacts, or found=false.
-	Vendor(ctx context.Context, key string) (org.VendorRecord, bool, error)
+	Vendor(ctx context.Context, key string) (orgconfig.VendorRecord, bool, error)
 	// VendorRecords returns every vendor's contacts, ordered by key.
-	VendorRecords(ctx context.Context) ([]org.VendorRecord, error)
+	VendorRecords(ctx context.Context) ([]orgconfig.VendorRecord, error)
 	// PutVendor stores v as the next version, with its audit event, if the
 	// stored version is still v.Version (0: none stored); Conflict otherwise.
-	PutVendor(ctx context.Context, v org.VendorRecord, actor string) error
+	PutVendor(ctx context.Context, v orgconfig.VendorRecord, actor string) error
 }
 
 // maxVendorBody bounds PUT /api/vendors/{vendor}; a real body is under 1 KB.
@@ -33,7 +33,7 @@ type vendorRequest struct {
 
 // vendorList is the body of GET /api/vendors.
 type vendorList struct {
-	Vendors []org.VendorRecord `json:"vendors"`
+	Vendors []orgconfig.VendorRecord `json:"vendors"`
 }
 
 // listVendors answers GET /api/vendors: every vendor's contacts, by key.
@@ -49,7 +49,7 @@ func (s *Server) listVendors(w http.ResponseWriter, r *http.Request) {
 // getVendor answers GET /api/vendors/{vendor}.
 func (s *Server) getVendor(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("vendor")
-	if err := org.CheckVendorKey(key); err != nil {
+	if err := orgconfig.CheckVendorKey(key); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -70,7 +70,7 @@ func (s *Server) getVendor(w http.ResponseWriter, r *http.Request) {
 // none, 200 otherwise. A request that changes nothing writes nothing.
 func (s *Server) putVendor(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("vendor")
-	if err := org.CheckVendorKey(key); err != nil {
+	if err := orgconfig.CheckVendorKey(key); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -94,7 +94,7 @@ func (s *Server) putVendor(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	next := org.VendorRecord{Vendor: remind.Vendor{Key: key, ContactEmail: req.ContactEmail, OwnerID: req.OwnerID}, Version: cur.Version}
+	next := orgconfig.VendorRecord{Vendor: reminder.Vendor{Key: key, ContactEmail: req.ContactEmail, OwnerID: req.OwnerID}, Version: cur.Version}
 	if found && cur.Vendor == next.Vendor {
 		writeJSON(w, http.StatusOK, cur)
 		return
@@ -118,13 +118,13 @@ func (s *Server) putVendor(w http.ResponseWriter, r *http.Request) {
 // checkVendorRequest checks a vendor's contacts: a bare contact address if
 // any, and an owner who is a stored person if any.
 func (s *Server) checkVendorRequest(ctx context.Context, req vendorRequest) error {
-	if err := org.CheckContactEmail(req.ContactEmail); err != nil {
+	if err := orgconfig.CheckContactEmail(req.ContactEmail); err != nil {
 		return err
 	}
 	if req.OwnerID == "" {
 		return nil
 	}
-	if err := org.CheckOwnerID(req.OwnerID); err != nil {
+	if err := orgconfig.CheckOwnerID(req.OwnerID); err != nil {
 		return err
 	}
 	_, found, err := s.deps.People.GetPerson(ctx, req.OwnerID)

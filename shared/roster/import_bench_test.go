@@ -13,7 +13,6 @@ import (
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/dynamo"
-	"github.com/attest-oss/attest/shared/people"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -68,7 +67,7 @@ func BenchmarkImport10k(b *testing.B) {
 		stop := sampleHeap(&peak)
 		start := time.Now()
 		b.StartTimer()
-		res, err := a.Roster.Import(ctx, roster.Request{Body: bytes.NewReader(csv), ContentType: "text/csv", Mode: people.ModeSync, Actor: "bench"})
+		res, err := a.Roster.Import(ctx, roster.Request{Body: bytes.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync, Actor: "bench"})
 		b.StopTimer()
 		elapsed += time.Since(start)
 		stop()

@@ -1,0 +1,326 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/audit"
+	"github.com/attest-oss/attest/shared/auth"
+
+	"github.com/attest-oss/attest/shared/email"
+	"github.com/attest-oss/attest/shared/reminder"
+	"github.com/attest-oss/attest/shared/roster"
+)
+
+// Store is what the reminder run needs from storage.
+type Store interface {
+	// OpenAssignments hands every open assignment to fn (due index).
+	OpenAssignments(ctx context.Context, fn func(assign.Assignment) error) (read int, err error)
+	// PeopleByID reads many people at once; absent ones are left out.
+	PeopleByID(ctx context.Context, ids []string) (map[string]roster.Person, error)
+	// ClaimNotification records a pending notification unless one exists.
+	ClaimNotification(ctx context.Context, rec reminder.Record) (reminder.Record, bool, error)
+	// MarkNotification records a sending attempt's outcome.
+	MarkNotification(ctx context.Context, recipient, day, kind, messageID, failure string, at time.Time) error
+	// MarkReminded counts a reminder on an assignment, once per day.
+	MarkReminded(ctx context.Context, employeeID, moduleID string, cycle int, day string) error
+	// PutSignInToken stores a link token with its audit event.
+	PutSignInToken(ctx context.Context, rec auth.SignInToken, event audit.Event) error
+	// SendingPaused reports the organisation's pause switch.
+	SendingPaused(ctx context.Context) (bool, error)
+	// Vendors returns the vendors' escalation contacts by vendor key.
+	Vendors(ctx context.Context) (map[string]reminder.Vendor, error)
+	// UndeliverableSet returns which of the (lower-case) addresses bounced or complained.
+	UndeliverableSet(ctx context.Context, emails []string) (map[string]bool, error)
+}
+
+// Mailer sends one email and returns the provider's message id.
+type Mailer interface {
+	Send(ctx context.Context, m email.Message) (string, error)
+}
+
+// Dispatcher hands notifications to whoever delivers them: an SQS queue in
+// AWS (one message per notification), or Deliver in-process locally.
+type Dispatcher interface {
+	Dispatch(ctx context.Context, ns []reminder.Notification) error
+}
+
+// Service runs reminders.
+type Service struct {
+	Store   Store
+	Mailer  Mailer
+	Config  reminder.Config
+	BaseURL string
+	// Titles names modules in emails.
+	Titles func(moduleID string) string
+	// Dispatcher delivers the run's notifications; nil delivers them
+	// in-process, one after the other.
+	Dispatcher Dispatcher
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// Run selects and hands out the notifications due at now. With hourly,
+// recipients outside their local sending hours are left for a later run;
+// otherwise the run covers the whole day. A dry run reports what it would
+// send and sends nothing; so does a paused organisation.
+func (s *Service) Run(ctx context.Context, now time.Time, hourly, dryRun bool) (reminder.RunSummary, error) {
+	sum := reminder.RunSummary{At: now.UTC(), DryRun: dryRun, ByKind: map[string]int{}}
+	paused, err := s.Store.SendingPaused(ctx)
+	if err != nil {
+		return sum, err
+	}
+	sum.Paused = paused
+	ns, read, err := s.Select(ctx, now, hourly)
+	if err != nil {
+		return sum, err
+	}
+	sum.OpenRead, sum.Notifications = read, len(ns)
+	for _, n := range ns {
+		sum.ByKind[string(n.Kind)]++
+		if dryRun || paused {
+			sum.Planned = append(sum.Planned, reminder.Planned{Recipient: n.Recipient.Key, Email: n.Recipient.Email, Kind: string(n.Kind), Day: n.Day, Items: items(n)})
+		}
+	}
+	if dryRun || paused || len(ns) == 0 {
+		return sum, nil
+	}
+	if s.Dispatcher != nil {
+		return sum, s.Dispatcher.Dispatch(ctx, ns)
+	}
+	var errs []error
+	for _, n := range ns {
+		if err := s.Deliver(ctx, n, "schedule"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return sum, errors.Join(errs...)
+}
+
+// Select returns the notifications due at now and how many open
+// assignments it read: it loads what package remind needs (the open
+// assignments through the due index, their people and managers, the vendors
+// and the unreachable addresses) and asks it. It sends nothing.
+func (s *Service) Select(ctx context.Context, now time.Time, hourly bool) ([]reminder.Notification, int, error) {
+	var open []assign.Assignment
+	read, err := s.Store.OpenAssignments(ctx, func(a assign.Assignment) error {
+		open = append(open, a)
+		return nil
+	})
+	if err != nil {
+		return nil, read, err
+	}
+	ppl, err := s.loadPeople(ctx, open)
+	if err != nil {
+		return nil, read, err
+	}
+	vendors, err := s.Store.Vendors(ctx)
+	if err != nil {
+		return nil, read, err
+	}
+	for _, v := range vendors {
+		if v.OwnerID != "" {
+			if err := s.addPeople(ctx, ppl, []string{v.OwnerID}); err != nil {
+				return nil, read, err
+			}
+		}
+	}
+	emails := make([]string, 0, len(ppl)+len(vendors))
+	for _, p := range ppl {
+		emails = append(emails, strings.ToLower(p.Email))
+	}
+	for _, v := range vendors {
+		if v.ContactEmail != "" {
+			emails = append(emails, strings.ToLower(v.ContactEmail))
+		}
+	}
+	unreachable, err := s.Store.UndeliverableSet(ctx, emails)
+	if err != nil {
+		return nil, read, err
+	}
+	cfg := s.Config
+	cfg.Hourly = hourly
+	return reminder.Plan(reminder.Input{Config: cfg, Now: now, Open: open, People: ppl, Vendors: vendors, Unreachable: unreachable}), read, nil
+}
+
+// loadPeople reads the people of the open assignments and their managers up
+// to two levels (the escalation ladder).
+func (s *Service) loadPeople(ctx context.Context, open []assign.Assignment) (map[string]roster.Person, error) {
+	ppl := map[string]roster.Person{}
+	var ids []string
+	for _, a := range open {
+		ids = append(ids, a.EmployeeID)
+	}
+	for range 3 { // the people, their managers, the managers' managers
+		if err := s.addPeople(ctx, ppl, ids); err != nil {
+			return nil, err
+		}
+		var next []string
+		for _, id := range ids {
+			if p, ok := ppl[id]; ok && p.ManagerID != "" {
+				next = append(next, p.ManagerID)
+			}
+		}
+		ids = next
+	}
+	return ppl, nil
+}
+
+// addPeople reads the given people not yet in ppl, in batches.
+func (s *Service) addPeople(ctx context.Context, ppl map[string]roster.Person, ids []string) error {
+	var todo []string
+	for _, id := range ids {
+		if _, ok := ppl[id]; !ok {
+			todo = append(todo, id)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	found, err := s.Store.PeopleByID(ctx, todo)
+	if err != nil {
+		return err
+	}
+	maps.Copy(ppl, found)
+	return nil
+}
+
+// Deliver sends one notification at most once per recipient, kind and day:
+// it records the notification as pending, sends it, then records it sent.
+// A notification found already sent is skipped; one found
+// pending (a crashed or failed earlier attempt) is sent again. The window in
+// which an email can go out twice is between SES accepting it and the
+// record of that, a single write.
+func (s *Service) Deliver(ctx context.Context, n reminder.Notification, actor string) error {
+	rec, claimed, err := s.Store.ClaimNotification(ctx, s.record(n, actor))
+	if err != nil {
+		return err
+	}
+	if !claimed && rec.Status == reminder.StatusSent {
+		return nil
+	}
+	return s.send(ctx, n, rec)
+}
+
+func (s *Service) record(n reminder.Notification, actor string) reminder.Record {
+	return reminder.Record{Recipient: n.Recipient.Key, Email: n.Recipient.Email, Kind: n.Kind, Day: n.Day,
+		Items: items(n), CreatedAt: s.now().UTC(), Actor: actor}
+}
+
+// send renders and sends a claimed notification and records the outcome.
+func (s *Service) send(ctx context.Context, n reminder.Notification, rec reminder.Record) error {
+	link, err := s.link(ctx, n)
+	if err != nil {
+		return err
+	}
+	msg, err := email.Render(n, link, s.Titles)
+	if err != nil {
+		return err
+	}
+	id, sendErr := s.Mailer.Send(ctx, msg)
+	now := s.now()
+	if sendErr != nil {
+		failure := "send failed: " + fmt.Sprintf("%T", errors.Unwrap(sendErr))
+		if err := s.Store.MarkNotification(ctx, rec.Recipient, rec.Day, string(rec.Kind), "", failure, now); err != nil {
+			return errors.Join(sendErr, err)
+		}
+		return fmt.Errorf("deliver %s %s to %s: %w", rec.Kind, rec.Day, rec.Recipient, sendErr)
+	}
+	if err := s.Store.MarkNotification(ctx, rec.Recipient, rec.Day, string(rec.Kind), id, "", now); err != nil {
+		return err
+	}
+	if n.Kind == reminder.KindDigest {
+		for _, l := range n.Lines {
+			if err := s.Store.MarkReminded(ctx, l.Assignment.EmployeeID, l.Assignment.ModuleID, l.Assignment.Cycle, n.Day); err != nil {
+				return err
+			}
+		}
+	}
+	s.log().InfoContext(ctx, "notification sent", "kind", n.Kind, "day", n.Day, "recipient", rec.Recipient, "lines", len(n.Lines))
+	return nil
+}
+
+// link returns the sign-in link of a digest or nudge (a fresh 7-day token
+// for its recipient), or the tracker's address for escalations.
+func (s *Service) link(ctx context.Context, n reminder.Notification) (string, error) {
+	id, ok := strings.CutPrefix(n.Recipient.Key, "person#")
+	if n.Kind == reminder.KindEscalation || !ok {
+		return s.BaseURL + "/me", nil
+	}
+	now := s.now()
+	token, tok := auth.NewSignInToken(id, auth.LinkReminder, now)
+	event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: "schedule", Action: audit.ActionSignInLinkSent,
+		Subject: "person#" + id, Source: string(n.Kind)}
+	if err := s.Store.PutSignInToken(ctx, tok, event); err != nil {
+		return "", err
+	}
+	return s.BaseURL + "/l/" + token, nil
+}
+
+// Nudge sends a person a reminder of all their open training now, at most
+// once per person per day (in their time zone); a second nudge the same day
+// is a Conflict error.
+func (s *Service) Nudge(ctx context.Context, p roster.Person, open []assign.Assignment, actor string) (reminder.Record, error) {
+	n, ok := reminder.NudgeNotification(p, open, s.now())
+	if !ok {
+		return reminder.Record{}, apperr.New(apperr.Conflict, "%s has no open training to be reminded of", p.Name)
+	}
+	unreachable, err := s.Store.UndeliverableSet(ctx, []string{strings.ToLower(p.Email)})
+	if err != nil {
+		return reminder.Record{}, err
+	}
+	if unreachable[strings.ToLower(p.Email)] {
+		return reminder.Record{}, apperr.New(apperr.Conflict, "%s's address is unreachable (it bounced or complained); fix it in the roster", p.Name)
+	}
+	rec, claimed, err := s.Store.ClaimNotification(ctx, s.record(n, actor))
+	if err != nil {
+		return reminder.Record{}, err
+	}
+	if !claimed {
+		return rec, apperr.New(apperr.Conflict, "%s was already reminded today", p.Name)
+	}
+	if err := s.send(ctx, n, rec); err != nil {
+		return reminder.Record{}, err
+	}
+	rec.Status = reminder.StatusSent
+	return rec, nil
+}
+
+// items summarises a notification's lines for its record.
+func items(n reminder.Notification) []string {
+	out := make([]string, 0, len(n.Lines))
+	for _, l := range n.Lines {
+		s := fmt.Sprintf("%s %s#%d", l.Assignment.EmployeeID, l.Assignment.ModuleID, l.Assignment.Cycle)
+		if l.Reason != "" {
+			s += " " + string(l.Reason)
+		}
+		if l.DaysOverdue > 0 {
+			s += fmt.Sprintf(" overdue %dd", l.DaysOverdue)
+		}
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}

@@ -1,0 +1,36 @@
+package roster
+
+import "time"
+
+// Record is a person as stored: the roster data plus the bookkeeping that
+// optimistic locking and history need.
+type Record struct {
+	Person
+	// Revision counts the roster changes of this person (1 on creation).
+	Revision int `json:"revision"`
+	// Version is the optimistic-locking counter of the stored item.
+	Version   int       `json:"-"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Revision is one roster change of a person, kept forever: what the person
+// looked like after the change, what changed, who changed it and when.
+type Revision struct {
+	Rev     int           `json:"revision"`
+	At      time.Time     `json:"at"`
+	Actor   string        `json:"actor"`
+	Action  string        `json:"action"`
+	Changes []FieldChange `json:"changes"`
+	Person  Person        `json:"person"`
+}
+
+// Commit is a planned roster import ready to be written.
+type Commit struct {
+	Plan Plan
+	// Stored holds the stored records the plan was made against, by employee
+	// id; their versions guard the writes.
+	Stored map[string]Record
+	Actor  string
+	Source string
+	At     time.Time
+}

@@ -1,0 +1,147 @@
+package roster
+
+import (
+	"context"
+	"io"
+	"mime"
+	"time"
+
+	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/catalog"
+)
+
+// MaxBodyBytes is the largest roster upload accepted through the API: 4 MiB.
+// API Gateway hands Lambda at most 6 MB of event, and a body it base64-encodes
+// grows by a third, so 4 MiB stays under the cap either way. At about 130
+// bytes a row, that is some 30,000 people; larger organisations will upload
+// through S3 or SCIM.
+const MaxBodyBytes = 4 << 20
+
+// Assigner assigns training to the people an import created or changed
+// (package assign's Runner).
+type Assigner interface {
+	// AssignImported evaluates created (who have no assignments yet) and
+	// changed people on day and, unless dryRun, writes the result; it
+	// returns how many assignments it created and closed.
+	AssignImported(ctx context.Context, created, changed []Person, day, actor, source string, dryRun bool) (assigned, closed int, err error)
+}
+
+// Store is what an import needs from storage.
+type Store interface {
+	// ListPeople returns every stored person.
+	ListPeople(ctx context.Context) ([]Record, error)
+	// ApplyRoster writes a planned import; Conflict if a person changed meanwhile.
+	ApplyRoster(ctx context.Context, c Commit) error
+}
+
+// Service imports rosters.
+type Service struct {
+	Store    Store
+	Catalog  *catalog.Catalog
+	Assigner Assigner
+	// Now returns the current time; time.Now when nil.
+	Now func() time.Time
+}
+
+// Request is one roster upload.
+type Request struct {
+	Body        io.Reader
+	ContentType string
+	Mode        Mode
+	DryRun      bool
+	// Actor and Source are recorded in the audit events.
+	Actor  string
+	Source string
+}
+
+// Result is the outcome reported to the uploader (contract shape).
+type Result struct {
+	Created            int              `json:"created"`
+	Updated            int              `json:"updated"`
+	Deactivated        int              `json:"deactivated"`
+	Unchanged          int              `json:"unchanged"`
+	AssignmentsCreated int              `json:"assignmentsCreated"`
+	AssignmentsClosed  int              `json:"assignmentsClosed"`
+	DryRun             bool             `json:"dryRun"`
+	Warnings           []apperr.Problem `json:"warnings"`
+}
+
+// Import validates the upload and, unless it is a dry run, writes it and
+// assigns training. An invalid upload returns an Invalid *apperr.Error with
+// every problem, and nothing is written. An unsupported content type returns
+// Unsupported.
+func (s *Service) Import(ctx context.Context, req Request) (Result, error) {
+	upload, problems, err := parse(req.Body, req.ContentType)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(problems) > 0 {
+		return Result{}, apperr.InvalidWith("the roster is invalid; nothing was written", problems)
+	}
+	stored, err := s.Store.ListPeople(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	storedPeople := make([]Person, len(stored))
+	byID := make(map[string]Record, len(stored))
+	for i, r := range stored {
+		storedPeople[i] = r.Person
+		byID[r.EmployeeID] = r
+	}
+	now := s.now()
+	today := now.UTC().Format(DateLayout)
+	plan, err := PlanImport(upload, storedPeople, req.Mode, today, s.Catalog.HasRole)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{
+		Created:     len(plan.Created),
+		Updated:     len(plan.Updated),
+		Deactivated: len(plan.Deactivated),
+		Unchanged:   plan.Unchanged,
+		DryRun:      req.DryRun,
+		Warnings:    append(upload.Warnings, plan.Warnings...),
+	}
+	if res.Warnings == nil {
+		res.Warnings = []apperr.Problem{}
+	}
+	if !req.DryRun {
+		commit := Commit{Plan: plan, Stored: byID, Actor: req.Actor, Source: req.Source, At: now}
+		if err := s.Store.ApplyRoster(ctx, commit); err != nil {
+			return Result{}, err
+		}
+	}
+	changed := make([]Person, 0, len(plan.Updated)+len(plan.Deactivated))
+	for _, c := range append(plan.Updated, plan.Deactivated...) {
+		changed = append(changed, c.After)
+	}
+	res.AssignmentsCreated, res.AssignmentsClosed, err = s.Assigner.AssignImported(ctx, plan.Created, changed, today, req.Actor, req.Source, req.DryRun)
+	if err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// parse reads the body according to its media type.
+func parse(body io.Reader, contentType string) (Upload, []apperr.Problem, error) {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return Upload{}, nil, apperr.New(apperr.Unsupported, "Content-Type must be text/csv or application/json")
+	}
+	switch mediaType {
+	case "text/csv":
+		u, problems := ParseCSV(body)
+		return u, problems, nil
+	case "application/json":
+		u, problems := ParseJSON(body)
+		return u, problems, nil
+	}
+	return Upload{}, nil, apperr.New(apperr.Unsupported, "Content-Type must be text/csv or application/json, not %q", mediaType)
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
