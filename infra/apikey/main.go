@@ -20,6 +20,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/identity"
 )
 
 func main() {
@@ -51,7 +52,7 @@ func run(tableName, roleName, label, revoke string) error {
 		fmt.Println("revoked", revoke)
 		return nil
 	}
-	role, ok := auth.ParseRole(roleName)
+	role, ok := identity.ParseRole(roleName)
 	if !ok {
 		return fmt.Errorf("-role must be admin, auditor or hris, not %q", roleName)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/localgw"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
@@ -182,7 +183,7 @@ func seed(ctx context.Context, a *app.App) error {
 // ensureAPIKey stores the admin key given in DEV_API_KEY, or a new random one.
 func ensureAPIKey(ctx context.Context, a *app.App, given string) (string, error) {
 	now := time.Now()
-	key, rec := auth.NewAPIKey(auth.RoleAdmin, "dev-admin", now)
+	key, rec := auth.NewAPIKey(identity.Admin, "dev-admin", now)
 	if given != "" {
 		key, rec.Hash = given, auth.HashSecret(given)
 	}
@@ -211,7 +212,7 @@ func demoLinks(ctx context.Context, a *app.App, base string) ([]string, error) {
 		}
 		token, tok := auth.NewSignInToken(rec.EmployeeID, auth.LinkReminder, now)
 		event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: "seed:make-dev", Action: audit.ActionSignInLinkSent,
-			Subject: "person#" + rec.EmployeeID, Source: "local"}
+			Subject: identity.PersonRef(rec.EmployeeID), Source: "local"}
 		if err := a.Store.PutSignInToken(ctx, tok, event); err != nil {
 			return nil, err
 		}

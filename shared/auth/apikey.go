@@ -1,5 +1,5 @@
 // Package auth holds the tracker's credentials: API keys for automation and
-// administrators, and the roles they carry. Secrets are generated with
+// administrators, sign-in links and sessions. Secrets are generated with
 // crypto/rand and only their SHA-256 hashes are ever stored.
 package auth
 
@@ -9,26 +9,9 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+
+	"github.com/attest-oss/attest/shared/identity"
 )
-
-// Role is what a credential may do.
-type Role string
-
-// Roles an API key can carry.
-const (
-	RoleAdmin   Role = "admin"
-	RoleAuditor Role = "auditor"
-	RoleHRIS    Role = "hris"
-)
-
-// ParseRole returns the role named s, or false.
-func ParseRole(s string) (Role, bool) {
-	switch r := Role(s); r {
-	case RoleAdmin, RoleAuditor, RoleHRIS:
-		return r, true
-	}
-	return "", false
-}
 
 // APIKeyPrefix starts every API key, so that leaked keys are easy to spot
 // with secret scanners.
@@ -36,10 +19,10 @@ const APIKeyPrefix = "atk_"
 
 // APIKey is the stored record of an API key. The key itself is never stored.
 type APIKey struct {
-	Hash      string    `dynamodbav:"hash"`
-	Role      Role      `dynamodbav:"role"`
-	Label     string    `dynamodbav:"label"`
-	CreatedAt time.Time `dynamodbav:"createdAt"`
+	Hash      string        `dynamodbav:"hash"`
+	Role      identity.Role `dynamodbav:"role"`
+	Label     string        `dynamodbav:"label"`
+	CreatedAt time.Time     `dynamodbav:"createdAt"`
 	// RevokedAt is set when the key was revoked; a revoked key never works again.
 	RevokedAt string `dynamodbav:"revokedAt,omitempty"`
 }
@@ -49,7 +32,7 @@ func (k APIKey) Revoked() bool { return k.RevokedAt != "" }
 
 // NewAPIKey returns a fresh key (shown once to the person who asked for it)
 // and the record to store. The key carries 256 bits from crypto/rand.
-func NewAPIKey(role Role, label string, now time.Time) (key string, rec APIKey) {
+func NewAPIKey(role identity.Role, label string, now time.Time) (key string, rec APIKey) {
 	var b [32]byte
 	_, _ = rand.Read(b[:]) // never fails since Go 1.24
 	key = APIKeyPrefix + hex.EncodeToString(b[:])

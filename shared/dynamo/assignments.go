@@ -15,6 +15,7 @@ import (
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/audit"
+	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -102,7 +103,7 @@ func (s *Store) assignmentWrites(pp assign.PersonPlan, actor, source string, at 
 	}
 	event, err := s.auditPut(audit.Event{
 		ID: eventID, At: at, Actor: actor, Action: audit.ActionAssignmentsChanged, Source: source,
-		Subject: "person#" + pp.EmployeeID,
+		Subject: identity.PersonRef(pp.EmployeeID),
 		Details: map[string]any{"created": strings.Join(created, ","), "closed": strings.Join(closed, ",")},
 	})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/attest-oss/attest/shared/audit"
+	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/table"
 )
@@ -267,7 +268,7 @@ func (s *Store) personWrites(w roster.Commit, action string, before *roster.Reco
 	}
 	event, err := s.auditPut(audit.Event{
 		ID: eventID, At: w.At, Actor: w.Actor, Action: action, Source: w.Source,
-		Subject: "person#" + after.EmployeeID,
+		Subject: identity.PersonRef(after.EmployeeID),
 		Details: map[string]any{"revision": rev, "changes": changes},
 	})
 	if err != nil {

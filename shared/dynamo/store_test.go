@@ -17,6 +17,7 @@ import (
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/table"
 )
@@ -311,7 +312,7 @@ func TestAPIKeys(t *testing.T) {
 	ctx := context.Background()
 	now := t0
 	s, _, _ := newStore(t, &now)
-	key, rec := auth.NewAPIKey(auth.RoleHRIS, "hr-sync", t0)
+	key, rec := auth.NewAPIKey(identity.HRIS, "hr-sync", t0)
 	if err := s.PutAPIKey(ctx, rec); err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +320,7 @@ func TestAPIKeys(t *testing.T) {
 		t.Errorf("second put: got %v, want conflict", err)
 	}
 	got, found, err := s.APIKey(ctx, auth.HashSecret(key))
-	if err != nil || !found || got.Role != auth.RoleHRIS || got.Revoked() {
+	if err != nil || !found || got.Role != identity.HRIS || got.Revoked() {
 		t.Fatalf("got %+v found=%v err=%v", got, found, err)
 	}
 	if err := s.RevokeAPIKey(ctx, rec.Hash, t0); err != nil {
@@ -361,7 +362,7 @@ func TestExpiredItemsAreFilteredOnRead(t *testing.T) {
 	ctx := context.Background()
 	now := t0
 	s, client, name := newStore(t, &now)
-	_, rec := auth.NewAPIKey(auth.RoleAdmin, "short-lived", t0)
+	_, rec := auth.NewAPIKey(identity.Admin, "short-lived", t0)
 	if err := s.PutAPIKey(ctx, rec); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/attest-oss/attest/shared/audit"
+	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/orgconfig"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/table"
@@ -62,7 +63,7 @@ func (s *Store) PutVendor(ctx context.Context, v orgconfig.VendorRecord, actor s
 	next.UpdatedAt = s.now().UTC()
 	next.UpdatedBy = actor
 	event := audit.Event{
-		ID: audit.NewBatchID(), At: next.UpdatedAt, Actor: actor, Action: audit.ActionVendorChanged, Subject: "vendor#" + v.Key,
+		ID: audit.NewBatchID(), At: next.UpdatedAt, Actor: actor, Action: audit.ActionVendorChanged, Subject: identity.VendorRef(v.Key),
 		Details: map[string]any{"contactEmail": v.ContactEmail, "ownerEmployeeId": v.OwnerID, "version": next.Version},
 	}
 	item := vendorItem{PK: table.VendorsPK, SK: table.VendorSK(v.Key), Type: "vendor", VendorRecord: next}

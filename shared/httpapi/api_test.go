@@ -20,6 +20,7 @@ import (
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/localgw"
 )
 
@@ -63,9 +64,9 @@ func newEnv(t testing.TB) *env {
 	e.app = a
 	handler = localgw.New(httpadapter.NewV2(a.Handler).ProxyWithContext)
 	for _, k := range []struct {
-		role auth.Role
+		role identity.Role
 		into *string
-	}{{auth.RoleAdmin, &e.admin}, {auth.RoleHRIS, &e.hris}, {auth.RoleAuditor, &e.auditor}} {
+	}{{identity.Admin, &e.admin}, {identity.HRIS, &e.hris}, {identity.Auditor, &e.auditor}} {
 		key, rec := auth.NewAPIKey(k.role, string(k.role)+"-test", e.now)
 		if err := a.Store.PutAPIKey(ctx, rec); err != nil {
 			t.Fatal(err)
@@ -399,7 +400,7 @@ func TestAuthorization(t *testing.T) {
 	}
 
 	t.Run("RevokedKey", func(t *testing.T) {
-		key, rec := auth.NewAPIKey(auth.RoleAdmin, "revoked", e.now)
+		key, rec := auth.NewAPIKey(identity.Admin, "revoked", e.now)
 		if err := e.app.Store.PutAPIKey(context.Background(), rec); err != nil {
 			t.Fatal(err)
 		}

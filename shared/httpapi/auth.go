@@ -8,12 +8,15 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/identity"
 )
 
-// principal is who is calling.
+// principal is who is calling: an API key with its role, or a signed-in
+// person (role empty) let through to another person's records.
 type principal struct {
-	role auth.Role
-	// actor names the caller in audit events, e.g. "apikey:hr-sync:1a2b3c4d".
+	role identity.Role
+	// actor names the caller in audit events (identity.KeyActor,
+	// identity.PersonActor).
 	actor string
 }
 
@@ -21,7 +24,7 @@ type principalKey struct{}
 
 // withKey requires an API key carrying one of roles: 401 without a valid
 // key, 403 with a key of another role.
-func (s *Server) withKey(next http.HandlerFunc, roles ...auth.Role) http.Handler {
+func (s *Server) withKey(next http.HandlerFunc, roles ...identity.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
 		if err != nil {
@@ -53,7 +56,7 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 	if !found || rec.Revoked() {
 		return principal{}, apperr.New(apperr.Unauthorized, "the API key is not valid")
 	}
-	return principal{role: rec.Role, actor: "apikey:" + rec.Label + ":" + hash[:8]}, nil
+	return principal{role: rec.Role, actor: identity.KeyActor(rec.Label, hash)}, nil
 }
 
 // caller returns the authenticated principal of the request.
@@ -75,7 +78,7 @@ var errNoSuchPerson = apperr.New(apperr.NotFound, "no person with that employee 
 // auditor), or who is in that person's manager chain (direct or indirect
 // manager). To anybody else with a session the person does not exist (404),
 // so ids cannot be probed.
-func (s *Server) withPersonAccess(next http.HandlerFunc, roles ...auth.Role) http.Handler {
+func (s *Server) withPersonAccess(next http.HandlerFunc, roles ...identity.Role) http.Handler {
 	byKey := s.withKey(next, roles...)
 	bySession := s.withPerson(false, func(w http.ResponseWriter, r *http.Request, who *signedIn) {
 		ok, err := s.maySee(r.Context(), who, r.PathValue("employeeId"), roles)
@@ -87,7 +90,7 @@ func (s *Server) withPersonAccess(next http.HandlerFunc, roles ...auth.Role) htt
 			s.writeError(w, r, errNoSuchPerson)
 			return
 		}
-		p := principal{role: auth.Role("person"), actor: "person:" + who.person.EmployeeID}
+		p := principal{actor: identity.PersonActor(who.person.EmployeeID)}
 		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -101,9 +104,9 @@ func (s *Server) withPersonAccess(next http.HandlerFunc, roles ...auth.Role) htt
 
 // maySee reports whether a signed-in person may see (or act on) another's
 // records: holding one of roles in the roster, or managing them.
-func (s *Server) maySee(ctx context.Context, who *signedIn, employeeID string, roles []auth.Role) (bool, error) {
+func (s *Server) maySee(ctx context.Context, who *signedIn, employeeID string, roles []identity.Role) (bool, error) {
 	for _, role := range roles {
-		if who.person.HasRole(string(role)) {
+		if who.person.HasAccess(role) {
 			return true, nil
 		}
 	}

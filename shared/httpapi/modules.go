@@ -13,6 +13,7 @@ import (
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/roster"
 )
@@ -227,8 +228,8 @@ func (s *Server) attempt(r *http.Request, who *signedIn, moduleID string, answer
 		}
 		// One event per attempt: module.attempted, or module.completed for
 		// the attempt that completes the assignment.
-		event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: "person:" + a.EmployeeID, Action: audit.ActionModuleAttempted,
-			Subject: "person#" + a.EmployeeID, Source: at.Source,
+		event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: identity.PersonActor(a.EmployeeID), Action: audit.ActionModuleAttempted,
+			Subject: identity.PersonRef(a.EmployeeID), Source: at.Source,
 			Details: map[string]any{"module": a.ModuleID, "cycle": a.Cycle, "attempt": at.Number, "score": graded.Score, "passed": graded.Passed,
 				"version": at.ModuleVersion, "contentSha256": at.ContentSHA256}}
 		var done *assign.Completion

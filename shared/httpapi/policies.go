@@ -13,6 +13,7 @@ import (
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/identity"
 )
 
 // AckStore keeps policy acknowledgments and the first views that gate them.
@@ -175,8 +176,8 @@ func (s *Server) acknowledge(r *http.Request, who *signedIn, p *catalog.Policy, 
 		IP: sourceOf(r), UserAgent: audit.UserAgent(r.UserAgent()),
 	}
 	event := audit.Event{
-		ID: audit.NewBatchID(), At: now, Actor: "person:" + emp, Action: audit.ActionPolicyAcknowledged,
-		Subject: "person#" + emp, Source: a.IP,
+		ID: audit.NewBatchID(), At: now, Actor: identity.PersonActor(emp), Action: audit.ActionPolicyAcknowledged,
+		Subject: identity.PersonRef(emp), Source: a.IP,
 		Details: map[string]any{"policy": p.ID, "version": a.PolicyVersion, "versionSha256": p.SHA256, "cycle": cycle},
 	}
 	return s.deps.Acks.PutAcknowledgment(ctx, a, event)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/identity"
 )
 
 // runReminders runs the reminder selection and delivery for a day, as the
@@ -65,7 +66,7 @@ func (s *Server) nudge(w http.ResponseWriter, r *http.Request) {
 
 // notifications lists what was sent to the person, when, why and how it went.
 func (s *Server) notifications(w http.ResponseWriter, r *http.Request) {
-	recs, err := s.deps.Notifications.Notifications(r.Context(), "person#"+r.PathValue("employeeId"))
+	recs, err := s.deps.Notifications.Notifications(r.Context(), identity.PersonRef(r.PathValue("employeeId")))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -16,6 +16,7 @@ import (
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/email"
+	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/reminder/outbox"
 	"github.com/attest-oss/attest/shared/roster"
@@ -136,17 +137,17 @@ func New(d Deps) (*Server, error) {
 
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.Handle("PUT /api/roster", s.withKey(s.putRoster, auth.RoleAdmin, auth.RoleHRIS))
-	s.mux.Handle("GET /api/people/{employeeId}", s.withPersonAccess(s.getPerson, auth.RoleAdmin, auth.RoleAuditor))
-	s.mux.Handle("POST /api/assignments/run", s.withKey(s.runAssignments, auth.RoleAdmin))
-	s.mux.Handle("GET /api/settings", s.withKey(s.getSettings, auth.RoleAdmin))
-	s.mux.Handle("PUT /api/settings", s.withKey(s.putSettings, auth.RoleAdmin))
-	s.mux.Handle("GET /api/vendors", s.withKey(s.listVendors, auth.RoleAdmin))
-	s.mux.Handle("GET /api/vendors/{vendor}", s.withKey(s.getVendor, auth.RoleAdmin))
-	s.mux.Handle("PUT /api/vendors/{vendor}", s.withKey(s.putVendor, auth.RoleAdmin))
-	s.mux.Handle("POST /api/reminders/run", s.withKey(s.runReminders, auth.RoleAdmin))
-	s.mux.Handle("POST /api/people/{employeeId}/nudge", s.withPersonAccess(s.nudge, auth.RoleAdmin))
-	s.mux.Handle("GET /api/people/{employeeId}/notifications", s.withPersonAccess(s.notifications, auth.RoleAdmin, auth.RoleAuditor))
+	s.mux.Handle("PUT /api/roster", s.withKey(s.putRoster, identity.Admin, identity.HRIS))
+	s.mux.Handle("GET /api/people/{employeeId}", s.withPersonAccess(s.getPerson, identity.Admin, identity.Auditor))
+	s.mux.Handle("POST /api/assignments/run", s.withKey(s.runAssignments, identity.Admin))
+	s.mux.Handle("GET /api/settings", s.withKey(s.getSettings, identity.Admin))
+	s.mux.Handle("PUT /api/settings", s.withKey(s.putSettings, identity.Admin))
+	s.mux.Handle("GET /api/vendors", s.withKey(s.listVendors, identity.Admin))
+	s.mux.Handle("GET /api/vendors/{vendor}", s.withKey(s.getVendor, identity.Admin))
+	s.mux.Handle("PUT /api/vendors/{vendor}", s.withKey(s.putVendor, identity.Admin))
+	s.mux.Handle("POST /api/reminders/run", s.withKey(s.runReminders, identity.Admin))
+	s.mux.Handle("POST /api/people/{employeeId}/nudge", s.withPersonAccess(s.nudge, identity.Admin))
+	s.mux.Handle("GET /api/people/{employeeId}/notifications", s.withPersonAccess(s.notifications, identity.Admin, identity.Auditor))
 
 	s.mux.HandleFunc("GET /signin", s.signInPage)
 	s.mux.HandleFunc("POST /auth/link", s.requestLink)

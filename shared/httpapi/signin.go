@@ -3,7 +3,6 @@ package httpapi
 import (
 	"mime"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/email"
+	"github.com/attest-oss/attest/shared/identity"
 )
 
 // Limits on sign-in link requests, counted in DynamoDB.
@@ -93,8 +93,7 @@ func (s *Server) linkEmail(w http.ResponseWriter, r *http.Request, form bool) (s
 		email = req.Email
 	}
 	email = strings.TrimSpace(email)
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || len(email) > 254 {
+	if identity.CheckEmail(email) != nil {
 		return "", apperr.New(apperr.Invalid, "that is not an email address")
 	}
 	return email, nil
@@ -114,8 +113,8 @@ func (s *Server) sendLinkIfKnown(r *http.Request, address, ip string) error {
 	}
 	now := s.deps.Now()
 	token, tok := auth.NewSignInToken(rec.EmployeeID, auth.LinkSignIn, now)
-	event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: "person:" + rec.EmployeeID, Action: audit.ActionSignInLinkSent,
-		Subject: "person#" + rec.EmployeeID, Source: ip}
+	event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: identity.PersonActor(rec.EmployeeID), Action: audit.ActionSignInLinkSent,
+		Subject: identity.PersonRef(rec.EmployeeID), Source: ip}
 	if err := s.deps.Sessions.PutSignInToken(ctx, tok, event); err != nil {
 		return err
 	}
@@ -177,8 +176,8 @@ func (s *Server) consumeLink(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.deps.Now()
 	id, sess := auth.NewSession(rec.EmployeeID, now)
-	event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: "person:" + rec.EmployeeID, Action: audit.ActionSignIn,
-		Subject: "person#" + rec.EmployeeID, Source: sourceOf(r),
+	event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: identity.PersonActor(rec.EmployeeID), Action: audit.ActionSignIn,
+		Subject: identity.PersonRef(rec.EmployeeID), Source: sourceOf(r),
 		Details: map[string]any{"linkKind": string(tok.Kind), "userAgent": audit.UserAgent(r.UserAgent())}}
 	if err := s.deps.Sessions.ConsumeSignInToken(ctx, hash, sess, event); err != nil {
 		if apperr.CodeOf(err) == apperr.NotFound {
@@ -195,8 +194,8 @@ func (s *Server) consumeLink(w http.ResponseWriter, r *http.Request) {
 // signOut ends the session.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request, who *signedIn) {
 	now := s.deps.Now()
-	event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: "person:" + who.person.EmployeeID, Action: audit.ActionSignOut,
-		Subject: "person#" + who.person.EmployeeID, Source: sourceOf(r)}
+	event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: identity.PersonActor(who.person.EmployeeID), Action: audit.ActionSignOut,
+		Subject: identity.PersonRef(who.person.EmployeeID), Source: sourceOf(r)}
 	if err := s.deps.Sessions.DeleteSession(r.Context(), who.session.Hash, event); err != nil {
 		s.fail(w, r, isForm(r), err)
 		return

@@ -6,13 +6,13 @@ package orgconfig
 
 import (
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/reminder"
 )
 
@@ -44,9 +44,6 @@ type VendorRecord struct {
 // vendor names of up to 100 characters.
 const MaxVendorKeyLen = 100
 
-// maxEmailLen is the longest address SMTP allows, in bytes.
-const maxEmailLen = 254
-
 // CheckVendorKey checks a vendor key, the vendor's name as the roster writes
 // it: 1 to 100 characters of UTF-8 text without control characters.
 func CheckVendorKey(key string) error {
@@ -69,12 +66,8 @@ func CheckContactEmail(s string) error {
 	if s == "" {
 		return nil
 	}
-	if len(s) > maxEmailLen {
-		return invalid("contactEmail", "must be at most %d characters", maxEmailLen)
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s {
-		return invalid("contactEmail", "must be a bare address such as ann@example.com, without a name, quotes or <>")
+	if err := identity.CheckEmail(s); err != nil {
+		return invalid("contactEmail", "%s", err)
 	}
 	return nil
 }
@@ -85,18 +78,15 @@ func invalid(field, format string, args ...any) error {
 	return apperr.InvalidWith(p.String(), []apperr.Problem{p})
 }
 
-// maxEmployeeIDLen is the longest employee id the roster accepts, in bytes.
-const maxEmployeeIDLen = 64
-
 // CheckOwnerID checks the shape of a vendor owner's employee id: empty (no
 // owner) or an id the roster could hold. Whether that person is stored is for
 // the caller to check.
 func CheckOwnerID(id string) error {
-	bad := func(r rune) bool {
-		return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '.' && r != '_' && r != '-'
+	if id == "" {
+		return nil
 	}
-	if len(id) > maxEmployeeIDLen || strings.ContainsFunc(id, bad) {
-		return invalid("ownerEmployeeId", "must be an employee id: up to %d ASCII letters, digits, \".\", \"_\" and \"-\"", maxEmployeeIDLen)
+	if err := identity.CheckEmployeeID(id); err != nil {
+		return invalid("ownerEmployeeId", "%s", err)
 	}
 	return nil
 }

@@ -8,18 +8,13 @@ import (
 	"time"
 
 	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/roster"
-)
-
-// Recipient key prefixes.
-const (
-	personKeyPrefix = "person#"
-	vendorKeyPrefix = "vendor#"
 )
 
 // IsVendor reports whether the recipient is a vendor's contact address
 // rather than a person of the roster.
-func (r Recipient) IsVendor() bool { return strings.HasPrefix(r.Key, vendorKeyPrefix) }
+func (r Recipient) IsVendor() bool { return identity.IsVendorRef(r.Key) }
 
 // Input is everything one reminder run decides from.
 type Input struct {
@@ -141,7 +136,7 @@ type escalations map[string]*Notification
 // differ (a person is not their own manager) and so do a vendor's contact
 // and owner.
 func (e escalations) add(r Recipient, day string, line Line) {
-	if r.Key == personKeyPrefix+line.Person.EmployeeID {
+	if r.Key == identity.PersonRef(line.Person.EmployeeID) {
 		return // nobody is escalated to themselves
 	}
 	n, ok := e[r.Key]
@@ -234,7 +229,7 @@ func (in Input) reachableVendor(key, email string) (Recipient, string, bool) {
 	if !open || !in.reachable(email) {
 		return Recipient{}, "", false
 	}
-	return Recipient{Key: vendorKeyPrefix + key, Email: email, Name: key, TimeZone: time.UTC}, day, true
+	return Recipient{Key: identity.VendorRef(key), Email: email, Name: key, TimeZone: time.UTC}, day, true
 }
 
 // reachable reports whether email is an address mail may go to.
@@ -245,7 +240,7 @@ func (in Input) reachable(email string) bool {
 
 // personRecipient returns p as a recipient in loc, p's time zone.
 func personRecipient(p roster.Person, loc *time.Location) Recipient {
-	return Recipient{Key: personKeyPrefix + p.EmployeeID, Email: p.Email, Name: p.Name, TimeZone: loc}
+	return Recipient{Key: identity.PersonRef(p.EmployeeID), Email: p.Email, Name: p.Name, TimeZone: loc}
 }
 
 // compareDigestLines orders one person's lines by due day, module and cycle.

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/attest-oss/attest/shared/identity"
 )
 
 // DateLayout is the layout of every calendar date (YYYY-MM-DD).
@@ -21,13 +23,6 @@ const (
 	Employee      EmploymentType = "employee"
 	Contractor    EmploymentType = "contractor"
 	Subcontractor EmploymentType = "subcontractor"
-)
-
-// Access roles granted through the roster's roles column. They are not
-// curricula roles and never produce training.
-const (
-	RoleAdmin   = "admin"
-	RoleAuditor = "auditor"
 )
 
 // Person is one row of the roster, normalised: role keys and engagements are
@@ -56,6 +51,10 @@ func (p Person) ActiveOn(day string) bool {
 
 // HasRole reports whether the person holds role key.
 func (p Person) HasRole(key string) bool { return slices.Contains(p.Roles, key) }
+
+// HasAccess reports whether the person holds the access role r through the
+// roster's roles column.
+func (p Person) HasAccess(r identity.Role) bool { return p.HasRole(string(r)) }
 
 // Location returns the person's time zone, or UTC when it is empty or unknown.
 // Zones are loaded once per process: time.LoadLocation reads the zone

@@ -2,7 +2,6 @@ package roster
 
 import (
 	"fmt"
-	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,15 +11,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/identity"
 )
 
 // Limits on roster values.
 const (
-	maxIDLen    = 64  // bytes; IDs are ASCII
-	maxEmailLen = 254 // bytes, as SMTP allows
-	maxNameLen  = 200 // characters
-	maxTextLen  = 100 // characters, for department and vendor
-	maxKeyLen   = 40  // bytes, for role and engagement keys
+	maxNameLen = 200 // characters
+	maxTextLen = 100 // characters, for department and vendor
+	maxKeyLen  = 40  // bytes, for role and engagement keys
 )
 
 // maxListedRows is how many rows a warning about an unknown role lists.
@@ -69,7 +67,7 @@ func (c *checker) person(p Person, row int) Person {
 	c.text(row, fName, p.Name, maxNameLen, true)
 	p.Roles = c.keys(row, fRoles, "role", p.Roles)
 	for _, r := range p.Roles {
-		if r != RoleAdmin && r != RoleAuditor && c.knownRole != nil && !c.knownRole(r) {
+		if !identity.IsAccessRole(r) && c.knownRole != nil && !c.knownRole(r) {
 			c.unknownRole(r, row)
 		}
 	}
@@ -137,35 +135,17 @@ func (c *checker) roleWarnings() {
 	}
 }
 
-// id checks an employee id: it is part of storage keys, so only letters,
-// digits, ".", "_" and "-" are allowed.
+// id checks an employee id (identity.CheckEmployeeID).
 func (c *checker) id(row int, id string) {
-	switch {
-	case id == "":
-		c.problem(row, fEmployeeID, "is required")
-	case strings.ContainsFunc(id, func(r rune) bool { return !isASCIIAlnum(r) && r != '.' && r != '_' && r != '-' }):
-		c.problem(row, fEmployeeID, "%q may hold only ASCII letters, digits, \".\", \"_\" and \"-\"", id)
-	case len(id) > maxIDLen:
-		c.problem(row, fEmployeeID, "must be at most %d characters", maxIDLen)
+	if err := identity.CheckEmployeeID(id); err != nil {
+		c.problem(row, fEmployeeID, "%s", err)
 	}
 }
 
-// email checks that s is a bare address such as ann@example.com.
+// email checks that s is a bare address (identity.CheckEmail).
 func (c *checker) email(row int, s string) {
-	if s == "" {
-		c.problem(row, fEmail, "is required")
-		return
-	}
-	if len(s) > maxEmailLen {
-		c.problem(row, fEmail, "must be at most %d characters", maxEmailLen)
-		return
-	}
-	a, err := mail.ParseAddress(s)
-	switch {
-	case err != nil:
-		c.problem(row, fEmail, "%q is not an email address", s)
-	case a.Name != "" || a.Address != s:
-		c.problem(row, fEmail, "%q must be a bare address such as ann@example.com, without a name, quotes or <>", s)
+	if err := identity.CheckEmail(s); err != nil {
+		c.problem(row, fEmail, "%s", err)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/identity"
 
 	"github.com/attest-oss/attest/shared/email"
 	"github.com/attest-oss/attest/shared/reminder"
@@ -251,14 +252,14 @@ func (s *Service) send(ctx context.Context, n reminder.Notification, rec reminde
 // link returns the sign-in link of a digest or nudge (a fresh 7-day token
 // for its recipient), or the tracker's address for escalations.
 func (s *Service) link(ctx context.Context, n reminder.Notification) (string, error) {
-	id, ok := strings.CutPrefix(n.Recipient.Key, "person#")
+	id, ok := identity.PersonOfRef(n.Recipient.Key)
 	if n.Kind == reminder.KindEscalation || !ok {
 		return s.BaseURL + "/me", nil
 	}
 	now := s.now()
 	token, tok := auth.NewSignInToken(id, auth.LinkReminder, now)
 	event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: "schedule", Action: audit.ActionSignInLinkSent,
-		Subject: "person#" + id, Source: string(n.Kind)}
+		Subject: identity.PersonRef(id), Source: string(n.Kind)}
 	if err := s.Store.PutSignInToken(ctx, tok, event); err != nil {
 		return "", err
 	}
