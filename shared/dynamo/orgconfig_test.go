@@ -8,7 +8,6 @@ import (
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/orgconfig"
-	"github.com/attest-oss/attest/shared/reminder"
 )
 
 func TestSettingsAreOptimisticallyLocked(t *testing.T) {
@@ -55,8 +54,8 @@ func TestVendorsAreOneQueryAndOptimisticallyLocked(t *testing.T) {
 	if vs, err := s.Vendors(ctx); err != nil || len(vs) != 0 {
 		t.Fatalf("no vendors yet: %v %v", vs, err)
 	}
-	northwind := orgconfig.VendorRecord{Vendor: reminder.Vendor{Key: "Northwind & Co", ContactEmail: "ops@northwind.example", OwnerID: "E1"}}
-	contoso := orgconfig.VendorRecord{Vendor: reminder.Vendor{Key: "Contoso/Ltd #2"}}
+	northwind := orgconfig.VendorRecord{Vendor: orgconfig.Vendor{Key: "Northwind & Co", ContactEmail: "ops@northwind.example", OwnerID: "E1"}}
+	contoso := orgconfig.VendorRecord{Vendor: orgconfig.Vendor{Key: "Contoso/Ltd #2"}}
 	for _, v := range []orgconfig.VendorRecord{northwind, contoso} {
 		if err := s.PutVendor(ctx, v, "apikey:admin:1234"); err != nil {
 			t.Fatal(err)
@@ -75,7 +74,7 @@ func TestVendorsAreOneQueryAndOptimisticallyLocked(t *testing.T) {
 		t.Fatalf("update: %v", err)
 	}
 	vs, err := s.Vendors(ctx)
-	want := map[string]reminder.Vendor{
+	want := map[string]orgconfig.Vendor{
 		"Northwind & Co": {Key: "Northwind & Co", ContactEmail: "ops@northwind.example"},
 		"Contoso/Ltd #2": contoso.Vendor,
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/orgconfig"
-	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -41,12 +40,12 @@ func (s *Store) VendorRecords(ctx context.Context) ([]orgconfig.VendorRecord, er
 
 // Vendors returns every vendor's contacts by vendor key, for the reminder
 // planner.
-func (s *Store) Vendors(ctx context.Context) (map[string]reminder.Vendor, error) {
+func (s *Store) Vendors(ctx context.Context) (map[string]orgconfig.Vendor, error) {
 	recs, err := s.VendorRecords(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]reminder.Vendor, len(recs))
+	out := make(map[string]orgconfig.Vendor, len(recs))
 	for _, r := range recs {
 		out[r.Key] = r.Vendor
 	}

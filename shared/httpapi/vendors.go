@@ -6,7 +6,6 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/orgconfig"
-	"github.com/attest-oss/attest/shared/reminder"
 )
 
 // VendorStore keeps the vendors' escalation contacts.
@@ -94,7 +93,7 @@ func (s *Server) putVendor(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	next := orgconfig.VendorRecord{Vendor: reminder.Vendor{Key: key, ContactEmail: req.ContactEmail, OwnerID: req.OwnerID}, Version: cur.Version}
+	next := orgconfig.VendorRecord{Vendor: orgconfig.Vendor{Key: key, ContactEmail: req.ContactEmail, OwnerID: req.OwnerID}, Version: cur.Version}
 	if found && cur.Vendor == next.Vendor {
 		writeJSON(w, http.StatusOK, cur)
 		return

@@ -13,7 +13,6 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/identity"
-	"github.com/attest-oss/attest/shared/reminder"
 )
 
 // Settings are the organisation's settings. The zero value is what applies
@@ -29,9 +28,19 @@ type Settings struct {
 	UpdatedBy string `json:"updatedBy,omitempty" dynamodbav:"updatedBy"`
 }
 
+// Vendor is a subcontracting firm's escalation contacts.
+type Vendor struct {
+	// Key is the roster's vendor name, as written there.
+	Key string `json:"vendor" dynamodbav:"vendor"`
+	// ContactEmail is the vendor's own contact for overdue staff (optional).
+	ContactEmail string `json:"contactEmail" dynamodbav:"contactEmail"`
+	// OwnerID is the employee accountable for the vendor inside the company (optional).
+	OwnerID string `json:"ownerEmployeeId" dynamodbav:"ownerEmployeeId"`
+}
+
 // VendorRecord is a vendor's contacts as stored, with their version.
 type VendorRecord struct {
-	reminder.Vendor
+	Vendor
 	// Version counts the stored changes (0: never stored); a change is
 	// stored only over the version it was based on.
 	Version   int       `json:"version" dynamodbav:"version"`

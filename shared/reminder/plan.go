@@ -9,6 +9,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/identity"
+	"github.com/attest-oss/attest/shared/orgconfig"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -30,7 +31,7 @@ type Input struct {
 	People map[string]roster.Person
 	// Vendors holds the vendors' escalation contacts by vendor key (the
 	// roster's vendor name, exactly as written there).
-	Vendors map[string]Vendor
+	Vendors map[string]orgconfig.Vendor
 	// Unreachable holds lower-case email addresses that bounced or
 	// complained: they are never a recipient.
 	Unreachable map[string]bool
@@ -193,9 +194,9 @@ func (in Input) escalate(e escalations, p roster.Person, open []assign.Assignmen
 
 // vendorOf returns the escalation contacts of a subcontractor's vendor, if
 // the vendor has a contact or an owner.
-func (in Input) vendorOf(p roster.Person) (Vendor, bool) {
+func (in Input) vendorOf(p roster.Person) (orgconfig.Vendor, bool) {
 	if p.EmploymentType != roster.Subcontractor || p.Vendor == "" {
-		return Vendor{}, false
+		return orgconfig.Vendor{}, false
 	}
 	v, ok := in.Vendors[p.Vendor]
 	return v, ok && (v.ContactEmail != "" || v.OwnerID != "")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/orgconfig"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -237,13 +238,13 @@ func TestPlanEscalations(t *testing.T) {
 	inactive.EndDate = "2026-11-30"
 	shouting := staff("m", "g", "UTC")
 	shouting.Email = "M@Example.com"
-	acme := map[string]Vendor{"Acme": {Key: "Acme", ContactEmail: "ops@acme.example", OwnerID: "o"}}
+	acme := map[string]orgconfig.Vendor{"Acme": {Key: "Acme", ContactEmail: "ops@acme.example", OwnerID: "o"}}
 	tests := []struct {
 		name        string
 		now         string
 		people      []roster.Person
 		open        []assign.Assignment
-		vendors     map[string]Vendor
+		vendors     map[string]orgconfig.Vendor
 		unreachable map[string]bool
 		want        []string
 	}{
@@ -317,7 +318,7 @@ func TestPlanEscalations(t *testing.T) {
 			name: "subcontractor with a vendor contact only", now: "2026-12-07T10:00:00Z",
 			people:  with(subcontractor("s", "m", "Acme")),
 			open:    []assign.Assignment{capped("s", "aware", "2026-11-30")},
-			vendors: map[string]Vendor{"Acme": {Key: "Acme", ContactEmail: "ops@acme.example"}},
+			vendors: map[string]orgconfig.Vendor{"Acme": {Key: "Acme", ContactEmail: "ops@acme.example"}},
 			want:    []string{"vendor#Acme escalation 2026-12-07: s/aware:7d"},
 		},
 		{
@@ -337,7 +338,7 @@ func TestPlanEscalations(t *testing.T) {
 			name: "subcontractor of a vendor without contacts: the manager chain", now: "2026-12-07T10:00:00Z",
 			people:  with(subcontractor("s", "m", "Acme")),
 			open:    []assign.Assignment{capped("s", "aware", "2026-11-16")},
-			vendors: map[string]Vendor{"Acme": {Key: "Acme"}},
+			vendors: map[string]orgconfig.Vendor{"Acme": {Key: "Acme"}},
 			want:    []string{"person#g escalation 2026-12-07: s/aware:21d", "person#m escalation 2026-12-07: s/aware:21d"},
 		},
 		{
@@ -402,7 +403,7 @@ func TestPlanEscalations(t *testing.T) {
 			name: "a vendor owner who is the subcontractor", now: "2026-12-07T10:00:00Z",
 			people:  with(subcontractor("s", "m", "Acme")),
 			open:    []assign.Assignment{capped("s", "aware", "2026-11-10")},
-			vendors: map[string]Vendor{"Acme": {Key: "Acme", ContactEmail: "ops@acme.example", OwnerID: "s"}},
+			vendors: map[string]orgconfig.Vendor{"Acme": {Key: "Acme", ContactEmail: "ops@acme.example", OwnerID: "s"}},
 			want:    []string{"vendor#Acme escalation 2026-12-07: s/aware:27d"},
 		},
 	}
@@ -426,7 +427,7 @@ func TestPlanRecipients(t *testing.T) {
 		Config: DefaultConfig(), Now: mustTime(t, "2026-12-07T10:00:00Z"),
 		Open:    []assign.Assignment{capped("s", "aware", "2026-11-10")},
 		People:  peopleByID(subcontractor("s", "m", "Acme"), o),
-		Vendors: map[string]Vendor{"Acme": {Key: "Acme", ContactEmail: "ops@acme.example", OwnerID: "o"}},
+		Vendors: map[string]orgconfig.Vendor{"Acme": {Key: "Acme", ContactEmail: "ops@acme.example", OwnerID: "o"}},
 	}
 	paris := loadZone(t, "Europe/Paris")
 	want := []Recipient{
@@ -471,7 +472,7 @@ func TestPlanDeterministic(t *testing.T) {
 	open = append(open, capped("s", "aware", "2026-11-10"))
 	in := Input{
 		Config: DefaultConfig(), Now: mustTime(t, "2026-12-07T08:00:00Z"), Open: open, People: peopleByID(ps...),
-		Vendors: map[string]Vendor{"Acme": {Key: "Acme", ContactEmail: "ops@acme.example", OwnerID: "o"}},
+		Vendors: map[string]orgconfig.Vendor{"Acme": {Key: "Acme", ContactEmail: "ops@acme.example", OwnerID: "o"}},
 	}
 	want := Plan(in)
 	if len(want) < 16 {

@@ -70,16 +70,6 @@ const (
 	ReasonNudge     Reason = "nudge"      // named in a manual nudge
 )
 
-// Vendor is a subcontracting firm's escalation contacts.
-type Vendor struct {
-	// Key is the roster's vendor name, as written there.
-	Key string `json:"vendor" dynamodbav:"vendor"`
-	// ContactEmail is the vendor's own contact for overdue staff (optional).
-	ContactEmail string `json:"contactEmail" dynamodbav:"contactEmail"`
-	// OwnerID is the employee accountable for the vendor inside the company (optional).
-	OwnerID string `json:"ownerEmployeeId" dynamodbav:"ownerEmployeeId"`
-}
-
 // Recipient is who a notification goes to: a person of the roster, or a
 // vendor's contact address.
 type Recipient struct {

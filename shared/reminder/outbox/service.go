@@ -15,6 +15,7 @@ import (
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/identity"
+	"github.com/attest-oss/attest/shared/orgconfig"
 
 	"github.com/attest-oss/attest/shared/email"
 	"github.com/attest-oss/attest/shared/reminder"
@@ -38,7 +39,7 @@ type Store interface {
 	// SendingPaused reports the organisation's pause switch.
 	SendingPaused(ctx context.Context) (bool, error)
 	// Vendors returns the vendors' escalation contacts by vendor key.
-	Vendors(ctx context.Context) (map[string]reminder.Vendor, error)
+	Vendors(ctx context.Context) (map[string]orgconfig.Vendor, error)
 	// UndeliverableSet returns which of the (lower-case) addresses bounced or complained.
 	UndeliverableSet(ctx context.Context, emails []string) (map[string]bool, error)
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/orgconfig"
-	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -165,7 +164,7 @@ func (w *world) complete(id string) {
 // remind so that the simulation checks one against the other.
 type oracle struct {
 	people      map[string]roster.Person
-	vendors     map[string]reminder.Vendor
+	vendors     map[string]orgconfig.Vendor
 	unreachable map[string]bool
 	items       []*modelItem
 }
@@ -296,11 +295,11 @@ func TestThirtyDaysOfReminders(t *testing.T) {
 	w := newWorld(t, time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC))
 	ppl := w.importDemo()
 	ctx := context.Background()
-	vendor := reminder.Vendor{Key: "Northwind Data Services", ContactEmail: "security@" + w.domain, OwnerID: "E014"}
+	vendor := orgconfig.Vendor{Key: "Northwind Data Services", ContactEmail: "security@" + w.domain, OwnerID: "E014"}
 	if err := w.app.Store.PutVendor(ctx, orgconfig.VendorRecord{Vendor: vendor}, "test"); err != nil {
 		t.Fatal(err)
 	}
-	o := &oracle{people: ppl, vendors: map[string]reminder.Vendor{vendor.Key: vendor}, unreachable: map[string]bool{}}
+	o := &oracle{people: ppl, vendors: map[string]orgconfig.Vendor{vendor.Key: vendor}, unreachable: map[string]bool{}}
 	for id := range ppl {
 		all, err := w.app.Store.Assignments(ctx, id)
 		if err != nil {
