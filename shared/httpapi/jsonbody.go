@@ -2,40 +2,61 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"reflect"
-	"strconv"
+	"slices"
 	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/attest-oss/attest/shared/apperr"
 )
 
-// decodeStrict decodes body, a single JSON object, into v. An unknown field
-// or a value of the wrong type is an Invalid error naming the field; any
-// other malformed body an Invalid error saying that the body must be shape.
+// decodeStrict decodes body, a single JSON object, into v. Names must match
+// the fields exactly, case included. An unknown field, a name given twice or
+// a value of the wrong type is an Invalid error naming the field; any other
+// malformed body an Invalid error saying that the body must be shape.
 func decodeStrict(body []byte, v any, shape string) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	// As before (encoding/json), invalid UTF-8 in a string is not an error
+	// but becomes U+FFFD.
+	utf8 := jsontext.AllowInvalidUTF8(true)
+	dec := jsontext.NewDecoder(bytes.NewReader(body), utf8)
+	// The whole object is read first: a syntax error anywhere in it makes
+	// the body malformed, whatever the fields before it.
+	obj, err := dec.ReadValue()
 	if err == nil {
-		if errors.Is(dec.Decode(&struct{}{}), io.EOF) {
+		err = json.Unmarshal(obj, v, utf8, json.RejectUnknownMembers(true))
+	}
+	if err == nil {
+		if _, err := dec.ReadValue(); errors.Is(err, io.EOF) {
 			return nil
 		}
-		err = errors.New("data after the object")
+		return apperr.New(apperr.Invalid, "the body must be %s", shape)
 	}
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) && typeErr.Field != "" {
-		return fieldError(typeErr.Field, "must be %s", kindOf(typeErr.Type))
+	if dup, ok := errors.AsType[*jsontext.SyntacticError](err); ok && errors.Is(dup.Err, jsontext.ErrDuplicateName) {
+		return fieldError(strings.Join(slices.Collect(dup.JSONPointer.Tokens()), "."), "appears more than once")
 	}
-	if q, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		if name, uerr := strconv.Unquote(q); uerr == nil {
-			return fieldError(name, "is not a field of %s", shape)
+	if sem, ok := errors.AsType[*json.SemanticError](err); ok && sem.JSONPointer != "" {
+		if errors.Is(sem.Err, json.ErrUnknownName) {
+			return fieldError(sem.JSONPointer.LastToken(), "is not a field of %s", shape)
+		}
+		if sem.GoType != nil {
+			return fieldError(topMember(sem.JSONPointer), "must be %s", kindOf(sem.GoType))
 		}
 	}
 	return apperr.New(apperr.Invalid, "the body must be %s", shape)
+}
+
+// topMember is the name of the body's member that p points into: as with
+// encoding/json, a wrong value in {"answers": {"q1": 1}} is about "answers".
+func topMember(p jsontext.Pointer) string {
+	for name := range p.Tokens() {
+		return name
+	}
+	return ""
 }
 
 // kindOf words the JSON value a Go type takes.

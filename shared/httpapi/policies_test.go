@@ -365,6 +365,8 @@ func TestPolicyAcknowledgmentRefusals(t *testing.T) {
 		{"Array", pol.ID, `["Person R1"]`, 422, ""},
 		{"WrongType", pol.ID, fmt.Sprintf(`{"typedName": 7, "versionSha256": %q}`, pol.SHA256), 422, ""},
 		{"UnknownField", pol.ID, fmt.Sprintf(`{"typedName": "P", "versionSha256": %q, "cycle": "2025"}`, pol.SHA256), 422, ""},
+		{"NameInAnotherCase", pol.ID, fmt.Sprintf(`{"TYPEDNAME": "Person R1", "versionSha256": %q}`, pol.SHA256), 422, "TYPEDNAME"},
+		{"DuplicateName", pol.ID, fmt.Sprintf(`{"typedName": "Person R1", "typedName": "Q", "versionSha256": %q}`, pol.SHA256), 422, "typedName"},
 		{"TrailingData", pol.ID, good + `{}`, 422, ""},
 		{"UnknownPolicy", "no-such-policy", good, 404, ""},
 	}
