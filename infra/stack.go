@@ -28,6 +28,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/table"
 )
@@ -123,7 +124,7 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 	newSchedules(stack, data, buildDir, props.DailyScheduleHourUTC)
 	reminders := newReminders(stack, data, email, buildDir, api.endpoint, senderConcurrency, props.ReminderCadence)
 	// POST /api/reminders/run fans out through the queue too, like the schedule.
-	api.fn.AddEnvironment(jsii.String("QUEUE_URL"), reminders.queue.QueueUrl(), nil)
+	api.fn.AddEnvironment(jsii.String(env.QueueURL), reminders.queue.QueueUrl(), nil)
 	reminders.queue.GrantSendMessages(api.fn)
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
@@ -268,13 +269,13 @@ func newAPI(stack awscdk.Stack, data dataResources, email emailResources, buildD
 		memoryMB:    512,
 		timeout:     awscdk.Duration_Seconds(jsii.Number(29)),
 		environment: map[string]string{
-			"TABLE_NAME":        *data.table.TableName(),
-			"SENDER_EMAIL":      email.senderEmail,
-			"CONFIGURATION_SET": *email.configurationSet.ConfigurationSetName(),
+			env.TableName:        *data.table.TableName(),
+			env.SenderEmail:      email.senderEmail,
+			env.ConfigurationSet: *email.configurationSet.ConfigurationSetName(),
 		},
 	})
 	if cadence != "" {
-		fn.AddEnvironment(jsii.String("REMINDER_CADENCE"), jsii.String(cadence), nil)
+		fn.AddEnvironment(jsii.String(env.ReminderCadence), jsii.String(cadence), nil)
 	}
 	data.table.GrantReadWriteData(fn)
 	email.grantSend(fn)
@@ -290,7 +291,7 @@ func newAPI(stack awscdk.Stack, data dataResources, email emailResources, buildD
 	})
 	// Links in emails point at the API's own endpoint ($default stage: no
 	// path prefix, no trailing slash).
-	fn.AddEnvironment(jsii.String("BASE_URL"), api.ApiEndpoint(), nil)
+	fn.AddEnvironment(jsii.String(env.BaseURL), api.ApiEndpoint(), nil)
 	stage := api.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
@@ -348,7 +349,7 @@ func newEmail(stack awscdk.Stack, data dataResources, buildDir, senderEmail stri
 		memoryMB:    256,
 		timeout:     awscdk.Duration_Seconds(jsii.Number(30)),
 		environment: map[string]string{
-			"TABLE_NAME": *data.table.TableName(),
+			env.TableName: *data.table.TableName(),
 		},
 	})
 	data.table.GrantReadWriteData(fn)
@@ -386,7 +387,7 @@ func newSchedules(stack awscdk.Stack, data dataResources, buildDir string, hourU
 		memoryMB:    512,
 		timeout:     awscdk.Duration_Minutes(jsii.Number(5)),
 		environment: map[string]string{
-			"TABLE_NAME": *data.table.TableName(),
+			env.TableName: *data.table.TableName(),
 		},
 	})
 	data.table.GrantReadWriteData(fn)
@@ -443,13 +444,13 @@ func newReminders(stack awscdk.Stack, data dataResources, email emailResources, 
 		memoryMB:    512,
 		timeout:     awscdk.Duration_Minutes(jsii.Number(5)),
 		environment: map[string]string{
-			"TABLE_NAME": *data.table.TableName(),
-			"QUEUE_URL":  *queue.QueueUrl(),
-			"BASE_URL":   *baseURL,
+			env.TableName: *data.table.TableName(),
+			env.QueueURL:  *queue.QueueUrl(),
+			env.BaseURL:   *baseURL,
 		},
 	})
 	if cadence != "" {
-		remind.AddEnvironment(jsii.String("REMINDER_CADENCE"), jsii.String(cadence), nil)
+		remind.AddEnvironment(jsii.String(env.ReminderCadence), jsii.String(cadence), nil)
 	}
 	data.table.GrantReadWriteData(remind)
 	queue.GrantSendMessages(remind)
@@ -470,10 +471,10 @@ func newReminders(stack awscdk.Stack, data dataResources, email emailResources, 
 		memoryMB:    256,
 		timeout:     awscdk.Duration_Seconds(jsii.Number(sendTimeoutSeconds)),
 		environment: map[string]string{
-			"TABLE_NAME":        *data.table.TableName(),
-			"SENDER_EMAIL":      email.senderEmail,
-			"BASE_URL":          *baseURL,
-			"CONFIGURATION_SET": *email.configurationSet.ConfigurationSetName(),
+			env.TableName:        *data.table.TableName(),
+			env.SenderEmail:      email.senderEmail,
+			env.BaseURL:          *baseURL,
+			env.ConfigurationSet: *email.configurationSet.ConfigurationSetName(),
 		},
 	})
 	data.table.GrantReadWriteData(send)
@@ -525,9 +526,9 @@ func newGoFunction(stack awscdk.Stack, p goFunctionProps) awslambda.Function {
 		Retention:     awslogs.RetentionDays_THREE_MONTHS,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
-	env := map[string]*string{"LOG_LEVEL": jsii.String("INFO")}
+	vars := map[string]*string{env.LogLevel: jsii.String("INFO")}
 	for k, v := range p.environment {
-		env[k] = jsii.String(v)
+		vars[k] = jsii.String(v)
 	}
 	// A role of its own instead of the default AWSLambdaBasicExecutionRole,
 	// which may write to every log group of the account: this one writes to
@@ -549,7 +550,7 @@ func newGoFunction(stack awscdk.Stack, p goFunctionProps) awslambda.Function {
 		Code:                  awslambda.Code_FromAsset(jsii.String(filepath.Join(p.buildDir, p.name)), nil),
 		MemorySize:            jsii.Number(p.memoryMB),
 		Timeout:               p.timeout,
-		Environment:           &env,
+		Environment:           &vars,
 		LoggingFormat:         awslambda.LoggingFormat_JSON,
 		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
 		SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -331,12 +332,12 @@ func TestFunctionsRunGoBootstrapOnARMWithJSONLogs(t *testing.T) {
 				}
 			}
 
-			env := props["Environment"].(map[string]any)["Variables"].(map[string]any)
-			if got := env["TABLE_NAME"]; !reflect.DeepEqual(got, ref(tableID)) {
-				t.Errorf("TABLE_NAME = %v, want %v", got, ref(tableID))
+			vars := props["Environment"].(map[string]any)["Variables"].(map[string]any)
+			if got := vars[env.TableName]; !reflect.DeepEqual(got, ref(tableID)) {
+				t.Errorf("%s = %v, want %v", env.TableName, got, ref(tableID))
 			}
-			if got := env["LOG_LEVEL"]; got != "INFO" {
-				t.Errorf("LOG_LEVEL = %v, want INFO", got)
+			if got := vars[env.LogLevel]; got != "INFO" {
+				t.Errorf("%s = %v, want INFO", env.LogLevel, got)
 			}
 
 			logging := props["LoggingConfig"].(map[string]any)
@@ -368,14 +369,14 @@ func TestFunctionEnvironments(t *testing.T) {
 		construct string
 		want      map[string]any // LOG_LEVEL=INFO is added
 	}{
-		{"ApiFunction", map[string]any{"TABLE_NAME": tbl, "SENDER_EMAIL": testSenderEmail, "BASE_URL": baseURL, "CONFIGURATION_SET": set, "REMINDER_CADENCE": testCadence, "QUEUE_URL": queue}},
-		{"AssignFunction", map[string]any{"TABLE_NAME": tbl}},
-		{"RemindFunction", map[string]any{"TABLE_NAME": tbl, "QUEUE_URL": queue, "BASE_URL": baseURL, "REMINDER_CADENCE": testCadence}},
-		{"SendFunction", map[string]any{"TABLE_NAME": tbl, "SENDER_EMAIL": testSenderEmail, "BASE_URL": baseURL, "CONFIGURATION_SET": set}},
-		{"BounceFunction", map[string]any{"TABLE_NAME": tbl}},
+		{"ApiFunction", map[string]any{env.TableName: tbl, env.SenderEmail: testSenderEmail, env.BaseURL: baseURL, env.ConfigurationSet: set, env.ReminderCadence: testCadence, env.QueueURL: queue}},
+		{"AssignFunction", map[string]any{env.TableName: tbl}},
+		{"RemindFunction", map[string]any{env.TableName: tbl, env.QueueURL: queue, env.BaseURL: baseURL, env.ReminderCadence: testCadence}},
+		{"SendFunction", map[string]any{env.TableName: tbl, env.SenderEmail: testSenderEmail, env.BaseURL: baseURL, env.ConfigurationSet: set}},
+		{"BounceFunction", map[string]any{env.TableName: tbl}},
 	} {
 		t.Run(tc.construct, func(t *testing.T) {
-			tc.want["LOG_LEVEL"] = "INFO"
+			tc.want[env.LogLevel] = "INFO"
 			props := properties(t, logicalID(t, tc.construct), "AWS::Lambda::Function")
 			got := props["Environment"].(map[string]any)["Variables"].(map[string]any)
 			if !reflect.DeepEqual(got, tc.want) {

@@ -4,13 +4,31 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
+	"fmt"
+	"time"
 
-	"github.com/attest-oss/attest/shared/app"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/handler"
+	"github.com/attest-oss/attest/shared/startup"
 )
 
 func main() {
-	a, logger := app.MustFromEnvironment()
-	lambda.Start(handler.DailyAssignment(a.Assigner, logger))
+	logger, cfg := startup.Start()
+	table, err := env.Required(env.TableName)
+	if err != nil {
+		startup.Exit(logger, err)
+	}
+	cat, err := catalog.Default()
+	if err != nil {
+		startup.Exit(logger, fmt.Errorf("load content: %w", err))
+	}
+	store := dynamo.New(dynamodb.NewFromConfig(cfg), table, time.Now)
+	runner := &assign.Runner{Store: store, Catalog: cat, Now: time.Now}
+	lambda.Start(handler.DailyAssignment(runner, logger))
 }

@@ -4,13 +4,23 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
+	"time"
 
-	"github.com/attest-oss/attest/shared/app"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/handler"
+	"github.com/attest-oss/attest/shared/startup"
 )
 
 func main() {
-	a, logger := app.MustFromEnvironment()
-	lambda.Start(handler.Bounce(a.Store, logger))
+	logger, cfg := startup.Start()
+	table, err := env.Required(env.TableName)
+	if err != nil {
+		startup.Exit(logger, err)
+	}
+	store := dynamo.New(dynamodb.NewFromConfig(cfg), table, time.Now)
+	lambda.Start(handler.Bounce(store, logger))
 }

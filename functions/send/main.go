@@ -4,13 +4,40 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
+	"fmt"
+	"time"
 
-	"github.com/attest-oss/attest/shared/app"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/email"
+	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/handler"
+	"github.com/attest-oss/attest/shared/reminder/outbox"
+	"github.com/attest-oss/attest/shared/ses"
+	"github.com/attest-oss/attest/shared/startup"
 )
 
 func main() {
-	a, logger := app.MustFromEnvironment()
-	lambda.Start(handler.Send(a.Reminders, logger))
+	logger, cfg := startup.Start()
+	table, err := env.Required(env.TableName)
+	if err != nil {
+		startup.Exit(logger, err)
+	}
+	cat, err := catalog.Default()
+	if err != nil {
+		startup.Exit(logger, fmt.Errorf("load content: %w", err))
+	}
+	reminders := &outbox.Service{
+		Store:   dynamo.New(dynamodb.NewFromConfig(cfg), table, time.Now),
+		Mailer:  ses.NewSender(sesv2.NewFromConfig(cfg), env.Optional(env.SenderEmail), env.Optional(env.ConfigurationSet)),
+		BaseURL: env.Optional(env.BaseURL),
+		Titles:  email.CatalogTitles(cat),
+		Logger:  logger,
+		Now:     time.Now,
+	}
+	lambda.Start(handler.Send(reminders, logger))
 }

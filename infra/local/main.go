@@ -29,6 +29,7 @@ import (
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/localgw"
 	"github.com/attest-oss/attest/shared/reminder"
@@ -109,7 +110,7 @@ func run() error {
 		return err
 	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", cfg.apiPort)
-	cadence, err := reminder.ParseConfig(os.Getenv("REMINDER_CADENCE"))
+	cadence, err := reminder.ParseConfig(env.Optional(env.ReminderCadence))
 	if err != nil {
 		ln.Close()
 		return err

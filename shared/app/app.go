@@ -1,6 +1,7 @@
-// Package app wires the tracker's parts together from a DynamoDB client and a
-// table name, so that each Lambda's main.go, the local stand-in stack and the
-// integration tests build exactly the same object graph.
+// Package app wires the whole tracker together from a DynamoDB client and a
+// table name, so that the API function, the local stand-in stack and the
+// integration tests build exactly the same object graph. The other functions
+// wire only the parts they use, in their own main.go.
 package app
 
 import (

@@ -3,10 +3,8 @@ package handler_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +15,6 @@ import (
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/handler"
 )
-
-func TestMain(m *testing.M) { devtest.Main(m) }
 
 var now = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
 
@@ -31,19 +27,6 @@ func newStore(t *testing.T) *dynamo.Store {
 		t.Fatal(err)
 	}
 	return dynamo.New(client, name, func() time.Time { return now })
-}
-
-func fixture(t *testing.T, name string) events.SNSEvent {
-	t.Helper()
-	raw, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e events.SNSEvent
-	if err := json.Unmarshal(raw, &e); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return e
 }
 
 func auditCount(t *testing.T, s *dynamo.Store) int {
@@ -79,7 +62,7 @@ func TestBounceFixtures(t *testing.T) {
 			s := newStore(t)
 			var logs bytes.Buffer
 			h := handler.Bounce(s, slog.New(slog.NewJSONHandler(&logs, nil)))
-			e := fixture(t, tt.fixture)
+			e := fixture[events.SNSEvent](t, tt.fixture)
 			marked := 0
 			for _, reason := range tt.want {
 				if reason != "" {
@@ -114,8 +97,8 @@ func TestBounceMalformedMessageDoesNotStopTheBatch(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	var logs bytes.Buffer
-	e := fixture(t, "sns-malformed.json")
-	e.Records = append(e.Records, fixture(t, "sns-complaint.json").Records...)
+	e := fixture[events.SNSEvent](t, "sns-malformed.json")
+	e.Records = append(e.Records, fixture[events.SNSEvent](t, "sns-complaint.json").Records...)
 	if err := handler.Bounce(s, slog.New(slog.NewJSONHandler(&logs, nil)))(ctx, e); err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +122,7 @@ func (failingStore) MarkUndeliverable(ctx context.Context, email, reason, messag
 func TestBounceStorageFailureFailsTheInvocation(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
-	err := handler.Bounce(failingStore{}, slog.New(slog.NewJSONHandler(&logs, nil)))(context.Background(), fixture(t, "sns-complaint.json"))
+	err := handler.Bounce(failingStore{}, slog.New(slog.NewJSONHandler(&logs, nil)))(context.Background(), fixture[events.SNSEvent](t, "sns-complaint.json"))
 	if err == nil || !strings.Contains(err.Error(), "service unavailable") {
 		t.Fatalf("got %v, want the storage error", err)
 	}

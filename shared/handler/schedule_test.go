@@ -3,9 +3,9 @@ package handler_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"log/slog"
-	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +15,7 @@ import (
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/handler"
+	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -42,14 +43,7 @@ func TestDailyAssignmentRunsTheDayOfTheEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	raw, err := os.ReadFile("testdata/scheduled-event.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e events.EventBridgeEvent
-	if err := json.Unmarshal(raw, &e); err != nil {
-		t.Fatal(err)
-	}
+	e := fixture[events.EventBridgeEvent](t, "scheduled-event.json")
 	sum, err := handler.DailyAssignment(a.Assigner, slog.New(slog.DiscardHandler))(ctx, e)
 	if err != nil {
 		t.Fatal(err)
@@ -61,5 +55,53 @@ func TestDailyAssignmentRunsTheDayOfTheEvent(t *testing.T) {
 	again, err := handler.DailyAssignment(a.Assigner, slog.New(slog.DiscardHandler))(ctx, e)
 	if err != nil || again.Closed != 0 || again.Created != 0 {
 		t.Errorf("retried event: %+v %v", again, err)
+	}
+}
+
+// fakeRunner records the reminder run it is asked for.
+type fakeRunner struct {
+	now            time.Time
+	hourly, dryRun bool
+	err            error
+}
+
+func (f *fakeRunner) Run(ctx context.Context, now time.Time, hourly, dryRun bool) (reminder.RunSummary, error) {
+	f.now, f.hourly, f.dryRun = now, hourly, dryRun
+	return reminder.RunSummary{At: now, Notifications: 3}, f.err
+}
+
+// TestHourlyRemindersRunsAtTheTimeOfTheEvent feeds a real EventBridge
+// scheduled event to the hourly handler: it asks for an hourly run, not a dry
+// one, at the event's time (so a retried event selects the same
+// notifications), and fails with the run, logging why.
+func TestHourlyRemindersRunsAtTheTimeOfTheEvent(t *testing.T) {
+	t.Parallel()
+	e := fixture[events.EventBridgeEvent](t, "scheduled-event.json")
+	for _, tt := range []struct {
+		name    string
+		err     error
+		wantLog string
+	}{
+		{"Run", nil, `"level":"INFO","msg":"reminder run"`},
+		{"Failure", errors.New("table unavailable"), `"level":"ERROR","msg":"reminder run failed"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			r := &fakeRunner{err: tt.err}
+			sum, err := handler.HourlyReminders(r, slog.New(slog.NewJSONHandler(&logs, nil)))(context.Background(), e)
+			if !errors.Is(err, tt.err) {
+				t.Errorf("error %v, want %v", err, tt.err)
+			}
+			if !r.now.Equal(e.Time) || !r.hourly || r.dryRun {
+				t.Errorf("run at %v hourly=%v dryRun=%v, want at %v, hourly, not a dry run", r.now, r.hourly, r.dryRun, e.Time)
+			}
+			if sum.Notifications != 3 || !sum.At.Equal(e.Time) {
+				t.Errorf("summary %+v, want the run's", sum)
+			}
+			if !strings.Contains(logs.String(), tt.wantLog) {
+				t.Errorf("logs lack %s:\n%s", tt.wantLog, logs.String())
+			}
+		})
 	}
 }

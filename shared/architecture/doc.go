@@ -1,0 +1,21 @@
+// Package architecture holds no code: its test (layering_test.go) keeps the
+// tracker's layering true, and fails, naming the import, when a change
+// breaks it. The rules, on each package's own (non-test) imports:
+//
+//   - Domain and service packages (every package under shared/ that the test
+//     does not list otherwise, so a new package is one by default) import no
+//     AWS package (SDK, CDK, Lambda) and none of the packages below.
+//   - Adapters (dynamo, ses, sqs) may import the AWS SDK, and implement the
+//     small interfaces ("ports") that domain and service packages declare
+//     where they use them. An adapter imports no other adapter.
+//   - Event handlers (handler) may import the Lambda event types, and reach
+//     storage and services through ports too, never through an adapter.
+//   - Wiring (app, startup) and development tooling (devstack, devtest,
+//     localgw) may import anything.
+//
+// And on what a function links (all of its imports, as make build compiles
+// it): the assign and bounce functions link no HTML templates (email), no
+// SES and no SQS; remind links no SES and send no SQS. Each function's
+// main.go wires only what it uses, and only the API function wires the whole
+// application (app.New).
+package architecture
