@@ -1,6 +1,8 @@
 // Package ack holds the rules of policy acknowledgments: the cycle in which a
-// person must acknowledge a policy, what a typed name may contain, and the
-// records kept as evidence. It imports no AWS package.
+// person must acknowledge a policy, what a typed name may contain, the
+// records kept as evidence, and the Service that opens required policies,
+// holds acknowledgments back until the policy was read long enough, and
+// records them. It imports no AWS package.
 //
 // # Cycles
 //

@@ -9,14 +9,18 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/attest-oss/attest/shared/ack"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/httpapi"
+	"github.com/attest-oss/attest/shared/orgconfig"
+	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/reminder/outbox"
 	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/ses"
+	"github.com/attest-oss/attest/shared/signin"
 )
 
 // Config is what the application needs to run.
@@ -54,6 +58,10 @@ type App struct {
 	Assigner  *assign.Runner
 	Roster    *roster.Service
 	Reminders *outbox.Service
+	SignIn    *signin.Service
+	Quiz      *quiz.Service
+	Acks      *ack.Service
+	OrgConfig *orgconfig.Service
 	Handler   *httpapi.Server
 }
 
@@ -78,8 +86,9 @@ func New(cfg Config) (*App, error) {
 		cadence = *cfg.Cadence
 	}
 	sender := ses.NewSender(cfg.SES, cfg.SenderEmail, cfg.ConfigurationSet)
+	links := &signin.Service{Store: store, People: store, Mailer: sender, BaseURL: cfg.BaseURL, Logger: cfg.Logger, Now: cfg.Now}
 	rem := &outbox.Service{
-		Store: store, Mailer: sender, Config: cadence, BaseURL: cfg.BaseURL,
+		Store: store, Mailer: sender, Links: links, Config: cadence, BaseURL: cfg.BaseURL,
 		Titles: func(id string) string {
 			if m, ok := cat.Module(id); ok {
 				return m.Title
@@ -88,15 +97,20 @@ func New(cfg Config) (*App, error) {
 		},
 		Dispatcher: cfg.Dispatcher, Logger: cfg.Logger, Now: cfg.Now,
 	}
-	handler, err := httpapi.New(httpapi.Deps{
-		Keys: store, People: store, Sessions: store, Training: store, Acks: store, Mailer: sender,
+	a := &App{
+		Store: store, Catalog: cat, Assigner: runner, Roster: rost, Reminders: rem, SignIn: links,
+		Quiz:      &quiz.Service{Store: store, Catalog: cat, Now: cfg.Now},
+		Acks:      &ack.Service{Store: store, Catalog: cat, Now: cfg.Now},
+		OrgConfig: &orgconfig.Service{SettingsStore: store, VendorStore: store, People: store},
+	}
+	a.Handler, err = httpapi.New(httpapi.Deps{
+		Keys: store, People: store, Sessions: store, SignIn: links, Quiz: a.Quiz, Acks: a.Acks,
 		Catalog: cat, Roster: rost, Assigner: runner, Reminders: rem, Notifications: store,
-		Suppressions: store, Settings: store, Vendors: store,
-		BaseURL: cfg.BaseURL, InsecureCookies: cfg.InsecureCookies,
+		Suppressions: store, OrgConfig: a.OrgConfig, InsecureCookies: cfg.InsecureCookies,
 		Logger: cfg.Logger, Now: cfg.Now,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Store: store, Catalog: cat, Assigner: runner, Roster: rost, Reminders: rem, Handler: handler}, nil
+	return a, nil
 }

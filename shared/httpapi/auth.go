@@ -23,19 +23,17 @@ type principal struct {
 type principalKey struct{}
 
 // withKey requires an API key carrying one of roles: 401 without a valid
-// key, 403 with a key of another role.
-func (s *Server) withKey(next http.HandlerFunc, roles ...identity.Role) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// key, 403 with a key of another role. Errors are answered as JSON.
+func (s *Server) withKey(next handler, roles ...identity.Role) http.Handler {
+	return s.serve(asJSON, func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.authenticate(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if !slices.Contains(roles, p.role) {
-			s.writeError(w, r, apperr.New(apperr.Forbidden, "this API key's role (%s) may not do this", p.role))
-			return
+			return apperr.New(apperr.Forbidden, "this API key's role (%s) may not do this", p.role)
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		return next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
 }
 
@@ -78,20 +76,18 @@ var errNoSuchPerson = apperr.New(apperr.NotFound, "no person with that employee 
 // auditor), or who is in that person's manager chain (direct or indirect
 // manager). To anybody else with a session the person does not exist (404),
 // so ids cannot be probed.
-func (s *Server) withPersonAccess(next http.HandlerFunc, roles ...identity.Role) http.Handler {
+func (s *Server) withPersonAccess(next handler, roles ...identity.Role) http.Handler {
 	byKey := s.withKey(next, roles...)
-	bySession := s.withPerson(false, func(w http.ResponseWriter, r *http.Request, who *signedIn) {
+	bySession := s.withPerson(asJSON, func(w http.ResponseWriter, r *http.Request, who *signedIn) error {
 		ok, err := s.maySee(r.Context(), who, r.PathValue("employeeId"), roles)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if !ok {
-			s.writeError(w, r, errNoSuchPerson)
-			return
+			return errNoSuchPerson
 		}
 		p := principal{actor: identity.PersonActor(who.person.EmployeeID)}
-		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		return next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "" {

@@ -30,32 +30,29 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 // sourceOf names where a request came from, for audit events.
 func sourceOf(r *http.Request) string { return r.RemoteAddr }
 
-func (s *Server) putRoster(w http.ResponseWriter, r *http.Request) {
+func (s *Server) putRoster(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	mode, err := roster.ParseMode(q.Get("mode"))
 	if err != nil {
-		s.writeError(w, r, apperr.New(apperr.Invalid, "mode must be sync or upsert"))
-		return
+		return apperr.New(apperr.Invalid, "mode must be sync or upsert")
 	}
 	dryRun, err := parseBool(q.Get("dryRun"))
 	if err != nil {
-		s.writeError(w, r, apperr.New(apperr.Invalid, "dryRun must be true or false"))
-		return
+		return apperr.New(apperr.Invalid, "dryRun must be true or false")
 	}
 	body, err := readBody(w, r, roster.MaxBodyBytes)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	res, err := s.deps.Roster.Import(r.Context(), roster.Request{
 		Body: bytes.NewReader(body), ContentType: r.Header.Get("Content-Type"),
 		Mode: mode, DryRun: dryRun, Actor: caller(r).actor, Source: sourceOf(r),
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, res)
+	return nil
 }
 
 // personView is a person as stored, with their history and assignments.
@@ -70,38 +67,33 @@ type personView struct {
 	UnreachableReason string `json:"unreachableReason,omitempty"`
 }
 
-func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("employeeId")
 	rec, found, err := s.deps.People.GetPerson(r.Context(), id)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if !found {
-		s.writeError(w, r, errNoSuchPerson)
-		return
+		return errNoSuchPerson
 	}
 	history, err := s.deps.People.PersonHistory(r.Context(), id)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	assignments, err := s.deps.People.Assignments(r.Context(), id)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	reason, undeliverable, err := s.deps.Suppressions.Undeliverable(r.Context(), rec.Email)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	today := s.deps.Now().UTC().Format(roster.DateLayout)
 	writeJSON(w, http.StatusOK, personView{
-		Person: rec, Active: rec.ActiveOn(today),
+		Person: rec, Active: rec.ActiveOn(s.today()),
 		History: nonNil(history), Assignments: nonNil(assignments),
 		Reachable: !undeliverable, UnreachableReason: reason,
 	})
+	return nil
 }
 
 // runRequest is the body of the run endpoints (assignments, reminders).
@@ -136,18 +128,17 @@ func (s *Server) readRunRequest(w http.ResponseWriter, r *http.Request) (day tim
 
 // runAssignments runs the daily assignment job on demand (the same code the
 // schedule runs); the date defaults to today (UTC).
-func (s *Server) runAssignments(w http.ResponseWriter, r *http.Request) {
+func (s *Server) runAssignments(w http.ResponseWriter, r *http.Request) error {
 	day, dryRun, err := s.readRunRequest(w, r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	sum, err := s.deps.Assigner.Daily(r.Context(), day.Format(roster.DateLayout), caller(r).actor, sourceOf(r), dryRun)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, sum)
+	return nil
 }
 
 func parseBool(s string) (bool, error) {

@@ -62,7 +62,7 @@ func (s *Server) meFor(r *http.Request, who *signedIn) (meView, error) {
 		ackedErr error
 		wg       sync.WaitGroup
 	)
-	wg.Go(func() { acked, ackedErr = s.acknowledgedAt(r.Context(), p.EmployeeID) })
+	wg.Go(func() { acked, ackedErr = s.deps.Acks.AcknowledgedAt(r.Context(), p.EmployeeID) })
 	all, err := s.deps.People.Assignments(r.Context(), p.EmployeeID)
 	wg.Wait()
 	if err != nil {
@@ -106,13 +106,13 @@ func (s *Server) meFor(r *http.Request, who *signedIn) (meView, error) {
 	return v, nil
 }
 
-func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, who *signedIn) {
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, who *signedIn) error {
 	v, err := s.meFor(r, who)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, v)
+	return nil
 }
 
 // mePage is the data of the /me page: what is open, what is done, and the
@@ -142,11 +142,10 @@ type doneItem struct {
 	Score            int
 }
 
-func (s *Server) mePageHandler(w http.ResponseWriter, r *http.Request, who *signedIn) {
+func (s *Server) mePageHandler(w http.ResponseWriter, r *http.Request, who *signedIn) error {
 	v, err := s.meFor(r, who)
 	if err != nil {
-		s.fail(w, r, true, err)
-		return
+		return err
 	}
 	loc := who.person.Location()
 	page := mePage{Person: v.Person, Zone: loc.String()}
@@ -184,6 +183,7 @@ func (s *Server) mePageHandler(w http.ResponseWriter, r *http.Request, who *sign
 		page.Next = "read and acknowledge the policies below."
 	}
 	s.renderPage(w, r, http.StatusOK, "me", who, page)
+	return nil
 }
 
 // describeDue says when something is due, relative to today, both in the

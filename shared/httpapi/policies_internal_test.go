@@ -17,7 +17,7 @@ import (
 	"github.com/attest-oss/attest/shared/roster"
 )
 
-// noAcks is an AckStore holding nothing, for rendering tests.
+// noAcks is an ack.Store holding nothing, for rendering tests.
 type noAcks struct{}
 
 func (noAcks) RecordPolicyView(context.Context, ack.View) error { return nil }
@@ -47,7 +47,8 @@ func TestPolicyMarkupIsEscaped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Deps{Catalog: cat, Acks: noAcks{}, Now: func() time.Time { return time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC) }})
+	now := func() time.Time { return time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC) }
+	s, err := New(Deps{Catalog: cat, Acks: &ack.Service{Store: noAcks{}, Catalog: cat, Now: now}, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,9 @@ func TestPolicyMarkupIsEscaped(t *testing.T) {
 	}
 
 	page := httptest.NewRecorder()
-	s.policyPageHandler(page, request(), who)
+	if err := s.policyPageHandler(page, request(), who); err != nil {
+		t.Fatal(err)
+	}
 	if page.Code != http.StatusOK {
 		t.Fatalf("page: %d %s", page.Code, page.Body)
 	}
@@ -85,7 +88,9 @@ func TestPolicyMarkupIsEscaped(t *testing.T) {
 	}
 
 	api := httptest.NewRecorder()
-	s.apiPolicy(api, request(), who)
+	if err := s.apiPolicy(api, request(), who); err != nil {
+		t.Fatal(err)
+	}
 	var v policyView
 	if err := json.Unmarshal(api.Body.Bytes(), &v); err != nil || api.Code != http.StatusOK {
 		t.Fatalf("JSON: %d %v %s", api.Code, err, api.Body)

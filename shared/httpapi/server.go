@@ -11,15 +11,17 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/attest-oss/attest/shared/ack"
 	"github.com/attest-oss/attest/shared/assign"
-	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/catalog"
-	"github.com/attest-oss/attest/shared/email"
 	"github.com/attest-oss/attest/shared/identity"
+	"github.com/attest-oss/attest/shared/orgconfig"
+	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/reminder/outbox"
 	"github.com/attest-oss/attest/shared/roster"
+	"github.com/attest-oss/attest/shared/signin"
 )
 
 // KeyStore looks API keys up by hash.
@@ -32,38 +34,18 @@ type KeyStore interface {
 type PeopleStore interface {
 	// GetPerson returns the stored person, or found=false.
 	GetPerson(ctx context.Context, employeeID string) (roster.Record, bool, error)
-	// PersonByEmail returns the person holding the address (any case), or found=false.
-	PersonByEmail(ctx context.Context, email string) (roster.Record, bool, error)
 	// PersonHistory returns the person's roster revisions, oldest first.
 	PersonHistory(ctx context.Context, employeeID string) ([]roster.Revision, error)
 	// Assignments returns every assignment of the person.
 	Assignments(ctx context.Context, employeeID string) ([]assign.Assignment, error)
 }
 
-// SessionStore keeps sign-in tokens, sessions and request counters.
+// SessionStore reads the sessions of signed-in people.
 type SessionStore interface {
-	// PutSignInToken stores a new token with the audit event of its issue.
-	PutSignInToken(ctx context.Context, rec auth.SignInToken, event audit.Event) error
-	// SignInToken returns an unexpired, unused token, or found=false.
-	SignInToken(ctx context.Context, hash string) (auth.SignInToken, bool, error)
-	// ConsumeSignInToken uses the token up and creates the session; NotFound
-	// if the token is no longer valid.
-	ConsumeSignInToken(ctx context.Context, tokenHash string, sess auth.Session, event audit.Event) error
 	// Session returns a valid session, or found=false.
 	Session(ctx context.Context, hash string) (auth.Session, bool, error)
 	// TouchSession pushes the session's idle expiry back.
 	TouchSession(ctx context.Context, sess auth.Session) error
-	// DeleteSession ends a session.
-	DeleteSession(ctx context.Context, hash string, event audit.Event) error
-	// CountRequest counts a request in a fixed window and returns the count.
-	CountRequest(ctx context.Context, scope, key string, window time.Duration) (int, error)
-}
-
-// TrainingStore records quiz attempts.
-type TrainingStore interface {
-	// RecordAttempt stores an attempt of the open assignment a (as read),
-	// completing it when done is set; Conflict if a changed meanwhile.
-	RecordAttempt(ctx context.Context, a assign.Assignment, at assign.Attempt, done *assign.Completion, event audit.Event) error
 }
 
 // NotificationStore lists what was sent to a recipient.
@@ -72,34 +54,27 @@ type NotificationStore interface {
 	Notifications(ctx context.Context, recipient string) ([]reminder.Record, error)
 }
 
-// Mailer sends email.
-type Mailer interface {
-	// Send sends m and returns the provider's message id.
-	Send(ctx context.Context, m email.Message) (string, error)
-}
-
 // Deps are the handler's collaborators.
 type Deps struct {
 	Keys     KeyStore
 	People   PeopleStore
 	Sessions SessionStore
-	Training TrainingStore
-	Acks     AckStore
-	Mailer   Mailer
-	Catalog  *catalog.Catalog
-	Roster   *roster.Service
+	// SignIn issues sign-in links and starts and ends sessions.
+	SignIn *signin.Service
+	// Quiz takes modules; Acks policies.
+	Quiz    *quiz.Service
+	Acks    *ack.Service
+	Catalog *catalog.Catalog
+	Roster  *roster.Service
+	// Assigner runs the assignment job.
 	Assigner *assign.Runner
 	// Reminders runs reminder emails and nudges; Notifications lists them.
 	Reminders     *outbox.Service
 	Notifications NotificationStore
-	// Suppressions tells undeliverable addresses; Settings and Vendors keep
-	// the organisation's settings and the vendors' contacts.
+	// Suppressions tells undeliverable addresses.
 	Suppressions SuppressionStore
-	Settings     SettingsStore
-	Vendors      VendorStore
-	// BaseURL is the public origin of the service (https://..., no trailing
-	// slash): links in emails point there and cross-origin posts are refused.
-	BaseURL string
+	// OrgConfig keeps the organisation's settings and the vendors' contacts.
+	OrgConfig *orgconfig.Service
 	// InsecureCookies drops the Secure flag and the __Host- prefix of the
 	// session cookie, for plain-HTTP local development only.
 	InsecureCookies bool
@@ -150,22 +125,22 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/people/{employeeId}/notifications", s.withPersonAccess(s.notifications, identity.Admin, identity.Auditor))
 
 	s.mux.HandleFunc("GET /signin", s.signInPage)
-	s.mux.HandleFunc("POST /auth/link", s.requestLink)
-	s.mux.HandleFunc("GET /l/{token}", s.confirmLink)
-	s.mux.HandleFunc("POST /l/{token}", s.consumeLink)
-	s.mux.Handle("POST /auth/logout", s.withPerson(false, s.signOut))
-	s.mux.Handle("GET /api/me", s.withPerson(false, s.apiMe))
-	s.mux.Handle("GET /me", s.withPerson(true, s.mePageHandler))
-	s.mux.Handle("GET /me/modules/{moduleId}", s.withPerson(true, s.modulePageHandler))
-	s.mux.Handle("POST /me/modules/{moduleId}/attempts", s.withPerson(true, s.formAttempt))
-	s.mux.Handle("GET /me/modules/{moduleId}/receipt", s.withPerson(true, s.receiptHandler))
-	s.mux.Handle("POST /api/me/modules/{moduleId}/attempts", s.withPerson(false, s.apiAttempt))
-	s.mux.Handle("GET /me/policies/{policyId}", s.withPerson(true, s.policyPageHandler))
-	s.mux.Handle("POST /me/policies/{policyId}", s.withPerson(true, s.formAcknowledge))
-	s.mux.Handle("GET /api/me/policies/{policyId}", s.withPerson(false, s.apiPolicy))
-	s.mux.Handle("POST /api/me/policies/{policyId}/acknowledgments", s.withPerson(false, s.apiAcknowledge))
+	s.mux.Handle("POST /auth/link", s.serve(asPageIfForm, s.requestLink))
+	s.mux.Handle("GET /l/{token}", s.serve(asPage, s.confirmLink))
+	s.mux.Handle("POST /l/{token}", s.serve(asPage, s.consumeLink))
+	s.mux.Handle("POST /auth/logout", s.withPerson(asPageIfForm, s.signOut))
+	s.mux.Handle("GET /api/me", s.withPerson(asJSON, s.apiMe))
+	s.mux.Handle("GET /me", s.withPerson(asPage, s.mePageHandler))
+	s.mux.Handle("GET /me/modules/{moduleId}", s.withPerson(asPage, s.modulePageHandler))
+	s.mux.Handle("POST /me/modules/{moduleId}/attempts", s.withPerson(asPage, s.formAttempt))
+	s.mux.Handle("GET /me/modules/{moduleId}/receipt", s.withPerson(asPage, s.receiptHandler))
+	s.mux.Handle("POST /api/me/modules/{moduleId}/attempts", s.withPerson(asJSON, s.apiAttempt))
+	s.mux.Handle("GET /me/policies/{policyId}", s.withPerson(asPage, s.policyPageHandler))
+	s.mux.Handle("POST /me/policies/{policyId}", s.withPerson(asPage, s.formAcknowledge))
+	s.mux.Handle("GET /api/me/policies/{policyId}", s.withPerson(asJSON, s.apiPolicy))
+	s.mux.Handle("POST /api/me/policies/{policyId}/acknowledgments", s.withPerson(asJSON, s.apiAcknowledge))
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/me", http.StatusSeeOther) })
-	s.mux.HandleFunc("/", s.notFound)
+	s.mux.Handle("/", s.serve(asJSON, s.notFound))
 }
 
 // ServeHTTP implements http.Handler: security headers, the request log and
@@ -181,7 +156,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p := recover(); p != nil {
 			s.deps.Logger.ErrorContext(r.Context(), "panic", "panic", p, "method", r.Method, "route", r.Pattern)
 			if rec.status == 0 {
-				s.writeError(rec, r, errPanic)
+				s.fail(rec, r, false, errPanic)
 			}
 		}
 		s.deps.Logger.InfoContext(r.Context(), "request",
@@ -195,9 +170,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.writeError(w, r, errNoRoute)
-}
+func (s *Server) notFound(http.ResponseWriter, *http.Request) error { return errNoRoute }
 
 // statusRecorder remembers the status written, for the request log.
 type statusRecorder struct {

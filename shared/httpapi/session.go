@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"crypto/subtle"
 	"errors"
 	"net/http"
@@ -32,8 +31,6 @@ type signedIn struct {
 	session auth.Session
 	person  roster.Record
 }
-
-type signedInKey struct{}
 
 func (s *Server) cookieName() string {
 	if s.deps.InsecureCookies {
@@ -105,45 +102,62 @@ func (s *Server) currentSession(r *http.Request) (*signedIn, error) {
 	return &signedIn{session: sess, person: rec}, nil
 }
 
-// withPerson requires a signed-in person. Pages without a session redirect
-// to the sign-in page; JSON calls get 401. State-changing requests must
-// carry the session's CSRF token (form field csrf, or header X-CSRF-Token)
-// and must not come from another site.
-func (s *Server) withPerson(page bool, next func(http.ResponseWriter, *http.Request, *signedIn)) http.Handler {
+// personHandler serves a signed-in person's request; an error it returns
+// is answered by fail, which it has not written a response for.
+type personHandler func(w http.ResponseWriter, r *http.Request, who *signedIn) error
+
+// withPerson requires a signed-in person. On page routes (asPage) a GET
+// without a session redirects to the sign-in page and the checks' errors
+// are pages; elsewhere they are JSON (no session: 401). State-changing
+// requests must carry the session's CSRF token (form field csrf, or header
+// X-CSRF-Token) and must not come from another site. Errors of next are
+// answered as e says.
+func (s *Server) withPerson(e errorsAs, next personHandler) http.Handler {
+	page := e == asPage
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		who, err := s.currentSession(r)
+		who, err := s.checkPerson(w, r, page)
 		if err != nil {
 			s.fail(w, r, page, err)
 			return
 		}
 		if who == nil {
-			if page && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-				http.Redirect(w, r, "/signin", http.StatusSeeOther)
-				return
-			}
-			s.fail(w, r, page, apperr.New(apperr.Unauthorized, "please sign in"))
+			http.Redirect(w, r, "/signin", http.StatusSeeOther)
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-			if isForm(r) {
-				if err := r.ParseForm(); err != nil {
-					var tooLarge *http.MaxBytesError
-					if errors.As(err, &tooLarge) {
-						s.fail(w, r, page, apperr.New(apperr.TooLarge, "the form is over the limit of %d bytes", maxFormBody))
-						return
-					}
-					s.fail(w, r, page, apperr.New(apperr.Invalid, "the form could not be read"))
-					return
-				}
-			}
-			if err := s.checkCSRF(r, who.session.CSRFToken); err != nil {
-				s.fail(w, r, page, err)
-				return
-			}
+		if err := next(w, r, who); err != nil {
+			s.fail(w, r, e.page(r), err)
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), signedInKey{}, who)), who)
 	})
+}
+
+// checkPerson returns the request's signed-in person after the session and
+// CSRF checks, or nil when a page's GET without a session is to be sent to
+// the sign-in page.
+func (s *Server) checkPerson(w http.ResponseWriter, r *http.Request, page bool) (*signedIn, error) {
+	who, err := s.currentSession(r)
+	if err != nil {
+		return nil, err
+	}
+	if who == nil {
+		if page && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			return nil, nil
+		}
+		return nil, apperr.New(apperr.Unauthorized, "please sign in")
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return who, nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if isForm(r) {
+		if err := r.ParseForm(); err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return nil, apperr.New(apperr.TooLarge, "the form is over the limit of %d bytes", maxFormBody)
+			}
+			return nil, apperr.New(apperr.Invalid, "the form could not be read")
+		}
+	}
+	return who, s.checkCSRF(r, who.session.CSRFToken)
 }
 
 // crossOrigin refuses requests that browsers mark as cross-site
@@ -166,21 +180,6 @@ func (s *Server) checkCSRF(r *http.Request, want string) error {
 		return apperr.New(apperr.Forbidden, "missing or wrong CSRF token; reload the page and try again")
 	}
 	return nil
-}
-
-// fail answers an error as a page or as JSON.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, page bool, err error) {
-	if !page {
-		s.writeError(w, r, err)
-		return
-	}
-	e, ok := apperr.As(err)
-	if !ok || e.Code == apperr.Internal {
-		s.deps.Logger.ErrorContext(r.Context(), "internal error", "err", err, "method", r.Method, "route", r.Pattern)
-		s.renderPage(w, r, http.StatusInternalServerError, "error", nil, errorPage{Title: "Something went wrong", Message: "Please try again in a minute."})
-		return
-	}
-	s.renderPage(w, r, statusOf(e.Code), "error", nil, errorPage{Title: "That did not work", Message: e.Message})
 }
 
 func (s *Server) today() string { return s.deps.Now().UTC().Format(roster.DateLayout) }

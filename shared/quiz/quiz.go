@@ -1,6 +1,7 @@
 // Package quiz grades a person's answers to a module's quiz on the server,
-// against the correct options stored with the content; the correct answers
-// never reach the browser.
+// against the correct options stored with the content (the correct answers
+// never reach the browser), and records each attempt on the person's
+// assignment through Service.
 package quiz
 
 import (

@@ -12,12 +12,10 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/assign"
-	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/email"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/orgconfig"
-
-	"github.com/attest-oss/attest/shared/email"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
 )
@@ -34,14 +32,23 @@ type Store interface {
 	MarkNotification(ctx context.Context, recipient, day, kind, messageID, failure string, at time.Time) error
 	// MarkReminded counts a reminder on an assignment, once per day.
 	MarkReminded(ctx context.Context, employeeID, moduleID string, cycle int, day string) error
-	// PutSignInToken stores a link token with its audit event.
-	PutSignInToken(ctx context.Context, rec auth.SignInToken, event audit.Event) error
+	// GetPerson returns the stored person, or found=false.
+	GetPerson(ctx context.Context, employeeID string) (roster.Record, bool, error)
+	// Assignments returns every assignment of the person.
+	Assignments(ctx context.Context, employeeID string) ([]assign.Assignment, error)
 	// SendingPaused reports the organisation's pause switch.
 	SendingPaused(ctx context.Context) (bool, error)
 	// Vendors returns the vendors' escalation contacts by vendor key.
 	Vendors(ctx context.Context) (map[string]orgconfig.Vendor, error)
 	// UndeliverableSet returns which of the (lower-case) addresses bounced or complained.
 	UndeliverableSet(ctx context.Context, emails []string) (map[string]bool, error)
+}
+
+// Links issues sign-in links (package signin).
+type Links interface {
+	// IssueLink stores a fresh token of kind for the person, with the audit
+	// event of its issue by actor from source, and returns the link.
+	IssueLink(ctx context.Context, employeeID string, kind auth.LinkKind, actor, source string) (link string, expires time.Time, err error)
 }
 
 // Mailer sends one email and returns the provider's message id.
@@ -57,8 +64,10 @@ type Dispatcher interface {
 
 // Service runs reminders.
 type Service struct {
-	Store   Store
-	Mailer  Mailer
+	Store  Store
+	Mailer Mailer
+	// Links puts a sign-in link into digests and nudges.
+	Links   Links
 	Config  reminder.Config
 	BaseURL string
 	// Titles names modules in emails.
@@ -257,20 +266,42 @@ func (s *Service) link(ctx context.Context, n reminder.Notification) (string, er
 	if n.Kind == reminder.KindEscalation || !ok {
 		return s.BaseURL + "/me", nil
 	}
-	now := s.now()
-	token, tok := auth.NewSignInToken(id, auth.LinkReminder, now)
-	event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: "schedule", Action: audit.ActionSignInLinkSent,
-		Subject: identity.PersonRef(id), Source: string(n.Kind)}
-	if err := s.Store.PutSignInToken(ctx, tok, event); err != nil {
-		return "", err
-	}
-	return s.BaseURL + "/l/" + token, nil
+	link, _, err := s.Links.IssueLink(ctx, id, auth.LinkReminder, "schedule", string(n.Kind))
+	return link, err
 }
 
-// Nudge sends a person a reminder of all their open training now, at most
-// once per person per day (in their time zone); a second nudge the same day
-// is a Conflict error.
-func (s *Service) Nudge(ctx context.Context, p roster.Person, open []assign.Assignment, actor string) (reminder.Record, error) {
+var errNoSuchPerson = apperr.New(apperr.NotFound, "no person with that employee id")
+
+// NudgePerson sends the person with the given id a reminder of all their
+// open training now, at most once per person per day (in their time zone):
+// NotFound for nobody, Conflict for a person who has left, who has no open
+// training, whose address is unreachable or who was already reminded today.
+func (s *Service) NudgePerson(ctx context.Context, employeeID, actor string) (reminder.Record, error) {
+	rec, found, err := s.Store.GetPerson(ctx, employeeID)
+	if err != nil {
+		return reminder.Record{}, err
+	}
+	if !found {
+		return reminder.Record{}, errNoSuchPerson
+	}
+	if !rec.ActiveOn(s.now().UTC().Format(roster.DateLayout)) {
+		return reminder.Record{}, apperr.New(apperr.Conflict, "%s has left; there is nothing to remind them of", rec.Name)
+	}
+	all, err := s.Store.Assignments(ctx, employeeID)
+	if err != nil {
+		return reminder.Record{}, err
+	}
+	var open []assign.Assignment
+	for _, a := range all {
+		if a.Status == assign.StatusOpen {
+			open = append(open, a)
+		}
+	}
+	return s.nudge(ctx, rec.Person, open, actor)
+}
+
+// nudge sends p a reminder of the open assignments now, once per day.
+func (s *Service) nudge(ctx context.Context, p roster.Person, open []assign.Assignment, actor string) (reminder.Record, error) {
 	n, ok := reminder.NudgeNotification(p, open, s.now())
 	if !ok {
 		return reminder.Record{}, apperr.New(apperr.Conflict, "%s has no open training to be reminded of", p.Name)

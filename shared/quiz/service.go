@@ -1,0 +1,160 @@
+package quiz
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/audit"
+	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/identity"
+	"github.com/attest-oss/attest/shared/roster"
+)
+
+// Store is what taking a module needs from storage.
+type Store interface {
+	// Assignments returns every assignment of the person.
+	Assignments(ctx context.Context, employeeID string) ([]assign.Assignment, error)
+	// RecordAttempt stores an attempt of the open assignment a (as read),
+	// completing it when done is set; Conflict if a changed meanwhile.
+	RecordAttempt(ctx context.Context, a assign.Assignment, at assign.Attempt, done *assign.Completion, event audit.Event) error
+}
+
+// attemptRetries bounds how often a submission is retried after a
+// concurrent write to the same assignment.
+const attemptRetries = 3
+
+var (
+	errNotAssigned      = apperr.New(apperr.NotFound, "this module is not assigned to you")
+	errAlreadyCompleted = apperr.New(apperr.Conflict, "you have already completed this module")
+)
+
+// Service lets people take the modules assigned to them: it grades
+// submissions and records every attempt, completing the assignment with the
+// first passing one.
+type Service struct {
+	Store   Store
+	Catalog *catalog.Catalog
+	// Now returns the current time; time.Now when nil.
+	Now func() time.Time
+}
+
+// ModuleState is where a person stands with one module: the open cycle, if
+// any, and the last completed one, if any.
+type ModuleState struct {
+	Module    *catalog.Module
+	Open      *assign.Assignment
+	Completed *assign.Assignment
+}
+
+// Module finds the module and the person's assignments of it; NotFound
+// unless the module is (or was) assigned to them.
+func (s *Service) Module(ctx context.Context, employeeID, moduleID string) (ModuleState, error) {
+	m, ok := s.Catalog.Module(moduleID)
+	if !ok {
+		return ModuleState{}, errNotAssigned
+	}
+	all, err := s.Store.Assignments(ctx, employeeID)
+	if err != nil {
+		return ModuleState{}, err
+	}
+	st := ModuleState{Module: m}
+	for i := range all {
+		a := &all[i]
+		if a.ModuleID != moduleID {
+			continue
+		}
+		switch a.Status {
+		case assign.StatusOpen:
+			if st.Open == nil || a.Cycle > st.Open.Cycle {
+				st.Open = a
+			}
+		case assign.StatusCompleted:
+			if st.Completed == nil || a.Cycle > st.Completed.Cycle {
+				st.Completed = a
+			}
+		}
+	}
+	if st.Open == nil && st.Completed == nil {
+		return ModuleState{}, errNotAssigned
+	}
+	return st, nil
+}
+
+// Submission is a person's answers to a module's quiz.
+type Submission struct {
+	Person   roster.Person
+	ModuleID string
+	// Answers maps question ids to option ids.
+	Answers map[string]string
+	// Source is where the submission came from (an IP address); UserAgent
+	// the browser's User-Agent as sent, which is kept cut (audit.UserAgent).
+	Source, UserAgent string
+}
+
+// Outcome is a recorded attempt: its grade and its number in the cycle.
+type Outcome struct {
+	Result
+	Attempt int
+}
+
+// Submit grades the answers against the module and records the attempt on
+// the person's open assignment; the first passing attempt completes it.
+// Answers that do not fit the quiz are Invalid and record nothing; a module
+// already completed is a Conflict. A concurrent attempt on the same
+// assignment makes the write fail, and it is retried on what is then
+// stored, so exactly one attempt completes it.
+func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
+	var lastErr error
+	for range attemptRetries {
+		st, err := s.Module(ctx, sub.Person.EmployeeID, sub.ModuleID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if st.Open == nil {
+			return Outcome{}, errAlreadyCompleted
+		}
+		graded, problems := Grade(st.Module, sub.Answers)
+		if len(problems) > 0 {
+			return Outcome{}, apperr.InvalidWith("the answers do not fit the quiz", problems)
+		}
+		now := s.now()
+		a := st.Open
+		at := assign.Attempt{
+			EmployeeID: a.EmployeeID, ModuleID: a.ModuleID, Cycle: a.Cycle, Number: a.Attempts + 1,
+			ModuleVersion: st.Module.Version.String(), ContentSHA256: st.Module.SHA256,
+			Answers: sub.Answers, Score: graded.Score, Passed: graded.Passed, At: now.UTC(),
+			Source: sub.Source, UserAgent: audit.UserAgent(sub.UserAgent),
+		}
+		// One event per attempt: module.attempted, or module.completed for
+		// the attempt that completes the assignment.
+		event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: identity.PersonActor(a.EmployeeID), Action: audit.ActionModuleAttempted,
+			Subject: identity.PersonRef(a.EmployeeID), Source: at.Source,
+			Details: map[string]any{"module": a.ModuleID, "cycle": a.Cycle, "attempt": at.Number, "score": graded.Score, "passed": graded.Passed,
+				"version": at.ModuleVersion, "contentSha256": at.ContentSHA256}}
+		var done *assign.Completion
+		if graded.Passed {
+			c := assign.CompletionOf(st.Module, now, graded.Score, sub.Person.Location())
+			done, event.Action = &c, audit.ActionModuleCompleted
+		}
+		err = s.Store.RecordAttempt(ctx, *a, at, done, event)
+		if apperr.CodeOf(err) == apperr.Conflict {
+			lastErr = err
+			continue
+		}
+		if err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{Result: graded, Attempt: at.Number}, nil
+	}
+	return Outcome{}, errors.Join(apperr.New(apperr.Conflict, "too many simultaneous submissions; try again"), lastErr)
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
