@@ -25,7 +25,6 @@ import (
 	"github.com/attest-oss/attest/content"
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/apperr"
-	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/dynamo"
@@ -133,7 +132,7 @@ func run() error {
 		ln.Close()
 		return err
 	}
-	links, err := demoLinks(ctx, a, base)
+	links, err := demoLinks(ctx, a)
 	if err != nil {
 		ln.Close()
 		return err
@@ -200,7 +199,7 @@ var demoPeople = []struct{ id, what string }{{"E020", "employee"}, {"E010", "man
 
 // demoLinks issues a sign-in link (of the 7-day reminder kind, so it
 // outlives a coffee break) for each demo person still active.
-func demoLinks(ctx context.Context, a *app.App, base string) ([]string, error) {
+func demoLinks(ctx context.Context, a *app.App) ([]string, error) {
 	var out []string
 	now := time.Now()
 	for _, d := range demoPeople {
@@ -211,13 +210,11 @@ func demoLinks(ctx context.Context, a *app.App, base string) ([]string, error) {
 		if !found || !rec.ActiveOn(now.UTC().Format(roster.DateLayout)) {
 			continue
 		}
-		token, tok := auth.NewSignInToken(rec.EmployeeID, auth.LinkReminder, now)
-		event := audit.Event{ID: audit.NewBatchID(), At: now, Actor: "seed:make-dev", Action: audit.ActionSignInLinkSent,
-			Subject: identity.PersonRef(rec.EmployeeID), Source: "local"}
-		if err := a.Store.PutSignInToken(ctx, tok, event); err != nil {
+		link, _, err := a.SignIn.IssueLink(ctx, rec.EmployeeID, auth.LinkReminder, "seed:make-dev", "local")
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, fmt.Sprintf("  Sign in as %-8s %s/l/%s   (%s, %s)", d.what, base, token, rec.Name, rec.EmployeeID))
+		out = append(out, fmt.Sprintf("  Sign in as %-8s %s   (%s, %s)", d.what, link, rec.Name, rec.EmployeeID))
 	}
 	return out, nil
 }
