@@ -53,12 +53,12 @@ type ackRequest struct {
 
 // ackView is an acknowledgment as the API shows it.
 type ackView struct {
-	PolicyID       string `json:"policyId"`
-	Version        string `json:"version"`
-	VersionSHA256  string `json:"versionSha256"`
-	Cycle          string `json:"cycle"`
-	AcknowledgedAt string `json:"acknowledgedAt"`
-	TypedName      string `json:"typedName"`
+	PolicyID       string    `json:"policyId"`
+	Version        string    `json:"version"`
+	VersionSHA256  string    `json:"versionSha256"`
+	Cycle          string    `json:"cycle"`
+	AcknowledgedAt time.Time `json:"acknowledgedAt"`
+	TypedName      string    `json:"typedName"`
 }
 
 func viewOfAck(a ack.Acknowledgment) ackView {
@@ -129,14 +129,14 @@ func (s *Server) openPolicy(ctx context.Context, who *signedIn, id string) (open
 	return op, err
 }
 
-// acknowledgedAt returns the acknowledgment times (RFC 3339 UTC) of a person's
-// policies by policy id and cycle.
-func (s *Server) acknowledgedAt(ctx context.Context, employeeID string) (map[[2]string]string, error) {
+// acknowledgedAt returns the acknowledgment times of a person's policies by
+// policy id and cycle.
+func (s *Server) acknowledgedAt(ctx context.Context, employeeID string) (map[[2]string]time.Time, error) {
 	all, err := s.deps.Acks.Acknowledgments(ctx, employeeID)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[[2]string]string, len(all))
+	out := make(map[[2]string]time.Time, len(all))
 	for _, a := range all {
 		out[[2]string{a.PolicyID, a.Cycle}] = a.AcknowledgedAt
 	}
@@ -172,7 +172,7 @@ func (s *Server) acknowledge(r *http.Request, who *signedIn, p *catalog.Policy, 
 	}
 	a = ack.Acknowledgment{
 		EmployeeID: emp, PolicyID: p.ID, PolicyVersion: p.Version.String(), TextSHA256: p.SHA256, Cycle: cycle,
-		AcknowledgedAt: now.UTC().Format(time.RFC3339), TypedName: name,
+		AcknowledgedAt: now.UTC().Truncate(time.Second), TypedName: name,
 		IP: sourceOf(r), UserAgent: audit.UserAgent(r.UserAgent()),
 	}
 	event := audit.Event{
