@@ -25,7 +25,6 @@ type notificationItem struct {
 	Kind      reminder.Kind   `dynamodbav:"kind"`
 	Day       string          `dynamodbav:"day"`
 	Status    reminder.Status `dynamodbav:"status"`
-	Subject   string          `dynamodbav:"subject"`
 	Items     []string        `dynamodbav:"items"`
 	CreatedAt time.Time       `dynamodbav:"createdAt"`
 	SentAt    string          `dynamodbav:"sentAt,omitempty"` // formatInstant
@@ -38,7 +37,7 @@ type notificationItem struct {
 func newNotificationItem(r reminder.Record) notificationItem {
 	return notificationItem{
 		PK: table.NotifyPK(r.Recipient), SK: table.NotifySK(r.Day, string(r.Kind)), Type: table.TypeNotification,
-		Recipient: r.Recipient, Email: r.Email, Kind: r.Kind, Day: r.Day, Status: r.Status, Subject: r.Subject, Items: r.Items,
+		Recipient: r.Recipient, Email: r.Email, Kind: r.Kind, Day: r.Day, Status: r.Status, Items: r.Items,
 		CreatedAt: r.CreatedAt, SentAt: formatInstant(r.SentAt), MessageID: r.MessageID, Tries: r.Tries,
 		LastError: r.LastError, Actor: r.Actor,
 	}
@@ -50,7 +49,7 @@ func (it notificationItem) record() (reminder.Record, error) {
 		return reminder.Record{}, fmt.Errorf("notification %s/%s: %w", it.PK, it.SK, err)
 	}
 	return reminder.Record{
-		Recipient: it.Recipient, Email: it.Email, Kind: it.Kind, Day: it.Day, Status: it.Status, Subject: it.Subject, Items: it.Items,
+		Recipient: it.Recipient, Email: it.Email, Kind: it.Kind, Day: it.Day, Status: it.Status, Items: it.Items,
 		CreatedAt: it.CreatedAt, SentAt: sent, MessageID: it.MessageID, Tries: it.Tries,
 		LastError: it.LastError, Actor: it.Actor,
 	}, nil

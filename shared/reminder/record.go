@@ -24,7 +24,6 @@ type Record struct {
 	Kind      Kind   `json:"kind"`
 	Day       string `json:"day"`
 	Status    Status `json:"status"`
-	Subject   string `json:"subject"`
 	// Items names what the email was about: "E020 security-awareness#1 overdue".
 	Items     []string  `json:"items"`
 	CreatedAt time.Time `json:"createdAt"`
