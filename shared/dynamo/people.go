@@ -98,7 +98,8 @@ func (it personItem) record() roster.Record {
 }
 
 // revisionItem is how one roster change of a person is stored. Its
-// attribute names are capitalised, unlike those of every other item.
+// attribute names are capitalised, unlike those of every other item, because
+// earlier releases stored them so.
 type revisionItem struct {
 	PK      string        `dynamodbav:"PK"`
 	SK      string        `dynamodbav:"SK"`
