@@ -45,30 +45,30 @@ func Cycle(at time.Time, loc *time.Location, major int) string {
 // Acknowledgment is one person's acknowledgment of one policy in one cycle,
 // with the evidence an auditor sees in the export.
 type Acknowledgment struct {
-	EmployeeID    string `dynamodbav:"employeeId"`
-	PolicyID      string `dynamodbav:"policyId"`
-	PolicyVersion string `dynamodbav:"policyVersion"`
+	EmployeeID    string
+	PolicyID      string
+	PolicyVersion string
 	// TextSHA256 is the content hash of the policy version acknowledged.
-	TextSHA256 string `dynamodbav:"textSha256"`
-	Cycle      string `dynamodbav:"cycle"`
-	// AcknowledgedAt is RFC 3339 UTC, to the second.
-	AcknowledgedAt string `dynamodbav:"acknowledgedAt"`
+	TextSHA256 string
+	Cycle      string
+	// AcknowledgedAt is when the person acknowledged, in UTC to the second.
+	AcknowledgedAt time.Time
 	// TypedName is the name the person typed as their signature, as text.
-	TypedName string `dynamodbav:"typedName"`
+	TypedName string
 	// IP is the address the acknowledgment came from.
-	IP string `dynamodbav:"ip"`
+	IP string
 	// UserAgent is the browser's User-Agent, cut by audit.UserAgent.
-	UserAgent string `dynamodbav:"userAgent"`
+	UserAgent string
 }
 
 // View records when a person first opened one version of a policy in a
 // cycle: the engagement gate measures reading time from it.
 type View struct {
-	EmployeeID    string    `dynamodbav:"employeeId"`
-	PolicyID      string    `dynamodbav:"policyId"`
-	VersionSHA256 string    `dynamodbav:"versionSha256"`
-	Cycle         string    `dynamodbav:"cycle"`
-	FirstViewedAt time.Time `dynamodbav:"firstViewedAt"`
+	EmployeeID    string
+	PolicyID      string
+	VersionSHA256 string
+	Cycle         string
+	FirstViewedAt time.Time
 }
 
 // ExpiresAt is when the view stops counting.

@@ -87,14 +87,14 @@ func (s *Service) Open(ctx context.Context, p roster.Person, id string) (Opened,
 	return op, err
 }
 
-// AcknowledgedAt returns the acknowledgment times (RFC 3339 UTC) of a
-// person's policies by policy id and cycle.
-func (s *Service) AcknowledgedAt(ctx context.Context, employeeID string) (map[[2]string]string, error) {
+// AcknowledgedAt returns the acknowledgment times of a person's policies by
+// policy id and cycle.
+func (s *Service) AcknowledgedAt(ctx context.Context, employeeID string) (map[[2]string]time.Time, error) {
 	all, err := s.Store.Acknowledgments(ctx, employeeID)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[[2]string]string, len(all))
+	out := make(map[[2]string]time.Time, len(all))
 	for _, a := range all {
 		out[[2]string{a.PolicyID, a.Cycle}] = a.AcknowledgedAt
 	}
@@ -146,7 +146,7 @@ func (s *Service) Acknowledge(ctx context.Context, req Request) (a Acknowledgmen
 	}
 	a = Acknowledgment{
 		EmployeeID: emp, PolicyID: p.ID, PolicyVersion: p.Version.String(), TextSHA256: p.SHA256, Cycle: cycle,
-		AcknowledgedAt: now.UTC().Format(time.RFC3339), TypedName: name,
+		AcknowledgedAt: now.UTC().Truncate(time.Second), TypedName: name,
 		IP: req.Source, UserAgent: audit.UserAgent(req.UserAgent),
 	}
 	event := audit.Event{

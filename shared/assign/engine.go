@@ -44,49 +44,49 @@ const (
 
 // Assignment is one cycle of one module for one person. Cycle 1 is the first
 // assignment; every renewal or retraining adds a cycle and leaves the earlier
-// ones as they were.
+// ones as they were. AssignedOn, DueOn, LastRemindedOn and ClosedOn are
+// calendar days (YYYY-MM-DD) in the person's time zone, not instants; DueAt
+// and CompletedAt are instants.
 type Assignment struct {
-	EmployeeID    string    `json:"employeeId" dynamodbav:"employeeId"`
-	ModuleID      string    `json:"moduleId" dynamodbav:"moduleId"`
-	Cycle         int       `json:"cycle" dynamodbav:"cycle"`
-	ModuleVersion string    `json:"moduleVersion" dynamodbav:"moduleVersion"`
-	ModuleMajor   int       `json:"-" dynamodbav:"moduleMajor"`
-	ContentSHA256 string    `json:"contentSha256" dynamodbav:"contentSha256"`
-	Reason        Reason    `json:"reason" dynamodbav:"reason"`
-	AssignedOn    string    `json:"assignedOn" dynamodbav:"assignedOn"`
-	DueOn         string    `json:"dueOn" dynamodbav:"dueOn"`
-	DueAt         time.Time `json:"dueAt" dynamodbav:"dueAt"`
-	Recurrence    string    `json:"recurrence" dynamodbav:"recurrence"`
-	Status        Status    `json:"status" dynamodbav:"status"`
-	CompletedAt   string    `json:"completedAt,omitempty" dynamodbav:"completedAt,omitempty"`
-	Score         int       `json:"score,omitempty" dynamodbav:"score,omitempty"`
-	Attempts      int       `json:"attempts" dynamodbav:"attempts"`
+	EmployeeID    string    `json:"employeeId"`
+	ModuleID      string    `json:"moduleId"`
+	Cycle         int       `json:"cycle"`
+	ModuleVersion string    `json:"moduleVersion"`
+	ModuleMajor   int       `json:"-"`
+	ContentSHA256 string    `json:"contentSha256"`
+	Reason        Reason    `json:"reason"`
+	AssignedOn    string    `json:"assignedOn"`
+	DueOn         string    `json:"dueOn"`
+	DueAt         time.Time `json:"dueAt"`
+	Recurrence    string    `json:"recurrence"`
+	Status        Status    `json:"status"`
+	// CompletedAt is when the first passing attempt was made, in UTC to the
+	// second; zero while not completed.
+	CompletedAt time.Time `json:"completedAt,omitzero"`
+	Score       int       `json:"score,omitempty"`
+	Attempts    int       `json:"attempts"`
 	// CompletedVersion and CompletedSHA256 identify the content the person
 	// actually passed: a minor or patch release after assignment is taken as is.
-	CompletedVersion string `json:"completedVersion,omitempty" dynamodbav:"completedVersion,omitempty"`
-	CompletedSHA256  string `json:"completedSha256,omitempty" dynamodbav:"completedSha256,omitempty"`
+	CompletedVersion string `json:"completedVersion,omitempty"`
+	CompletedSHA256  string `json:"completedSha256,omitempty"`
 	// RemindersSent counts the reminders that named this assignment; the
 	// last one went out on LastRemindedOn (YYYY-MM-DD).
-	RemindersSent  int    `json:"remindersSent" dynamodbav:"remindersSent"`
-	LastRemindedOn string `json:"lastRemindedOn,omitempty" dynamodbav:"lastRemindedOn,omitempty"`
-	ClosedOn       string `json:"closedOn,omitempty" dynamodbav:"closedOn,omitempty"`
-	CloseReason    Reason `json:"closeReason,omitempty" dynamodbav:"closeReason,omitempty"`
+	RemindersSent  int    `json:"remindersSent"`
+	LastRemindedOn string `json:"lastRemindedOn,omitempty"`
+	ClosedOn       string `json:"closedOn,omitempty"`
+	CloseReason    Reason `json:"closeReason,omitempty"`
 	// Version is the optimistic-locking counter of the stored item.
-	Version int `json:"-" dynamodbav:"version"`
+	Version int `json:"-"`
 }
 
 // RenewOn returns the day a completed annual assignment must be renewed: one
 // year after the completion day in the person's time zone. It returns "" for
 // anything else.
 func (a Assignment) RenewOn(loc *time.Location) string {
-	if a.Status != StatusCompleted || a.Recurrence != string(catalog.RecurrenceAnnual) || a.CompletedAt == "" {
+	if a.Status != StatusCompleted || a.Recurrence != string(catalog.RecurrenceAnnual) || a.CompletedAt.IsZero() {
 		return ""
 	}
-	done, err := time.Parse(time.RFC3339, a.CompletedAt)
-	if err != nil {
-		return ""
-	}
-	return done.In(loc).AddDate(1, 0, 0).Format(roster.DateLayout)
+	return a.CompletedAt.In(loc).AddDate(1, 0, 0).Format(roster.DateLayout)
 }
 
 // Closure closes one open assignment as cancelled.

@@ -96,11 +96,16 @@ func summary(p Plan) []string {
 	return out
 }
 
+// completed returns a completed assignment; at is an RFC 3339 instant.
 func completed(module string, cycle int, version, at string) Assignment {
 	major := 1
 	fmt.Sscanf(version, "%d", &major)
+	done, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		panic(err)
+	}
 	return Assignment{EmployeeID: "E1", ModuleID: module, Cycle: cycle, ModuleVersion: version, ModuleMajor: major,
-		Status: StatusCompleted, CompletedAt: at, Recurrence: recurrenceOf(module), Version: 2}
+		Status: StatusCompleted, CompletedAt: done, Recurrence: recurrenceOf(module), Version: 2}
 }
 
 func open(module string, cycle int, version string) Assignment {

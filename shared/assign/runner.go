@@ -37,11 +37,11 @@ type Store interface {
 // JobState is what a scheduled job remembers between runs.
 type JobState struct {
 	// LastDay is the last day (YYYY-MM-DD) the job completed.
-	LastDay string `dynamodbav:"lastDay"`
+	LastDay string
 	// Fingerprint identifies the inputs the last run saw (the catalog).
-	Fingerprint string `dynamodbav:"fingerprint"`
+	Fingerprint string
 	// Version is the optimistic-locking counter; 0 means never stored.
-	Version int `dynamodbav:"version"`
+	Version int
 }
 
 // Runner applies Decide to people and writes the result.

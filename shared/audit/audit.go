@@ -30,14 +30,14 @@ const (
 
 // Event is one audit record.
 type Event struct {
-	ID      string    `json:"id" dynamodbav:"id"`
-	At      time.Time `json:"at" dynamodbav:"at"`
-	Actor   string    `json:"actor" dynamodbav:"actor"`
-	Action  string    `json:"action" dynamodbav:"action"`
-	Subject string    `json:"subject" dynamodbav:"subject"`
+	ID      string    `json:"id"`
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor"`
+	Action  string    `json:"action"`
+	Subject string    `json:"subject"`
 	// Source is where the request came from (an IP address, or "schedule").
-	Source  string         `json:"source,omitempty" dynamodbav:"source,omitempty"`
-	Details map[string]any `json:"details,omitempty" dynamodbav:"details,omitempty"`
+	Source  string         `json:"source,omitempty"`
+	Details map[string]any `json:"details,omitempty"`
 }
 
 // Day returns the UTC day of the event, which partitions the stream.

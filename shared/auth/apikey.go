@@ -19,16 +19,17 @@ const APIKeyPrefix = "atk_"
 
 // APIKey is the stored record of an API key. The key itself is never stored.
 type APIKey struct {
-	Hash      string        `dynamodbav:"hash"`
-	Role      identity.Role `dynamodbav:"role"`
-	Label     string        `dynamodbav:"label"`
-	CreatedAt time.Time     `dynamodbav:"createdAt"`
-	// RevokedAt is set when the key was revoked; a revoked key never works again.
-	RevokedAt string `dynamodbav:"revokedAt,omitempty"`
+	Hash      string
+	Role      identity.Role
+	Label     string
+	CreatedAt time.Time
+	// RevokedAt is when the key was revoked (zero while it is not); a
+	// revoked key never works again.
+	RevokedAt time.Time
 }
 
 // Revoked reports whether the key was revoked.
-func (k APIKey) Revoked() bool { return k.RevokedAt != "" }
+func (k APIKey) Revoked() bool { return !k.RevokedAt.IsZero() }
 
 // NewAPIKey returns a fresh key (shown once to the person who asked for it)
 // and the record to store. The key carries 256 bits from crypto/rand.

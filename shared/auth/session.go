@@ -49,11 +49,11 @@ func LooksLikeSecret(s string) bool {
 // SignInToken is the stored record of an emailed sign-in link. The token
 // itself is never stored.
 type SignInToken struct {
-	Hash       string    `dynamodbav:"hash"`
-	EmployeeID string    `dynamodbav:"employeeId"`
-	Kind       LinkKind  `dynamodbav:"kind"`
-	CreatedAt  time.Time `dynamodbav:"createdAt"`
-	ExpiresAt  time.Time `dynamodbav:"-"`
+	Hash       string
+	EmployeeID string
+	Kind       LinkKind
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
 }
 
 // NewSignInToken returns a fresh token for the person and its record.
@@ -70,12 +70,12 @@ func NewSignInToken(employeeID string, kind LinkKind, now time.Time) (token stri
 // (the cookie value) is stored; the CSRF token is stored as is, since it
 // grants nothing without the cookie.
 type Session struct {
-	Hash       string    `dynamodbav:"hash"`
-	EmployeeID string    `dynamodbav:"employeeId"`
-	CSRFToken  string    `dynamodbav:"csrfToken"`
-	CreatedAt  time.Time `dynamodbav:"createdAt"`
+	Hash       string
+	EmployeeID string
+	CSRFToken  string
+	CreatedAt  time.Time
 	// LastSeen is when the session was last used; it expires SessionIdleTTL later.
-	LastSeen time.Time `dynamodbav:"lastSeen"`
+	LastSeen time.Time
 }
 
 // NewSession returns a fresh session id (the cookie value) and its record.

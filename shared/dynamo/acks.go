@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -18,19 +19,62 @@ import (
 
 // ackItem is how a policy acknowledgment is stored.
 type ackItem struct {
-	PK   string `dynamodbav:"PK"`
-	SK   string `dynamodbav:"SK"`
-	Type string `dynamodbav:"type"`
-	ack.Acknowledgment
+	PK             string `dynamodbav:"PK"`
+	SK             string `dynamodbav:"SK"`
+	Type           string `dynamodbav:"type"`
+	EmployeeID     string `dynamodbav:"employeeId"`
+	PolicyID       string `dynamodbav:"policyId"`
+	PolicyVersion  string `dynamodbav:"policyVersion"`
+	TextSHA256     string `dynamodbav:"textSha256"`
+	Cycle          string `dynamodbav:"cycle"`
+	AcknowledgedAt string `dynamodbav:"acknowledgedAt"` // formatInstant
+	TypedName      string `dynamodbav:"typedName"`
+	IP             string `dynamodbav:"ip"`
+	UserAgent      string `dynamodbav:"userAgent"`
+}
+
+func newAckItem(a ack.Acknowledgment) ackItem {
+	return ackItem{
+		PK: table.PersonPK(a.EmployeeID), SK: table.AcknowledgmentSK(a.PolicyID, a.Cycle), Type: table.TypeAcknowledgment,
+		EmployeeID: a.EmployeeID, PolicyID: a.PolicyID, PolicyVersion: a.PolicyVersion, TextSHA256: a.TextSHA256, Cycle: a.Cycle,
+		AcknowledgedAt: formatInstant(a.AcknowledgedAt), TypedName: a.TypedName, IP: a.IP, UserAgent: a.UserAgent,
+	}
+}
+
+func (it ackItem) acknowledgment() (ack.Acknowledgment, error) {
+	at, err := parseInstant("acknowledgedAt", it.AcknowledgedAt)
+	if err != nil {
+		return ack.Acknowledgment{}, fmt.Errorf("acknowledgment %s/%s: %w", it.PK, it.SK, err)
+	}
+	return ack.Acknowledgment{
+		EmployeeID: it.EmployeeID, PolicyID: it.PolicyID, PolicyVersion: it.PolicyVersion, TextSHA256: it.TextSHA256, Cycle: it.Cycle,
+		AcknowledgedAt: at, TypedName: it.TypedName, IP: it.IP, UserAgent: it.UserAgent,
+	}, nil
 }
 
 // viewItem is how the first view of a policy is stored; it expires.
 type viewItem struct {
-	PK        string `dynamodbav:"PK"`
-	SK        string `dynamodbav:"SK"`
-	Type      string `dynamodbav:"type"`
-	ExpiresAt int64  `dynamodbav:"expiresAt"`
-	ack.View
+	PK            string    `dynamodbav:"PK"`
+	SK            string    `dynamodbav:"SK"`
+	Type          string    `dynamodbav:"type"`
+	ExpiresAt     int64     `dynamodbav:"expiresAt"`
+	EmployeeID    string    `dynamodbav:"employeeId"`
+	PolicyID      string    `dynamodbav:"policyId"`
+	VersionSHA256 string    `dynamodbav:"versionSha256"`
+	Cycle         string    `dynamodbav:"cycle"`
+	FirstViewedAt time.Time `dynamodbav:"firstViewedAt"`
+}
+
+func newViewItem(v ack.View) viewItem {
+	return viewItem{
+		PK: table.PersonPK(v.EmployeeID), SK: table.PolicyViewSK(v.PolicyID, v.Cycle, v.VersionSHA256), Type: table.TypePolicyView,
+		ExpiresAt: v.ExpiresAt().Unix(), EmployeeID: v.EmployeeID, PolicyID: v.PolicyID, VersionSHA256: v.VersionSHA256,
+		Cycle: v.Cycle, FirstViewedAt: v.FirstViewedAt,
+	}
+}
+
+func (it viewItem) view() ack.View {
+	return ack.View{EmployeeID: it.EmployeeID, PolicyID: it.PolicyID, VersionSHA256: it.VersionSHA256, Cycle: it.Cycle, FirstViewedAt: it.FirstViewedAt}
 }
 
 // ackWriteAttempts bounds how often an acknowledgment is written again after
@@ -40,10 +84,7 @@ const ackWriteAttempts = 3
 // RecordPolicyView stores v unless an unexpired view of the same person,
 // policy, cycle and version is stored already: the first view is kept.
 func (s *Store) RecordPolicyView(ctx context.Context, v ack.View) error {
-	item := viewItem{
-		PK: table.PersonPK(v.EmployeeID), SK: table.PolicyViewSK(v.PolicyID, v.Cycle, v.VersionSHA256),
-		Type: "policy-view", ExpiresAt: v.ExpiresAt().Unix(), View: v,
-	}
+	item := newViewItem(v)
 	// An expired view may still be stored (DynamoDB deletes late, DynamoDB
 	// Local never), and is replaced.
 	absent := notExists().Or(expression.Name(table.TTLAttribute).LessThanEqual(expression.Value(s.now().Unix())))
@@ -62,7 +103,7 @@ func (s *Store) PolicyView(ctx context.Context, employeeID, policyID, cycle, sha
 	if err != nil || !found {
 		return ack.View{}, false, err
 	}
-	return it.View, true, nil
+	return it.view(), true, nil
 }
 
 // Acknowledgment returns the person's acknowledgment of a policy in a cycle,
@@ -73,13 +114,16 @@ func (s *Store) Acknowledgment(ctx context.Context, employeeID, policyID, cycle 
 	if err != nil || !found {
 		return ack.Acknowledgment{}, false, err
 	}
-	return it.Acknowledgment, true, nil
+	if a, err = it.acknowledgment(); err != nil {
+		return ack.Acknowledgment{}, false, err
+	}
+	return a, true, nil
 }
 
 // Acknowledgments returns every policy acknowledgment of a person, every
 // cycle, ordered by policy and cycle.
 func (s *Store) Acknowledgments(ctx context.Context, employeeID string) ([]ack.Acknowledgment, error) {
-	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.AcknowledgmentPrefix, func(it ackItem) ack.Acknowledgment { return it.Acknowledgment })
+	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.AcknowledgmentPrefix, ackItem.acknowledgment)
 	if err != nil {
 		return nil, fmt.Errorf("acknowledgments of %s: %w", employeeID, err)
 	}
@@ -91,9 +135,7 @@ func (s *Store) Acknowledgments(ctx context.Context, employeeID string) ([]ack.A
 // writes nothing and returns the stored acknowledgment with created=false.
 // Of concurrent calls for one person, policy and cycle exactly one creates.
 func (s *Store) PutAcknowledgment(ctx context.Context, a ack.Acknowledgment, event audit.Event) (stored ack.Acknowledgment, created bool, err error) {
-	item, err := put(s.table, ackItem{
-		PK: table.PersonPK(a.EmployeeID), SK: table.AcknowledgmentSK(a.PolicyID, a.Cycle), Type: "acknowledgment", Acknowledgment: a,
-	}, notExists())
+	item, err := put(s.table, newAckItem(a), notExists())
 	if err != nil {
 		return ack.Acknowledgment{}, false, err
 	}

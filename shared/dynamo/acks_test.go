@@ -62,7 +62,7 @@ func TestAcknowledgmentsAreStoredOncePerCycle(t *testing.T) {
 	s, _, _ := newStore(t, &now)
 	ctx := context.Background()
 	a := ack.Acknowledgment{EmployeeID: "E1", PolicyID: "aup", PolicyVersion: "1.0.0", TextSHA256: "abc", Cycle: "2026",
-		AcknowledgedAt: "2026-11-02T09:30:00Z", TypedName: "Alice", IP: "192.0.2.1", UserAgent: "test"}
+		AcknowledgedAt: t0, TypedName: "Alice", IP: "192.0.2.1", UserAgent: "test"}
 	event := func() audit.Event {
 		return audit.Event{ID: audit.NewBatchID(), At: now, Actor: "person:E1", Action: audit.ActionPolicyAcknowledged, Subject: "person#E1"}
 	}
@@ -72,7 +72,7 @@ func TestAcknowledgmentsAreStoredOncePerCycle(t *testing.T) {
 		t.Fatalf("first: %+v created=%v err=%v", got, created, err)
 	}
 	again := a
-	again.TypedName, again.AcknowledgedAt = "Someone else", "2026-11-03T09:30:00Z"
+	again.TypedName, again.AcknowledgedAt = "Someone else", t0.AddDate(0, 0, 1)
 	got, created, err = s.PutAcknowledgment(ctx, again, event())
 	if err != nil || created || got != a {
 		t.Errorf("repeat: %+v created=%v err=%v, want the stored one", got, created, err)

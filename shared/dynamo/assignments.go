@@ -20,28 +20,71 @@ import (
 )
 
 // assignmentItem is how an assignment is stored. Open assignments carry the
-// due index (GSI4); closing or completing one removes it.
+// due index (GSI4); closing or completing one removes it. RecordAttempt,
+// ApplyAssignmentPlans and MarkReminded update some attributes in place.
 type assignmentItem struct {
-	PK     string `dynamodbav:"PK"`
-	SK     string `dynamodbav:"SK"`
-	Type   string `dynamodbav:"type"`
-	GSI4PK string `dynamodbav:"GSI4PK,omitempty"`
-	GSI4SK string `dynamodbav:"GSI4SK,omitempty"`
-	assign.Assignment
+	PK               string        `dynamodbav:"PK"`
+	SK               string        `dynamodbav:"SK"`
+	Type             string        `dynamodbav:"type"`
+	GSI4PK           string        `dynamodbav:"GSI4PK,omitempty"`
+	GSI4SK           string        `dynamodbav:"GSI4SK,omitempty"`
+	EmployeeID       string        `dynamodbav:"employeeId"`
+	ModuleID         string        `dynamodbav:"moduleId"`
+	Cycle            int           `dynamodbav:"cycle"`
+	ModuleVersion    string        `dynamodbav:"moduleVersion"`
+	ModuleMajor      int           `dynamodbav:"moduleMajor"`
+	ContentSHA256    string        `dynamodbav:"contentSha256"`
+	Reason           assign.Reason `dynamodbav:"reason"`
+	AssignedOn       string        `dynamodbav:"assignedOn"`
+	DueOn            string        `dynamodbav:"dueOn"`
+	DueAt            time.Time     `dynamodbav:"dueAt"`
+	Recurrence       string        `dynamodbav:"recurrence"`
+	Status           assign.Status `dynamodbav:"status"`
+	CompletedAt      string        `dynamodbav:"completedAt,omitempty"` // formatInstant
+	Score            int           `dynamodbav:"score,omitempty"`
+	Attempts         int           `dynamodbav:"attempts"`
+	CompletedVersion string        `dynamodbav:"completedVersion,omitempty"`
+	CompletedSHA256  string        `dynamodbav:"completedSha256,omitempty"`
+	RemindersSent    int           `dynamodbav:"remindersSent"`
+	LastRemindedOn   string        `dynamodbav:"lastRemindedOn,omitempty"`
+	ClosedOn         string        `dynamodbav:"closedOn,omitempty"`
+	CloseReason      assign.Reason `dynamodbav:"closeReason,omitempty"`
+	Version          int           `dynamodbav:"version"`
 }
 
 func newAssignmentItem(a assign.Assignment) assignmentItem {
-	it := assignmentItem{PK: table.PersonPK(a.EmployeeID), SK: table.AssignmentSK(a.ModuleID, a.Cycle), Type: "assignment", Assignment: a}
+	it := assignmentItem{
+		PK: table.PersonPK(a.EmployeeID), SK: table.AssignmentSK(a.ModuleID, a.Cycle), Type: table.TypeAssignment,
+		EmployeeID: a.EmployeeID, ModuleID: a.ModuleID, Cycle: a.Cycle, ModuleVersion: a.ModuleVersion, ModuleMajor: a.ModuleMajor,
+		ContentSHA256: a.ContentSHA256, Reason: a.Reason, AssignedOn: a.AssignedOn, DueOn: a.DueOn, DueAt: a.DueAt,
+		Recurrence: a.Recurrence, Status: a.Status, CompletedAt: formatInstant(a.CompletedAt), Score: a.Score, Attempts: a.Attempts,
+		CompletedVersion: a.CompletedVersion, CompletedSHA256: a.CompletedSHA256, RemindersSent: a.RemindersSent,
+		LastRemindedOn: a.LastRemindedOn, ClosedOn: a.ClosedOn, CloseReason: a.CloseReason, Version: a.Version,
+	}
 	if a.Status == assign.StatusOpen {
 		it.GSI4PK, it.GSI4SK = table.DuePK(a.EmployeeID), table.DueSK(a.DueOn, a.EmployeeID, a.ModuleID, a.Cycle)
 	}
 	return it
 }
 
+func (it assignmentItem) assignment() (assign.Assignment, error) {
+	completed, err := parseInstant("completedAt", it.CompletedAt)
+	if err != nil {
+		return assign.Assignment{}, fmt.Errorf("assignment %s/%s: %w", it.PK, it.SK, err)
+	}
+	return assign.Assignment{
+		EmployeeID: it.EmployeeID, ModuleID: it.ModuleID, Cycle: it.Cycle, ModuleVersion: it.ModuleVersion, ModuleMajor: it.ModuleMajor,
+		ContentSHA256: it.ContentSHA256, Reason: it.Reason, AssignedOn: it.AssignedOn, DueOn: it.DueOn, DueAt: it.DueAt,
+		Recurrence: it.Recurrence, Status: it.Status, CompletedAt: completed, Score: it.Score, Attempts: it.Attempts,
+		CompletedVersion: it.CompletedVersion, CompletedSHA256: it.CompletedSHA256, RemindersSent: it.RemindersSent,
+		LastRemindedOn: it.LastRemindedOn, ClosedOn: it.ClosedOn, CloseReason: it.CloseReason, Version: it.Version,
+	}, nil
+}
+
 // Assignments returns every assignment of a person, every cycle, ordered by
 // module and cycle.
 func (s *Store) Assignments(ctx context.Context, employeeID string) ([]assign.Assignment, error) {
-	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.AssignmentPrefix, func(it assignmentItem) assign.Assignment { return it.Assignment })
+	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.AssignmentPrefix, assignmentItem.assignment)
 	if err != nil {
 		return nil, fmt.Errorf("assignments of %s: %w", employeeID, err)
 	}
@@ -179,7 +222,11 @@ func (s *Store) OpenAssignments(ctx context.Context, fn func(assign.Assignment) 
 				if it.Status != assign.StatusOpen {
 					continue
 				}
-				if err := fn(it.Assignment); err != nil {
+				a, err := it.assignment()
+				if err != nil {
+					return read, fmt.Errorf("open assignments: %w", err)
+				}
+				if err := fn(a); err != nil {
 					return read, err
 				}
 			}

@@ -15,11 +15,40 @@ import (
 	"github.com/attest-oss/attest/shared/table"
 )
 
+// attemptItem is how a quiz attempt is stored.
 type attemptItem struct {
-	PK   string `dynamodbav:"PK"`
-	SK   string `dynamodbav:"SK"`
-	Type string `dynamodbav:"type"`
-	assign.Attempt
+	PK            string            `dynamodbav:"PK"`
+	SK            string            `dynamodbav:"SK"`
+	Type          string            `dynamodbav:"type"`
+	EmployeeID    string            `dynamodbav:"employeeId"`
+	ModuleID      string            `dynamodbav:"moduleId"`
+	Cycle         int               `dynamodbav:"cycle"`
+	Number        int               `dynamodbav:"number"`
+	ModuleVersion string            `dynamodbav:"moduleVersion"`
+	ContentSHA256 string            `dynamodbav:"contentSha256"`
+	Answers       map[string]string `dynamodbav:"answers"`
+	Score         int               `dynamodbav:"score"`
+	Passed        bool              `dynamodbav:"passed"`
+	At            time.Time         `dynamodbav:"at"`
+	Source        string            `dynamodbav:"source,omitempty"`
+	UserAgent     string            `dynamodbav:"userAgent,omitempty"`
+}
+
+func newAttemptItem(at assign.Attempt) attemptItem {
+	return attemptItem{
+		PK: table.PersonPK(at.EmployeeID), SK: table.AttemptSK(at.ModuleID, at.Cycle, at.Number), Type: table.TypeAttempt,
+		EmployeeID: at.EmployeeID, ModuleID: at.ModuleID, Cycle: at.Cycle, Number: at.Number, ModuleVersion: at.ModuleVersion,
+		ContentSHA256: at.ContentSHA256, Answers: at.Answers, Score: at.Score, Passed: at.Passed, At: at.At,
+		Source: at.Source, UserAgent: at.UserAgent,
+	}
+}
+
+func (it attemptItem) attempt() assign.Attempt {
+	return assign.Attempt{
+		EmployeeID: it.EmployeeID, ModuleID: it.ModuleID, Cycle: it.Cycle, Number: it.Number, ModuleVersion: it.ModuleVersion,
+		ContentSHA256: it.ContentSHA256, Answers: it.Answers, Score: it.Score, Passed: it.Passed, At: it.At,
+		Source: it.Source, UserAgent: it.UserAgent,
+	}
 }
 
 // RecordAttempt stores a quiz attempt of the open assignment a (as read) and
@@ -34,7 +63,7 @@ func (s *Store) RecordAttempt(ctx context.Context, a assign.Assignment, at assig
 		Set(expression.Name(table.VersionAttribute), expression.Value(a.Version+1))
 	if done != nil {
 		update = update.Set(expression.Name("status"), expression.Value(assign.StatusCompleted)).
-			Set(expression.Name("completedAt"), expression.Value(done.At.Format(time.RFC3339))).
+			Set(expression.Name("completedAt"), expression.Value(formatInstant(done.At))).
 			Set(expression.Name("score"), expression.Value(done.Score)).
 			Set(expression.Name("completedVersion"), expression.Value(done.Version)).
 			Set(expression.Name("completedSha256"), expression.Value(done.SHA256)).
@@ -57,9 +86,7 @@ func (s *Store) RecordAttempt(ctx context.Context, a assign.Assignment, at assig
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
 	}}}
-	attempt, err := put(s.table, attemptItem{
-		PK: table.PersonPK(a.EmployeeID), SK: table.AttemptSK(a.ModuleID, a.Cycle, at.Number), Type: "attempt", Attempt: at,
-	}, notExists())
+	attempt, err := put(s.table, newAttemptItem(at), notExists())
 	if err != nil {
 		return err
 	}
@@ -78,7 +105,7 @@ func (s *Store) RecordAttempt(ctx context.Context, a assign.Assignment, at assig
 // Attempts returns every attempt of a person at a module, all cycles, in
 // order.
 func (s *Store) Attempts(ctx context.Context, employeeID, moduleID string) ([]assign.Attempt, error) {
-	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.AttemptPrefix(moduleID), func(it attemptItem) assign.Attempt { return it.Attempt })
+	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.AttemptPrefix(moduleID), noError(attemptItem.attempt))
 	if err != nil {
 		return nil, fmt.Errorf("attempts of %s at %s: %w", employeeID, moduleID, err)
 	}

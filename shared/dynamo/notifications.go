@@ -14,11 +14,45 @@ import (
 	"github.com/attest-oss/attest/shared/table"
 )
 
+// notificationItem is how a notification's record is stored;
+// MarkNotification updates the outcome in place.
 type notificationItem struct {
-	PK   string `dynamodbav:"PK"`
-	SK   string `dynamodbav:"SK"`
-	Type string `dynamodbav:"type"`
-	reminder.Record
+	PK        string          `dynamodbav:"PK"`
+	SK        string          `dynamodbav:"SK"`
+	Type      string          `dynamodbav:"type"`
+	Recipient string          `dynamodbav:"recipient"`
+	Email     string          `dynamodbav:"email"`
+	Kind      reminder.Kind   `dynamodbav:"kind"`
+	Day       string          `dynamodbav:"day"`
+	Status    reminder.Status `dynamodbav:"status"`
+	Items     []string        `dynamodbav:"items"`
+	CreatedAt time.Time       `dynamodbav:"createdAt"`
+	SentAt    string          `dynamodbav:"sentAt,omitempty"` // formatInstant
+	MessageID string          `dynamodbav:"messageId,omitempty"`
+	Tries     int             `dynamodbav:"tries"`
+	LastError string          `dynamodbav:"lastError,omitempty"`
+	Actor     string          `dynamodbav:"actor"`
+}
+
+func newNotificationItem(r reminder.Record) notificationItem {
+	return notificationItem{
+		PK: table.NotifyPK(r.Recipient), SK: table.NotifySK(r.Day, string(r.Kind)), Type: table.TypeNotification,
+		Recipient: r.Recipient, Email: r.Email, Kind: r.Kind, Day: r.Day, Status: r.Status, Items: r.Items,
+		CreatedAt: r.CreatedAt, SentAt: formatInstant(r.SentAt), MessageID: r.MessageID, Tries: r.Tries,
+		LastError: r.LastError, Actor: r.Actor,
+	}
+}
+
+func (it notificationItem) record() (reminder.Record, error) {
+	sent, err := parseInstant("sentAt", it.SentAt)
+	if err != nil {
+		return reminder.Record{}, fmt.Errorf("notification %s/%s: %w", it.PK, it.SK, err)
+	}
+	return reminder.Record{
+		Recipient: it.Recipient, Email: it.Email, Kind: it.Kind, Day: it.Day, Status: it.Status, Items: it.Items,
+		CreatedAt: it.CreatedAt, SentAt: sent, MessageID: it.MessageID, Tries: it.Tries,
+		LastError: it.LastError, Actor: it.Actor,
+	}, nil
 }
 
 // ClaimNotification records a notification as pending unless one of the
@@ -26,7 +60,7 @@ type notificationItem struct {
 // claimed=false.
 func (s *Store) ClaimNotification(ctx context.Context, rec reminder.Record) (stored reminder.Record, claimed bool, err error) {
 	rec.Status = reminder.StatusPending
-	item := notificationItem{PK: table.NotifyPK(rec.Recipient), SK: table.NotifySK(rec.Day, string(rec.Kind)), Type: "notification", Record: rec}
+	item := newNotificationItem(rec)
 	err = s.putOne(ctx, item, notExists())
 	if err == nil {
 		return rec, true, nil
@@ -39,7 +73,10 @@ func (s *Store) ClaimNotification(ctx context.Context, rec reminder.Record) (sto
 	if err != nil || !found {
 		return reminder.Record{}, false, fmt.Errorf("claim notification: read back: found=%v: %w", found, err)
 	}
-	return it.Record, false, nil
+	if stored, err = it.record(); err != nil {
+		return reminder.Record{}, false, fmt.Errorf("claim notification: %w", err)
+	}
+	return stored, false, nil
 }
 
 // MarkNotification records the outcome of one sending attempt: sent with
@@ -48,7 +85,7 @@ func (s *Store) MarkNotification(ctx context.Context, recipient, day string, kin
 	update := expression.Add(expression.Name("tries"), expression.Value(1))
 	if failure == "" {
 		update = update.Set(expression.Name("status"), expression.Value(reminder.StatusSent)).
-			Set(expression.Name("sentAt"), expression.Value(at.UTC().Format(time.RFC3339))).
+			Set(expression.Name("sentAt"), expression.Value(formatInstant(at))).
 			Set(expression.Name("messageId"), expression.Value(messageID))
 	} else {
 		update = update.Set(expression.Name("lastError"), expression.Value(failure))
@@ -74,7 +111,7 @@ func (s *Store) MarkNotification(ctx context.Context, recipient, day string, kin
 
 // Notifications returns the notifications of one recipient, oldest first.
 func (s *Store) Notifications(ctx context.Context, recipient string) ([]reminder.Record, error) {
-	out, err := queryItems(ctx, s, table.NotifyPK(recipient), "", func(it notificationItem) reminder.Record { return it.Record })
+	out, err := queryItems(ctx, s, table.NotifyPK(recipient), "", notificationItem.record)
 	if err != nil {
 		return nil, fmt.Errorf("notifications of %s: %w", recipient, err)
 	}

@@ -19,6 +19,39 @@ import (
 	"github.com/attest-oss/attest/shared/table"
 )
 
+// personAttrs are a person's roster attributes, as stored in the profile
+// (at its top level) and in every revision (as the map "Person").
+type personAttrs struct {
+	EmployeeID     string                `dynamodbav:"employeeId"`
+	Email          string                `dynamodbav:"email"`
+	Name           string                `dynamodbav:"name"`
+	Roles          []string              `dynamodbav:"roles"`
+	ManagerID      string                `dynamodbav:"managerId"`
+	Department     string                `dynamodbav:"department"`
+	EmploymentType roster.EmploymentType `dynamodbav:"employmentType"`
+	Vendor         string                `dynamodbav:"vendor"`
+	Engagements    []string              `dynamodbav:"engagements"`
+	StartDate      string                `dynamodbav:"startDate"`
+	EndDate        string                `dynamodbav:"endDate"`
+	TimeZone       string                `dynamodbav:"timeZone"`
+}
+
+func newPersonAttrs(p roster.Person) personAttrs {
+	return personAttrs{
+		EmployeeID: p.EmployeeID, Email: p.Email, Name: p.Name, Roles: p.Roles, ManagerID: p.ManagerID,
+		Department: p.Department, EmploymentType: p.EmploymentType, Vendor: p.Vendor, Engagements: p.Engagements,
+		StartDate: p.StartDate, EndDate: p.EndDate, TimeZone: p.TimeZone,
+	}
+}
+
+func (a personAttrs) person() roster.Person {
+	return roster.Person{
+		EmployeeID: a.EmployeeID, Email: a.Email, Name: a.Name, Roles: a.Roles, ManagerID: a.ManagerID,
+		Department: a.Department, EmploymentType: a.EmploymentType, Vendor: a.Vendor, Engagements: a.Engagements,
+		StartDate: a.StartDate, EndDate: a.EndDate, TimeZone: a.TimeZone,
+	}
+}
+
 // personItem is how a person's profile is stored.
 type personItem struct {
 	PK     string `dynamodbav:"PK"`
@@ -30,7 +63,7 @@ type personItem struct {
 	GSI3PK string `dynamodbav:"GSI3PK,omitempty"`
 	GSI3SK string `dynamodbav:"GSI3SK,omitempty"`
 	Type   string `dynamodbav:"type"`
-	roster.Person
+	personAttrs
 	Revision  int       `dynamodbav:"revision"`
 	Version   int       `dynamodbav:"version"`
 	UpdatedAt time.Time `dynamodbav:"updatedAt"`
@@ -38,15 +71,15 @@ type personItem struct {
 
 func newPersonItem(p roster.Person, revision, version int, at time.Time) personItem {
 	it := personItem{
-		PK:        table.PersonPK(p.EmployeeID),
-		SK:        table.ProfileSK,
-		GSI2PK:    table.RosterPK,
-		GSI2SK:    table.PersonGSISK(p.EmployeeID),
-		Type:      "person",
-		Person:    p,
-		Revision:  revision,
-		Version:   version,
-		UpdatedAt: at.UTC(),
+		PK:          table.PersonPK(p.EmployeeID),
+		SK:          table.ProfileSK,
+		GSI2PK:      table.RosterPK,
+		GSI2SK:      table.PersonGSISK(p.EmployeeID),
+		Type:        table.TypePerson,
+		personAttrs: newPersonAttrs(p),
+		Revision:    revision,
+		Version:     version,
+		UpdatedAt:   at.UTC(),
 	}
 	if p.ManagerID != "" {
 		it.GSI1PK, it.GSI1SK = table.ManagerPK(p.ManagerID), table.PersonGSISK(p.EmployeeID)
@@ -61,15 +94,54 @@ func newPersonItem(p roster.Person, revision, version int, at time.Time) personI
 }
 
 func (it personItem) record() roster.Record {
-	return roster.Record{Person: it.Person, Revision: it.Revision, Version: it.Version, UpdatedAt: it.UpdatedAt}
+	return roster.Record{Person: it.person(), Revision: it.Revision, Version: it.Version, UpdatedAt: it.UpdatedAt}
 }
 
-// revisionItem is how one roster change of a person is stored.
+// revisionItem is how one roster change of a person is stored. Its
+// attribute names are capitalised, unlike those of every other item, because
+// earlier releases stored them so.
 type revisionItem struct {
-	PK   string `dynamodbav:"PK"`
-	SK   string `dynamodbav:"SK"`
-	Type string `dynamodbav:"type"`
-	roster.Revision
+	PK      string        `dynamodbav:"PK"`
+	SK      string        `dynamodbav:"SK"`
+	Type    string        `dynamodbav:"type"`
+	Rev     int           `dynamodbav:"Rev"`
+	At      time.Time     `dynamodbav:"At"`
+	Actor   string        `dynamodbav:"Actor"`
+	Action  string        `dynamodbav:"Action"`
+	Changes []changeAttrs `dynamodbav:"Changes"`
+	Person  personAttrs   `dynamodbav:"Person"`
+}
+
+// changeAttrs is how one field change is stored in a revision.
+type changeAttrs struct {
+	Field string `dynamodbav:"Field"`
+	From  string `dynamodbav:"From"`
+	To    string `dynamodbav:"To"`
+}
+
+func newRevisionItem(r roster.Revision) revisionItem {
+	it := revisionItem{
+		PK: table.PersonPK(r.Person.EmployeeID), SK: table.RevisionSK(r.Rev), Type: table.TypeRevision,
+		Rev: r.Rev, At: r.At, Actor: r.Actor, Action: r.Action, Person: newPersonAttrs(r.Person),
+	}
+	if r.Changes != nil {
+		it.Changes = make([]changeAttrs, len(r.Changes))
+		for i, c := range r.Changes {
+			it.Changes[i] = changeAttrs(c)
+		}
+	}
+	return it
+}
+
+func (it revisionItem) revision() roster.Revision {
+	r := roster.Revision{Rev: it.Rev, At: it.At, Actor: it.Actor, Action: it.Action, Person: it.Person.person()}
+	if it.Changes != nil {
+		r.Changes = make([]roster.FieldChange, len(it.Changes))
+		for i, c := range it.Changes {
+			r.Changes[i] = roster.FieldChange(c)
+		}
+	}
+	return r
 }
 
 // emailItem claims an address for one person, so that no two people share it.
@@ -131,7 +203,7 @@ func (s *Store) ListPeople(ctx context.Context) ([]roster.Record, error) {
 
 // PersonHistory returns the roster revisions of a person, oldest first.
 func (s *Store) PersonHistory(ctx context.Context, employeeID string) ([]roster.Revision, error) {
-	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.RevisionPrefix, func(it revisionItem) roster.Revision { return it.Revision })
+	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.RevisionPrefix, noError(revisionItem.revision))
 	if err != nil {
 		return nil, fmt.Errorf("history of %s: %w", employeeID, err)
 	}
@@ -255,14 +327,9 @@ func (s *Store) personWrites(w roster.Commit, action string, before *roster.Reco
 	if err != nil {
 		return nil, err
 	}
-	revision, err := put(s.table, revisionItem{
-		PK:   table.PersonPK(after.EmployeeID),
-		SK:   table.RevisionSK(rev),
-		Type: "revision",
-		Revision: roster.Revision{
-			Rev: rev, At: w.At.UTC(), Actor: w.Actor, Action: action, Changes: changes, Person: after,
-		},
-	}, notExists())
+	revision, err := put(s.table, newRevisionItem(roster.Revision{
+		Rev: rev, At: w.At.UTC(), Actor: w.Actor, Action: action, Changes: changes, Person: after,
+	}), notExists())
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +351,7 @@ func (s *Store) personWrites(w roster.Commit, action string, before *roster.Reco
 			if op.prevOwner != "" {
 				ok = ok.Or(owner.Equal(expression.Value(op.prevOwner)))
 			}
-			claim, err := put(s.table, emailItem{PK: table.EmailPK(op.email), SK: table.EmailSK, Type: "email", EmployeeID: after.EmployeeID}, ok)
+			claim, err := put(s.table, emailItem{PK: table.EmailPK(op.email), SK: table.EmailSK, Type: table.TypeEmail, EmployeeID: after.EmployeeID}, ok)
 			if err != nil {
 				return nil, err
 			}
@@ -324,7 +391,7 @@ func (s *Store) PeopleByID(ctx context.Context, ids []string) (map[string]roster
 			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 				return nil, fmt.Errorf("read people: decode: %w", err)
 			}
-			out[it.EmployeeID] = it.Person
+			out[it.EmployeeID] = it.person()
 		}
 	}
 	return out, nil

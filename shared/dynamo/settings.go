@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/orgconfig"
@@ -11,10 +12,24 @@ import (
 
 // settingsItem is how the organisation's settings are stored.
 type settingsItem struct {
-	PK   string `dynamodbav:"PK"`
-	SK   string `dynamodbav:"SK"`
-	Type string `dynamodbav:"type"`
-	orgconfig.Settings
+	PK            string    `dynamodbav:"PK"`
+	SK            string    `dynamodbav:"SK"`
+	Type          string    `dynamodbav:"type"`
+	SendingPaused bool      `dynamodbav:"sendingPaused"`
+	Version       int       `dynamodbav:"version"`
+	UpdatedAt     time.Time `dynamodbav:"updatedAt"`
+	UpdatedBy     string    `dynamodbav:"updatedBy"`
+}
+
+func newSettingsItem(st orgconfig.Settings) settingsItem {
+	return settingsItem{
+		PK: table.SettingsPK, SK: table.SettingsSK, Type: table.TypeSettings,
+		SendingPaused: st.SendingPaused, Version: st.Version, UpdatedAt: st.UpdatedAt, UpdatedBy: st.UpdatedBy,
+	}
+}
+
+func (it settingsItem) settings() orgconfig.Settings {
+	return orgconfig.Settings{SendingPaused: it.SendingPaused, Version: it.Version, UpdatedAt: it.UpdatedAt, UpdatedBy: it.UpdatedBy}
 }
 
 // Settings returns the organisation's settings; the zero value (version 0)
@@ -24,7 +39,7 @@ func (s *Store) Settings(ctx context.Context) (orgconfig.Settings, error) {
 	if _, err := s.getItem(ctx, table.SettingsPK, table.SettingsSK, &it); err != nil {
 		return orgconfig.Settings{}, fmt.Errorf("settings: %w", err)
 	}
-	return it.Settings, nil
+	return it.settings(), nil
 }
 
 // SendingPaused reports the organisation's switch that holds back every
@@ -47,8 +62,7 @@ func (s *Store) PutSettings(ctx context.Context, st orgconfig.Settings, actor st
 		ID: audit.NewBatchID(), At: next.UpdatedAt, Actor: actor, Action: audit.ActionSettingsChanged, Subject: "settings",
 		Details: map[string]any{"sendingPaused": next.SendingPaused, "version": next.Version},
 	}
-	item := settingsItem{PK: table.SettingsPK, SK: table.SettingsSK, Type: "settings", Settings: next}
-	if err := s.putAudited(ctx, item, replacing(st.Version), event); err != nil {
+	if err := s.putAudited(ctx, newSettingsItem(next), replacing(st.Version), event); err != nil {
 		return fmt.Errorf("put settings: %w", err)
 	}
 	return nil

@@ -17,32 +17,63 @@ import (
 	"github.com/attest-oss/attest/shared/table"
 )
 
+// tokenItem is how a sign-in token is stored: its expiry is the item's TTL,
+// and ConsumeSignInToken sets usedAt in place.
 type tokenItem struct {
-	PK        string `dynamodbav:"PK"`
-	SK        string `dynamodbav:"SK"`
-	Type      string `dynamodbav:"type"`
-	ExpiresAt int64  `dynamodbav:"expiresAt"`
-	auth.SignInToken
-	UsedAt string `dynamodbav:"usedAt,omitempty"`
+	PK         string        `dynamodbav:"PK"`
+	SK         string        `dynamodbav:"SK"`
+	Type       string        `dynamodbav:"type"`
+	ExpiresAt  int64         `dynamodbav:"expiresAt"`
+	Hash       string        `dynamodbav:"hash"`
+	EmployeeID string        `dynamodbav:"employeeId"`
+	Kind       auth.LinkKind `dynamodbav:"kind"`
+	CreatedAt  time.Time     `dynamodbav:"createdAt"`
+	UsedAt     string        `dynamodbav:"usedAt,omitempty"` // formatInstant
 }
 
+func newTokenItem(t auth.SignInToken) tokenItem {
+	return tokenItem{
+		PK: table.TokenPK(t.Hash), SK: table.TokenSK, Type: table.TypeToken, ExpiresAt: t.ExpiresAt.Unix(),
+		Hash: t.Hash, EmployeeID: t.EmployeeID, Kind: t.Kind, CreatedAt: t.CreatedAt,
+	}
+}
+
+func (it tokenItem) token() auth.SignInToken {
+	return auth.SignInToken{
+		Hash: it.Hash, EmployeeID: it.EmployeeID, Kind: it.Kind, CreatedAt: it.CreatedAt,
+		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(),
+	}
+}
+
+// sessionItem is how a session is stored: its expiry is the item's TTL,
+// which TouchSession moves along with lastSeen.
 type sessionItem struct {
-	PK        string `dynamodbav:"PK"`
-	SK        string `dynamodbav:"SK"`
-	Type      string `dynamodbav:"type"`
-	ExpiresAt int64  `dynamodbav:"expiresAt"`
-	auth.Session
+	PK         string    `dynamodbav:"PK"`
+	SK         string    `dynamodbav:"SK"`
+	Type       string    `dynamodbav:"type"`
+	ExpiresAt  int64     `dynamodbav:"expiresAt"`
+	Hash       string    `dynamodbav:"hash"`
+	EmployeeID string    `dynamodbav:"employeeId"`
+	CSRFToken  string    `dynamodbav:"csrfToken"`
+	CreatedAt  time.Time `dynamodbav:"createdAt"`
+	LastSeen   time.Time `dynamodbav:"lastSeen"`
 }
 
 func newSessionItem(s auth.Session) sessionItem {
-	return sessionItem{PK: table.SessionPK(s.Hash), SK: table.SessionSK, Type: "session", ExpiresAt: s.ExpiresAt().Unix(), Session: s}
+	return sessionItem{
+		PK: table.SessionPK(s.Hash), SK: table.SessionSK, Type: table.TypeSession, ExpiresAt: s.ExpiresAt().Unix(),
+		Hash: s.Hash, EmployeeID: s.EmployeeID, CSRFToken: s.CSRFToken, CreatedAt: s.CreatedAt, LastSeen: s.LastSeen,
+	}
+}
+
+func (it sessionItem) session() auth.Session {
+	return auth.Session{Hash: it.Hash, EmployeeID: it.EmployeeID, CSRFToken: it.CSRFToken, CreatedAt: it.CreatedAt, LastSeen: it.LastSeen}
 }
 
 // PutSignInToken stores a new sign-in token, which expires at
 // rec.ExpiresAt, with the audit event of its issue.
 func (s *Store) PutSignInToken(ctx context.Context, rec auth.SignInToken, event audit.Event) error {
-	item := tokenItem{PK: table.TokenPK(rec.Hash), SK: table.TokenSK, Type: "token", ExpiresAt: rec.ExpiresAt.Unix(), SignInToken: rec}
-	tok, err := put(s.table, item, notExists())
+	tok, err := put(s.table, newTokenItem(rec), notExists())
 	if err != nil {
 		return err
 	}
@@ -65,8 +96,7 @@ func (s *Store) SignInToken(ctx context.Context, hash string) (rec auth.SignInTo
 	if err != nil || !found || it.UsedAt != "" {
 		return auth.SignInToken{}, false, err
 	}
-	it.SignInToken.ExpiresAt = time.Unix(it.ExpiresAt, 0).UTC()
-	return it.SignInToken, true, nil
+	return it.token(), true, nil
 }
 
 // ConsumeSignInToken marks the token used and creates the session, with its
@@ -81,7 +111,7 @@ func (s *Store) ConsumeSignInToken(ctx context.Context, tokenHash string, sess a
 		And(expression.Name(table.TTLAttribute).GreaterThan(expression.Value(now.Unix()))).
 		And(expression.Name("employeeId").Equal(expression.Value(sess.EmployeeID)))
 	expr, err := expression.NewBuilder().
-		WithUpdate(expression.Set(expression.Name("usedAt"), expression.Value(now.UTC().Format(time.RFC3339)))).
+		WithUpdate(expression.Set(expression.Name("usedAt"), expression.Value(formatInstant(now)))).
 		WithCondition(cond).Build()
 	if err != nil {
 		return err
@@ -117,10 +147,13 @@ func (s *Store) ConsumeSignInToken(ctx context.Context, tokenHash string, sess a
 func (s *Store) Session(ctx context.Context, hash string) (sess auth.Session, found bool, err error) {
 	var it sessionItem
 	found, err = s.getItem(ctx, table.SessionPK(hash), table.SessionSK, &it)
-	if err != nil || !found || !it.Session.Valid(s.now()) {
+	if err != nil || !found {
 		return auth.Session{}, false, err
 	}
-	return it.Session, true, nil
+	if sess = it.session(); !sess.Valid(s.now()) {
+		return auth.Session{}, false, nil
+	}
+	return sess, true, nil
 }
 
 // TouchSession records that the session was used now, extending its idle

@@ -8,11 +8,22 @@ import (
 	"github.com/attest-oss/attest/shared/table"
 )
 
+// jobItem is how a scheduled job's state is stored.
 type jobItem struct {
-	PK   string `dynamodbav:"PK"`
-	SK   string `dynamodbav:"SK"`
-	Type string `dynamodbav:"type"`
-	assign.JobState
+	PK          string `dynamodbav:"PK"`
+	SK          string `dynamodbav:"SK"`
+	Type        string `dynamodbav:"type"`
+	LastDay     string `dynamodbav:"lastDay"`
+	Fingerprint string `dynamodbav:"fingerprint"`
+	Version     int    `dynamodbav:"version"`
+}
+
+func newJobItem(name string, st assign.JobState) jobItem {
+	return jobItem{PK: table.JobPK(name), SK: table.StateSK, Type: table.TypeJob, LastDay: st.LastDay, Fingerprint: st.Fingerprint, Version: st.Version}
+}
+
+func (it jobItem) state() assign.JobState {
+	return assign.JobState{LastDay: it.LastDay, Fingerprint: it.Fingerprint, Version: it.Version}
 }
 
 // GetJobState returns the state of the named job (zero state if it never ran).
@@ -21,7 +32,7 @@ func (s *Store) GetJobState(ctx context.Context, name string) (assign.JobState, 
 	if _, err := s.getItem(ctx, table.JobPK(name), table.StateSK, &it); err != nil {
 		return assign.JobState{}, fmt.Errorf("job state %s: %w", name, err)
 	}
-	return it.JobState, nil
+	return it.state(), nil
 }
 
 // PutJobState stores the state of the named job if nobody stored another one
@@ -33,7 +44,7 @@ func (s *Store) PutJobState(ctx context.Context, name string, st assign.JobState
 	}
 	next := st
 	next.Version++
-	if err := s.putOne(ctx, jobItem{PK: table.JobPK(name), SK: table.StateSK, Type: "job", JobState: next}, cond); err != nil {
+	if err := s.putOne(ctx, newJobItem(name, next), cond); err != nil {
 		return fmt.Errorf("job state %s: %w", name, err)
 	}
 	return nil

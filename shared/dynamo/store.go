@@ -236,19 +236,59 @@ func put(tableName string, item any, cond expression.ConditionBuilder) (types.Tr
 	}}, nil
 }
 
+// formatInstant is how the table stores the instants that are absent until
+// something happens (completion, acknowledgment, revocation, sending, use):
+// RFC 3339 in UTC, to the second; the zero time is "", which omitempty leaves
+// out of the item.
+func formatInstant(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// parseInstant reads an instant written by formatInstant into the attribute
+// named attr; "" is the zero time.
+func parseInstant(attr, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("attribute %s: %w", attr, err)
+	}
+	return t, nil
+}
+
 // auditItem is how an audit event is stored.
 type auditItem struct {
-	PK   string `dynamodbav:"PK"`
-	SK   string `dynamodbav:"SK"`
-	Type string `dynamodbav:"type"`
-	audit.Event
+	PK      string         `dynamodbav:"PK"`
+	SK      string         `dynamodbav:"SK"`
+	Type    string         `dynamodbav:"type"`
+	ID      string         `dynamodbav:"id"`
+	At      time.Time      `dynamodbav:"at"`
+	Actor   string         `dynamodbav:"actor"`
+	Action  string         `dynamodbav:"action"`
+	Subject string         `dynamodbav:"subject"`
+	Source  string         `dynamodbav:"source,omitempty"`
+	Details map[string]any `dynamodbav:"details,omitempty"`
+}
+
+func newAuditItem(e audit.Event) auditItem {
+	return auditItem{
+		PK: table.AuditPK(e.Day()), SK: table.AuditSK(e.SortTime(), e.ID), Type: table.TypeAudit,
+		ID: e.ID, At: e.At, Actor: e.Actor, Action: e.Action, Subject: e.Subject, Source: e.Source, Details: e.Details,
+	}
+}
+
+func (it auditItem) event() audit.Event {
+	return audit.Event{ID: it.ID, At: it.At, Actor: it.Actor, Action: it.Action, Subject: it.Subject, Source: it.Source, Details: it.Details}
 }
 
 // auditPut returns the transactional write of one audit event; the event's
 // key never exists before, so a replayed write fails instead of duplicating.
 func (s *Store) auditPut(e audit.Event) (types.TransactWriteItem, error) {
-	item := auditItem{PK: table.AuditPK(e.Day()), SK: table.AuditSK(e.SortTime(), e.ID), Type: "audit", Event: e}
-	return put(s.table, item, notExists())
+	return put(s.table, newAuditItem(e), notExists())
 }
 
 // putOne writes one item under cond, outside any transaction.
@@ -268,25 +308,34 @@ func (s *Store) putOne(ctx context.Context, item any, cond expression.ConditionB
 }
 
 // queryItems queries one partition for sort keys beginning with prefix,
-// decodes every item as an I and returns what value takes from each, in
+// decodes every item as an I and returns what value makes of each, in
 // sort-key order.
-func queryItems[I, T any](ctx context.Context, s *Store, pk, prefix string, value func(I) T) ([]T, error) {
+func queryItems[I, T any](ctx context.Context, s *Store, pk, prefix string, value func(I) (T, error)) ([]T, error) {
 	var out []T
 	err := s.queryPrefix(ctx, pk, prefix, func(raw map[string]types.AttributeValue) error {
 		var it I
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return err
 		}
-		out = append(out, value(it))
+		v, err := value(it)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
 		return nil
 	})
 	return out, err
 }
 
+// noError adapts a conversion that cannot fail to queryItems.
+func noError[I, T any](f func(I) T) func(I) (T, error) {
+	return func(it I) (T, error) { return f(it), nil }
+}
+
 // AuditEvents returns the audit events of one UTC day (YYYY-MM-DD) in stream
 // order.
 func (s *Store) AuditEvents(ctx context.Context, day string) ([]audit.Event, error) {
-	out, err := queryItems(ctx, s, table.AuditPK(day), "", func(it auditItem) audit.Event { return it.Event })
+	out, err := queryItems(ctx, s, table.AuditPK(day), "", noError(auditItem.event))
 	if err != nil {
 		return nil, fmt.Errorf("audit events of %s: %w", day, err)
 	}

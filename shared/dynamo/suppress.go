@@ -42,7 +42,7 @@ const suppressWriteAttempts = 3
 func (s *Store) MarkUndeliverable(ctx context.Context, email, reason, messageID string, at time.Time) error {
 	addr := strings.ToLower(email)
 	item, err := put(s.table, suppressItem{
-		PK: table.SuppressPK(addr), SK: table.SuppressSK, Type: "suppression",
+		PK: table.SuppressPK(addr), SK: table.SuppressSK, Type: table.TypeSuppression,
 		Email: addr, Reason: reason, SESMessageID: messageID, At: at.UTC(),
 	}, notExists())
 	if err != nil {

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/identity"
@@ -12,10 +13,29 @@ import (
 
 // vendorItem is how a vendor's contacts are stored.
 type vendorItem struct {
-	PK   string `dynamodbav:"PK"`
-	SK   string `dynamodbav:"SK"`
-	Type string `dynamodbav:"type"`
-	orgconfig.VendorRecord
+	PK           string    `dynamodbav:"PK"`
+	SK           string    `dynamodbav:"SK"`
+	Type         string    `dynamodbav:"type"`
+	Key          string    `dynamodbav:"vendor"`
+	ContactEmail string    `dynamodbav:"contactEmail"`
+	OwnerID      string    `dynamodbav:"ownerEmployeeId"`
+	Version      int       `dynamodbav:"version"`
+	UpdatedAt    time.Time `dynamodbav:"updatedAt"`
+	UpdatedBy    string    `dynamodbav:"updatedBy"`
+}
+
+func newVendorItem(v orgconfig.VendorRecord) vendorItem {
+	return vendorItem{
+		PK: table.VendorsPK, SK: table.VendorSK(v.Key), Type: table.TypeVendor,
+		Key: v.Key, ContactEmail: v.ContactEmail, OwnerID: v.OwnerID, Version: v.Version, UpdatedAt: v.UpdatedAt, UpdatedBy: v.UpdatedBy,
+	}
+}
+
+func (it vendorItem) record() orgconfig.VendorRecord {
+	return orgconfig.VendorRecord{
+		Vendor:  orgconfig.Vendor{Key: it.Key, ContactEmail: it.ContactEmail, OwnerID: it.OwnerID},
+		Version: it.Version, UpdatedAt: it.UpdatedAt, UpdatedBy: it.UpdatedBy,
+	}
 }
 
 // Vendor returns the contacts of the vendor with the given key, or found=false.
@@ -25,13 +45,13 @@ func (s *Store) Vendor(ctx context.Context, key string) (v orgconfig.VendorRecor
 	if err != nil || !found {
 		return orgconfig.VendorRecord{}, false, err
 	}
-	return it.VendorRecord, true, nil
+	return it.record(), true, nil
 }
 
 // VendorRecords returns every vendor's contacts, ordered by vendor key, in
 // one Query of the vendors' partition.
 func (s *Store) VendorRecords(ctx context.Context) ([]orgconfig.VendorRecord, error) {
-	out, err := queryItems(ctx, s, table.VendorsPK, "", func(it vendorItem) orgconfig.VendorRecord { return it.VendorRecord })
+	out, err := queryItems(ctx, s, table.VendorsPK, "", noError(vendorItem.record))
 	if err != nil {
 		return nil, fmt.Errorf("vendors: %w", err)
 	}
@@ -65,8 +85,7 @@ func (s *Store) PutVendor(ctx context.Context, v orgconfig.VendorRecord, actor s
 		ID: audit.NewBatchID(), At: next.UpdatedAt, Actor: actor, Action: audit.ActionVendorChanged, Subject: identity.VendorRef(v.Key),
 		Details: map[string]any{"contactEmail": v.ContactEmail, "ownerEmployeeId": v.OwnerID, "version": next.Version},
 	}
-	item := vendorItem{PK: table.VendorsPK, SK: table.VendorSK(v.Key), Type: "vendor", VendorRecord: next}
-	if err := s.putAudited(ctx, item, replacing(v.Version), event); err != nil {
+	if err := s.putAudited(ctx, newVendorItem(next), replacing(v.Version), event); err != nil {
 		return fmt.Errorf("put vendor %q: %w", v.Key, err)
 	}
 	return nil

@@ -31,26 +31,26 @@ type mePerson struct {
 }
 
 type meAssignment struct {
-	ModuleID      string    `json:"moduleId"`
-	Title         string    `json:"title"`
-	ModuleVersion string    `json:"moduleVersion"`
-	Cycle         int       `json:"cycle"`
-	AssignedOn    string    `json:"assignedOn"`
-	DueOn         string    `json:"dueOn"`
-	DueAt         time.Time `json:"dueAt"`
-	Status        string    `json:"status"`
-	CompletedAt   *string   `json:"completedAt"`
-	Score         *int      `json:"score"`
-	Minutes       int       `json:"estimatedMinutes"`
+	ModuleID      string     `json:"moduleId"`
+	Title         string     `json:"title"`
+	ModuleVersion string     `json:"moduleVersion"`
+	Cycle         int        `json:"cycle"`
+	AssignedOn    string     `json:"assignedOn"`
+	DueOn         string     `json:"dueOn"`
+	DueAt         time.Time  `json:"dueAt"`
+	Status        string     `json:"status"`
+	CompletedAt   *time.Time `json:"completedAt"`
+	Score         *int       `json:"score"`
+	Minutes       int        `json:"estimatedMinutes"`
 }
 
 type mePolicy struct {
-	PolicyID       string  `json:"policyId"`
-	Title          string  `json:"title"`
-	Version        string  `json:"version"`
-	VersionSHA256  string  `json:"versionSha256"`
-	Cycle          string  `json:"cycle"`
-	AcknowledgedAt *string `json:"acknowledgedAt"`
+	PolicyID       string     `json:"policyId"`
+	Title          string     `json:"title"`
+	Version        string     `json:"version"`
+	VersionSHA256  string     `json:"versionSha256"`
+	Cycle          string     `json:"cycle"`
+	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
 }
 
 // meFor builds the view of the signed-in person at now. The person's
@@ -58,7 +58,7 @@ type mePolicy struct {
 func (s *Server) meFor(r *http.Request, who *signedIn) (meView, error) {
 	p := who.person.Person
 	var (
-		acked    map[[2]string]string
+		acked    map[[2]string]time.Time
 		ackedErr error
 		wg       sync.WaitGroup
 	)
@@ -209,11 +209,7 @@ func describeDue(dueOn, today string) string {
 	return fmt.Sprintf("Due %s, in %d days", date, days)
 }
 
-// formatInstant shows an RFC 3339 instant in loc.
-func formatInstant(rfc3339 string, loc *time.Location) string {
-	t, err := time.Parse(time.RFC3339, rfc3339)
-	if err != nil {
-		return rfc3339
-	}
+// formatInstant shows an instant in loc.
+func formatInstant(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("2 January 2006 15:04 MST")
 }

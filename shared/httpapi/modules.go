@@ -157,7 +157,7 @@ func (s *Server) receiptHandler(w http.ResponseWriter, r *http.Request, who *sig
 		return apperr.New(apperr.NotFound, "you have not completed this module yet")
 	}
 	c := st.Completed
-	done, _ := time.Parse(time.RFC3339, c.CompletedAt)
+	done := c.CompletedAt
 	s.renderPage(w, r, http.StatusOK, "receipt", who, receiptPage{
 		Name: who.person.Name, EmployeeID: who.person.EmployeeID, ModuleID: c.ModuleID, Title: st.Module.Title,
 		Version: c.CompletedVersion, SHA256: c.CompletedSHA256, Cycle: c.Cycle, Score: c.Score, PassMark: st.Module.PassMark,

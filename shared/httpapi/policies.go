@@ -3,6 +3,7 @@ package httpapi
 import (
 	"html/template"
 	"net/http"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -25,12 +26,12 @@ type ackRequest struct {
 
 // ackView is an acknowledgment as the API shows it.
 type ackView struct {
-	PolicyID       string `json:"policyId"`
-	Version        string `json:"version"`
-	VersionSHA256  string `json:"versionSha256"`
-	Cycle          string `json:"cycle"`
-	AcknowledgedAt string `json:"acknowledgedAt"`
-	TypedName      string `json:"typedName"`
+	PolicyID       string    `json:"policyId"`
+	Version        string    `json:"version"`
+	VersionSHA256  string    `json:"versionSha256"`
+	Cycle          string    `json:"cycle"`
+	AcknowledgedAt time.Time `json:"acknowledgedAt"`
+	TypedName      string    `json:"typedName"`
 }
 
 func viewOfAck(a ack.Acknowledgment) ackView {

@@ -19,23 +19,23 @@ import (
 // before anybody stored any: nothing paused.
 type Settings struct {
 	// SendingPaused holds back every reminder email while set.
-	SendingPaused bool `json:"sendingPaused" dynamodbav:"sendingPaused"`
+	SendingPaused bool `json:"sendingPaused"`
 	// Version counts the stored changes (0: never stored); a change is
 	// stored only over the version it was based on.
-	Version   int       `json:"version" dynamodbav:"version"`
-	UpdatedAt time.Time `json:"updatedAt,omitzero" dynamodbav:"updatedAt"`
+	Version   int       `json:"version"`
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 	// UpdatedBy names who changed them last, as in audit events.
-	UpdatedBy string `json:"updatedBy,omitempty" dynamodbav:"updatedBy"`
+	UpdatedBy string `json:"updatedBy,omitempty"`
 }
 
 // Vendor is a subcontracting firm's escalation contacts.
 type Vendor struct {
 	// Key is the roster's vendor name, as written there.
-	Key string `json:"vendor" dynamodbav:"vendor"`
+	Key string `json:"vendor"`
 	// ContactEmail is the vendor's own contact for overdue staff (optional).
-	ContactEmail string `json:"contactEmail" dynamodbav:"contactEmail"`
+	ContactEmail string `json:"contactEmail"`
 	// OwnerID is the employee accountable for the vendor inside the company (optional).
-	OwnerID string `json:"ownerEmployeeId" dynamodbav:"ownerEmployeeId"`
+	OwnerID string `json:"ownerEmployeeId"`
 }
 
 // VendorRecord is a vendor's contacts as stored, with their version.
@@ -43,10 +43,10 @@ type VendorRecord struct {
 	Vendor
 	// Version counts the stored changes (0: never stored); a change is
 	// stored only over the version it was based on.
-	Version   int       `json:"version" dynamodbav:"version"`
-	UpdatedAt time.Time `json:"updatedAt" dynamodbav:"updatedAt"`
+	Version   int       `json:"version"`
+	UpdatedAt time.Time `json:"updatedAt"`
 	// UpdatedBy names who changed them last, as in audit events.
-	UpdatedBy string `json:"updatedBy" dynamodbav:"updatedBy"`
+	UpdatedBy string `json:"updatedBy"`
 }
 
 // MaxVendorKeyLen is the longest vendor key in characters: the roster allows

@@ -16,25 +16,27 @@ const (
 )
 
 // Record is the outbox entry and history line of one notification: written
-// as pending before the email is sent, then marked sent.
+// as pending before the email is sent, then marked sent. Day is a calendar
+// day (YYYY-MM-DD) in the recipient's time zone, not an instant.
 type Record struct {
-	Recipient string `json:"recipient" dynamodbav:"recipient"`
-	Email     string `json:"email" dynamodbav:"email"`
-	Kind      Kind   `json:"kind" dynamodbav:"kind"`
-	Day       string `json:"day" dynamodbav:"day"`
-	Status    Status `json:"status" dynamodbav:"status"`
-	Subject   string `json:"subject" dynamodbav:"subject"`
+	Recipient string `json:"recipient"`
+	Email     string `json:"email"`
+	Kind      Kind   `json:"kind"`
+	Day       string `json:"day"`
+	Status    Status `json:"status"`
 	// Items names what the email was about: "E020 security-awareness#1 overdue".
-	Items     []string  `json:"items" dynamodbav:"items"`
-	CreatedAt time.Time `json:"createdAt" dynamodbav:"createdAt"`
-	SentAt    string    `json:"sentAt,omitempty" dynamodbav:"sentAt,omitempty"`
-	MessageID string    `json:"messageId,omitempty" dynamodbav:"messageId,omitempty"`
+	Items     []string  `json:"items"`
+	CreatedAt time.Time `json:"createdAt"`
+	// SentAt is when SES accepted the email, in UTC to the second; zero
+	// while pending.
+	SentAt    time.Time `json:"sentAt,omitzero"`
+	MessageID string    `json:"messageId,omitempty"`
 	// Tries counts the sending attempts; LastError is the last failure's
 	// kind (never the email body).
-	Tries     int    `json:"tries" dynamodbav:"tries"`
-	LastError string `json:"lastError,omitempty" dynamodbav:"lastError,omitempty"`
+	Tries     int    `json:"tries"`
+	LastError string `json:"lastError,omitempty"`
 	// Actor is who caused it: "schedule", or the nudging manager or admin.
-	Actor string `json:"actor" dynamodbav:"actor"`
+	Actor string `json:"actor"`
 }
 
 // RunSummary says what a run found and did.

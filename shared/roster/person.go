@@ -27,19 +27,21 @@ const (
 
 // Person is one row of the roster, normalised: role keys and engagements are
 // lower-case, sorted and unique; the email keeps the case it was given.
+// StartDate and EndDate are calendar days (YYYY-MM-DD) in the person's time
+// zone, not instants.
 type Person struct {
-	EmployeeID     string         `json:"employeeId" dynamodbav:"employeeId"`
-	Email          string         `json:"email" dynamodbav:"email"`
-	Name           string         `json:"name" dynamodbav:"name"`
-	Roles          []string       `json:"roles" dynamodbav:"roles"`
-	ManagerID      string         `json:"managerId" dynamodbav:"managerId"`
-	Department     string         `json:"department" dynamodbav:"department"`
-	EmploymentType EmploymentType `json:"employmentType" dynamodbav:"employmentType"`
-	Vendor         string         `json:"vendor" dynamodbav:"vendor"`
-	Engagements    []string       `json:"engagements" dynamodbav:"engagements"`
-	StartDate      string         `json:"startDate" dynamodbav:"startDate"`
-	EndDate        string         `json:"endDate" dynamodbav:"endDate"`
-	TimeZone       string         `json:"timeZone" dynamodbav:"timeZone"`
+	EmployeeID     string         `json:"employeeId"`
+	Email          string         `json:"email"`
+	Name           string         `json:"name"`
+	Roles          []string       `json:"roles"`
+	ManagerID      string         `json:"managerId"`
+	Department     string         `json:"department"`
+	EmploymentType EmploymentType `json:"employmentType"`
+	Vendor         string         `json:"vendor"`
+	Engagements    []string       `json:"engagements"`
+	StartDate      string         `json:"startDate"`
+	EndDate        string         `json:"endDate"`
+	TimeZone       string         `json:"timeZone"`
 }
 
 // ActiveOn reports whether the person is still engaged on day (YYYY-MM-DD):

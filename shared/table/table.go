@@ -5,28 +5,29 @@
 //
 // # Items
 //
-//	item                 PK                         SK                              GSI1 (PK / SK)                      GSI2 (PK / SK)             GSI3 "wake" (PK / SK)
-//	person profile       PERSON#<employeeId>        PROFILE                         MGR#<managerId> / PERSON#<id>       ROSTER / PERSON#<id>       WAKE#<end date> / PERSON#<id> (future leavers only)
-//	person revision      PERSON#<employeeId>        REV#<000000rev>                 -                                   -                          -
-//	email claim          EMAIL#<lower-case email>   EMAIL                           -                                   -                          -
-//	assignment           PERSON#<employeeId>        ASSIGN#<moduleId>#<0000cycle>   -                                   -                          WAKE#<renewal date> / PERSON#<id>#<moduleId> (completed annual only)
-//	quiz attempt         PERSON#<employeeId>        ATTEMPT#<moduleId>#<0000cycle>#<0000n>  -                           -                          -
-//	notification         NOTIFY#<recipient>         <YYYY-MM-DD>#<kind>             -                                   -                          -
-//	policy ack           PERSON#<employeeId>        ACK#<policyId>#<cycle>          -                                   -                          -
-//	policy first view    PERSON#<employeeId>        VIEW#<policyId>#<cycle>#<sha256>  -                                 -                          -   (TTL)
-//	audit event          AUDIT#<YYYY-MM-DD>         <RFC 3339 nano time>#<eventId>  -                                   -                          -
-//	API key              APIKEY#<sha256 of key>     APIKEY                          -                                   -                          -
-//	sign-in token        TOKEN#<sha256 of token>    TOKEN                           -                                   -                          -   (TTL)
-//	session              SESSION#<sha256 of id>     SESSION                         -                                   -                          -   (TTL)
-//	rate-limit counter   RATE#<scope>#<key>         <window start, RFC 3339>        -                                   -                          -   (TTL)
-//	job state            JOB#<name>                 STATE                           -                                   -                          -
-//	undeliverable email  SUPPRESS#<lower-case email> SUPPRESS                        -                                   -                          -
-//	org settings         SETTINGS                   ORG                             -                                   -                          -
-//	vendor contacts      VENDORS                    <vendor key>                    -                                   -                          -
+//	item                 type            PK                         SK                              GSI1 (PK / SK)                      GSI2 (PK / SK)             GSI3 "wake" (PK / SK)
+//	person profile       person          PERSON#<employeeId>        PROFILE                         MGR#<managerId> / PERSON#<id>       ROSTER / PERSON#<id>       WAKE#<end date> / PERSON#<id> (future leavers only)
+//	person revision      revision        PERSON#<employeeId>        REV#<000000rev>                 -                                   -                          -
+//	email claim          email           EMAIL#<lower-case email>   EMAIL                           -                                   -                          -
+//	assignment           assignment      PERSON#<employeeId>        ASSIGN#<moduleId>#<0000cycle>   -                                   -                          WAKE#<renewal date> / PERSON#<id>#<moduleId> (completed annual only)
+//	quiz attempt         attempt         PERSON#<employeeId>        ATTEMPT#<moduleId>#<0000cycle>#<0000n>  -                           -                          -
+//	notification         notification    NOTIFY#<recipient>         <YYYY-MM-DD>#<kind>             -                                   -                          -
+//	policy ack           acknowledgment  PERSON#<employeeId>        ACK#<policyId>#<cycle>          -                                   -                          -
+//	policy first view    policy-view     PERSON#<employeeId>        VIEW#<policyId>#<cycle>#<sha256>  -                                 -                          -   (TTL)
+//	audit event          audit           AUDIT#<YYYY-MM-DD>         <RFC 3339 nano time>#<eventId>  -                                   -                          -
+//	API key              apikey          APIKEY#<sha256 of key>     APIKEY                          -                                   -                          -
+//	sign-in token        token           TOKEN#<sha256 of token>    TOKEN                           -                                   -                          -   (TTL)
+//	session              session         SESSION#<sha256 of id>     SESSION                         -                                   -                          -   (TTL)
+//	rate-limit counter   -               RATE#<scope>#<key>         <window start, RFC 3339>        -                                   -                          -   (TTL)
+//	job state            job             JOB#<name>                 STATE                           -                                   -                          -
+//	undeliverable email  suppression     SUPPRESS#<lower-case email> SUPPRESS                        -                                   -                          -
+//	org settings         settings        SETTINGS                   ORG                             -                                   -                          -
+//	vendor contacts      vendor          VENDORS                    <vendor key>                    -                                   -                          -
 //
-// Open assignments also carry GSI4, the due index: DUE#<shard 0-9> /
-// <due date>#<employeeId>#<moduleId>#<0000cycle>; completion and
-// cancellation remove it.
+// The type column is the item's [TypeAttribute], one of the Type constants
+// (a rate-limit counter has none). Open assignments also carry GSI4, the due
+// index: DUE#<shard 0-9> / <due date>#<employeeId>#<moduleId>#<0000cycle>;
+// completion and cancellation remove it.
 //
 // # Access patterns
 //
@@ -82,6 +83,26 @@ const (
 	VersionAttribute = "version"
 	// TypeAttribute names the kind of item (person, assignment, ...) for humans reading the table.
 	TypeAttribute = "type"
+)
+
+// Item types: the value of [TypeAttribute] of each kind of item.
+const (
+	TypePerson         = "person"
+	TypeRevision       = "revision"
+	TypeEmail          = "email"
+	TypeAssignment     = "assignment"
+	TypeAttempt        = "attempt"
+	TypeNotification   = "notification"
+	TypeAcknowledgment = "acknowledgment"
+	TypePolicyView     = "policy-view"
+	TypeAudit          = "audit"
+	TypeAPIKey         = "apikey"
+	TypeToken          = "token"
+	TypeSession        = "session"
+	TypeJob            = "job"
+	TypeSuppression    = "suppression"
+	TypeSettings       = "settings"
+	TypeVendor         = "vendor"
 )
 
 // Index names.

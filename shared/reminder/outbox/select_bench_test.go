@@ -51,32 +51,31 @@ func seedOrganisation(b *testing.B, client *dynamodb.Client, tableName string, n
 		if i%10 != 0 {
 			mgr = fmt.Sprintf("P%06d", i-i%10)
 		}
-		p := roster.Person{EmployeeID: id, Email: fmt.Sprintf("p%06d@bench.example.com", i), Name: "Person " + id,
-			Roles: []string{"all-staff"}, ManagerID: mgr, EmploymentType: roster.Employee, StartDate: "2025-01-06", TimeZone: zones[i%len(zones)]}
-		person, err := attributevalue.MarshalMap(struct {
-			PK, SK, GSI2PK, GSI2SK string
-			roster.Person
-			Revision, Version int
-		}{table.PersonPK(id), table.ProfileSK, table.RosterPK, table.PersonGSISK(id), p, 1, 1})
+		// Items are written in the layout package dynamo stores.
+		person, err := attributevalue.MarshalMap(map[string]any{
+			table.PartitionKey: table.PersonPK(id), table.SortKey: table.ProfileSK, table.TypeAttribute: table.TypePerson,
+			table.GSI2PK: table.RosterPK, table.GSI2SK: table.PersonGSISK(id),
+			"employeeId": id, "email": fmt.Sprintf("p%06d@bench.example.com", i), "name": "Person " + id,
+			"roles": []string{"all-staff"}, "managerId": mgr, "employmentType": string(roster.Employee),
+			"startDate": "2025-01-06", "endDate": "", "timeZone": zones[i%len(zones)], "revision": 1, table.VersionAttribute: 1,
+		})
 		if err != nil {
 			b.Fatal(err)
 		}
 		due := benchRun.AddDate(0, 0, i%90-45).Format(time.DateOnly)
-		a := assign.Assignment{EmployeeID: id, ModuleID: "security-awareness", Cycle: 1, ModuleVersion: "1.0.0", ModuleMajor: 1,
-			AssignedOn: "2026-09-01", DueOn: due, DueAt: assign.DueAt(due, time.UTC), Recurrence: "annual", Status: assign.StatusCompleted,
-			CompletedAt: "2026-09-10T10:00:00Z", Version: 2}
-		it := struct {
-			PK, SK string
-			GSI4PK string `dynamodbav:",omitempty"`
-			GSI4SK string `dynamodbav:",omitempty"`
-			assign.Assignment
-		}{PK: table.PersonPK(id), SK: table.AssignmentSK(a.ModuleID, 1), Assignment: a}
+		it := map[string]any{
+			table.PartitionKey: table.PersonPK(id), table.SortKey: table.AssignmentSK("security-awareness", 1), table.TypeAttribute: table.TypeAssignment,
+			"employeeId": id, "moduleId": "security-awareness", "cycle": 1, "moduleVersion": "1.0.0", "moduleMajor": 1,
+			"assignedOn": "2026-09-01", "dueOn": due, "dueAt": assign.DueAt(due, time.UTC), "recurrence": "annual",
+			"status": string(assign.StatusCompleted), "completedAt": "2026-09-10T10:00:00Z", table.VersionAttribute: 2,
+		}
 		if i%10 == 3 {
 			open++
-			it.Status, it.CompletedAt, it.Version = assign.StatusOpen, "", 1
-			it.GSI4PK, it.GSI4SK = table.DuePK(id), table.DueSK(due, id, a.ModuleID, 1)
+			it["status"], it[table.VersionAttribute] = string(assign.StatusOpen), 1
+			delete(it, "completedAt")
+			it[table.GSI4PK], it[table.GSI4SK] = table.DuePK(id), table.DueSK(due, id, "security-awareness", 1)
 			if i%20 == 3 {
-				it.RemindersSent, it.LastRemindedOn = 1, "2026-10-01"
+				it["remindersSent"], it["lastRemindedOn"] = 1, "2026-10-01"
 			}
 		}
 		assignment, err := attributevalue.MarshalMap(it)
