@@ -446,7 +446,6 @@ func newReminders(stack awscdk.Stack, data dataResources, email emailResources, 
 		environment: map[string]string{
 			env.TableName: *data.table.TableName(),
 			env.QueueURL:  *queue.QueueUrl(),
-			env.BaseURL:   *baseURL,
 		},
 	})
 	if cadence != "" {

@@ -371,7 +371,7 @@ func TestFunctionEnvironments(t *testing.T) {
 	}{
 		{"ApiFunction", map[string]any{env.TableName: tbl, env.SenderEmail: testSenderEmail, env.BaseURL: baseURL, env.ConfigurationSet: set, env.ReminderCadence: testCadence, env.QueueURL: queue}},
 		{"AssignFunction", map[string]any{env.TableName: tbl}},
-		{"RemindFunction", map[string]any{env.TableName: tbl, env.QueueURL: queue, env.BaseURL: baseURL, env.ReminderCadence: testCadence}},
+		{"RemindFunction", map[string]any{env.TableName: tbl, env.QueueURL: queue, env.ReminderCadence: testCadence}},
 		{"SendFunction", map[string]any{env.TableName: tbl, env.SenderEmail: testSenderEmail, env.BaseURL: baseURL, env.ConfigurationSet: set}},
 		{"BounceFunction", map[string]any{env.TableName: tbl}},
 	} {

@@ -8,8 +8,10 @@
 //   - Adapters (dynamo, ses, sqs) may import the AWS SDK, and implement the
 //     small interfaces ("ports") that domain and service packages declare
 //     where they use them. An adapter imports no other adapter.
-//   - Event handlers (handler) may import the Lambda event types, and reach
-//     storage and services through ports too, never through an adapter.
+//   - The HTTP layer (httpapi) and the event handlers (handler) call services
+//     and reach storage through ports, never through an adapter; handler may
+//     import the Lambda event types. Domain and service packages import
+//     neither.
 //   - Wiring (app, startup) and development tooling (devstack, devtest,
 //     localgw) may import anything.
 //

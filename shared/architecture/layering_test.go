@@ -22,6 +22,7 @@ type class string
 // The roles of our packages under shared/.
 const (
 	domain  class = "domain or service package"
+	web     class = "HTTP layer"
 	adapter class = "adapter"
 	events  class = "event handler package"
 	wiring  class = "wiring"
@@ -41,6 +42,7 @@ var roles = map[string]class{
 	"shared/dynamo":           adapter,
 	"shared/ses":              adapter,
 	"shared/sqs":              adapter,
+	"shared/httpapi":          web,
 	"shared/handler":          events,
 	"shared/app":              wiring,
 	"shared/startup":          wiring,
@@ -52,10 +54,11 @@ var roles = map[string]class{
 // may lists what a package of each role may import.
 var may = map[class][]class{
 	domain:  {other, domain},
+	web:     {other, domain},
 	adapter: {other, domain, awsSDK},
 	events:  {other, domain, awsLambda},
-	wiring:  {other, domain, awsSDK, awsLambda, adapter, events, wiring},
-	tooling: {other, domain, awsSDK, awsLambda, adapter, events, wiring, tooling},
+	wiring:  {other, domain, web, awsSDK, awsLambda, adapter, events, wiring},
+	tooling: {other, domain, web, awsSDK, awsLambda, adapter, events, wiring, tooling},
 }
 
 // classOf classifies the package path.

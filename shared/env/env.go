@@ -17,7 +17,7 @@ const (
 	// SenderEmail is the SES identity email comes from (api, send).
 	SenderEmail = "SENDER_EMAIL"
 	// BaseURL is the service's public origin, the base of links in email
-	// (api, remind, send).
+	// (api, send).
 	BaseURL = "BASE_URL"
 	// ConfigurationSet is the SES configuration set whose events report
 	// bounces and complaints (api, send).
