@@ -18,6 +18,7 @@ import (
 	"github.com/attest-oss/attest/shared/handler"
 	"github.com/attest-oss/attest/shared/reminder/outbox"
 	"github.com/attest-oss/attest/shared/ses"
+	"github.com/attest-oss/attest/shared/signin"
 	"github.com/attest-oss/attest/shared/startup"
 )
 
@@ -31,10 +32,13 @@ func main() {
 	if err != nil {
 		startup.Exit(logger, fmt.Errorf("load content: %w", err))
 	}
+	store := dynamo.New(dynamodb.NewFromConfig(cfg), table, time.Now)
+	base := env.Optional(env.BaseURL)
 	reminders := &outbox.Service{
-		Store:   dynamo.New(dynamodb.NewFromConfig(cfg), table, time.Now),
+		Store:   store,
 		Mailer:  ses.NewSender(sesv2.NewFromConfig(cfg), env.Optional(env.SenderEmail), env.Optional(env.ConfigurationSet)),
-		BaseURL: env.Optional(env.BaseURL),
+		Links:   &signin.Service{Store: store, People: store, BaseURL: base, Logger: logger, Now: time.Now},
+		BaseURL: base,
 		Titles:  email.CatalogTitles(cat),
 		Logger:  logger,
 		Now:     time.Now,

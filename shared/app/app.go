@@ -13,6 +13,7 @@ import (
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/email"
 	"github.com/attest-oss/attest/shared/httpapi"
 	"github.com/attest-oss/attest/shared/orgconfig"
 	"github.com/attest-oss/attest/shared/quiz"
@@ -89,12 +90,7 @@ func New(cfg Config) (*App, error) {
 	links := &signin.Service{Store: store, People: store, Mailer: sender, BaseURL: cfg.BaseURL, Logger: cfg.Logger, Now: cfg.Now}
 	rem := &outbox.Service{
 		Store: store, Mailer: sender, Links: links, Config: cadence, BaseURL: cfg.BaseURL,
-		Titles: func(id string) string {
-			if m, ok := cat.Module(id); ok {
-				return m.Title
-			}
-			return id
-		},
+		Titles:     email.CatalogTitles(cat),
 		Dispatcher: cfg.Dispatcher, Logger: cfg.Logger, Now: cfg.Now,
 	}
 	a := &App{
