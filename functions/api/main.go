@@ -3,38 +3,57 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/attest-oss/attest/shared/app"
+	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/reminder/outbox"
+	"github.com/attest-oss/attest/shared/ses"
 	"github.com/attest-oss/attest/shared/sqs"
 	"github.com/attest-oss/attest/shared/startup"
 )
 
 func main() {
 	logger, cfg := startup.Start()
-	table, err := env.Required(env.TableName)
+	h, err := wire(logger, dynamodb.NewFromConfig(cfg), sesv2.NewFromConfig(cfg), awssqs.NewFromConfig(cfg))
 	if err != nil {
 		startup.Exit(logger, err)
+	}
+	lambda.Start(h)
+}
+
+// wire builds the application on the given clients and the environment, and
+// returns the API Gateway proxy in front of its http.Handler. The queue
+// client is used only when QUEUE_URL is set.
+func wire(logger *slog.Logger, db dynamo.API, mail ses.API, queue sqs.API) (func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error), error) {
+	table, err := env.Required(env.TableName)
+	if err != nil {
+		return nil, err
 	}
 	cadence, err := reminder.ParseConfig(env.Optional(env.ReminderCadence))
 	if err != nil {
-		startup.Exit(logger, err)
+		return nil, fmt.Errorf("environment variable %s: %w", env.ReminderCadence, err)
 	}
 	// With a queue, POST /api/reminders/run fans out like the hourly run.
 	var dispatcher outbox.Dispatcher
-	if queue := env.Optional(env.QueueURL); queue != "" {
-		dispatcher = sqs.NewDispatcher(cfg, queue)
+	if url := env.Optional(env.QueueURL); url != "" {
+		dispatcher = &sqs.Dispatcher{API: queue, QueueURL: url}
 	}
 	a, err := app.New(app.Config{
-		DynamoDB:         dynamodb.NewFromConfig(cfg),
+		DynamoDB:         db,
 		TableName:        table,
-		SES:              sesv2.NewFromConfig(cfg),
+		SES:              mail,
 		SenderEmail:      env.Optional(env.SenderEmail),
 		BaseURL:          env.Optional(env.BaseURL),
 		ConfigurationSet: env.Optional(env.ConfigurationSet),
@@ -43,7 +62,7 @@ func main() {
 		Logger:           logger,
 	})
 	if err != nil {
-		startup.Exit(logger, err)
+		return nil, err
 	}
-	lambda.Start(httpadapter.NewV2(a.Handler).ProxyWithContext)
+	return httpadapter.NewV2(a.Handler).ProxyWithContext, nil
 }

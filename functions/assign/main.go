@@ -4,9 +4,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -20,15 +23,25 @@ import (
 
 func main() {
 	logger, cfg := startup.Start()
-	table, err := env.Required(env.TableName)
+	h, err := wire(logger, dynamodb.NewFromConfig(cfg))
 	if err != nil {
 		startup.Exit(logger, err)
 	}
+	lambda.Start(h)
+}
+
+// wire builds the assignment runner on the DynamoDB client and the
+// environment, and returns the daily handler.
+func wire(logger *slog.Logger, db dynamo.API) (func(context.Context, events.EventBridgeEvent) (assign.Summary, error), error) {
+	table, err := env.Required(env.TableName)
+	if err != nil {
+		return nil, err
+	}
 	cat, err := catalog.Default()
 	if err != nil {
-		startup.Exit(logger, fmt.Errorf("load content: %w", err))
+		return nil, fmt.Errorf("load content: %w", err)
 	}
-	store := dynamo.New(dynamodb.NewFromConfig(cfg), table, time.Now)
+	store := dynamo.New(db, table, time.Now)
 	runner := &assign.Runner{Store: store, Catalog: cat, Now: time.Now}
-	lambda.Start(handler.DailyAssignment(runner, logger))
+	return handler.DailyAssignment(runner, logger), nil
 }

@@ -4,8 +4,11 @@
 package main
 
 import (
+	"context"
+	"log/slog"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -17,10 +20,19 @@ import (
 
 func main() {
 	logger, cfg := startup.Start()
-	table, err := env.Required(env.TableName)
+	h, err := wire(logger, dynamodb.NewFromConfig(cfg))
 	if err != nil {
 		startup.Exit(logger, err)
 	}
-	store := dynamo.New(dynamodb.NewFromConfig(cfg), table, time.Now)
-	lambda.Start(handler.Bounce(store, logger))
+	lambda.Start(h)
+}
+
+// wire builds the store on the DynamoDB client and the environment, and
+// returns the bounce handler.
+func wire(logger *slog.Logger, db dynamo.API) (func(context.Context, events.SNSEvent) error, error) {
+	table, err := env.Required(env.TableName)
+	if err != nil {
+		return nil, err
+	}
+	return handler.Bounce(dynamo.New(db, table, time.Now), logger), nil
 }

@@ -4,10 +4,15 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/env"
@@ -18,28 +23,38 @@ import (
 	"github.com/attest-oss/attest/shared/startup"
 )
 
-// main wires no mailer and no module titles: with a dispatcher, a run only
-// selects and queues; the send function renders and sends.
 func main() {
 	logger, cfg := startup.Start()
-	table, err := env.Required(env.TableName)
+	h, err := wire(logger, dynamodb.NewFromConfig(cfg), awssqs.NewFromConfig(cfg))
 	if err != nil {
 		startup.Exit(logger, err)
 	}
-	queue, err := env.Required(env.QueueURL)
+	lambda.Start(h)
+}
+
+// wire builds the reminder run on the clients and the environment, and
+// returns the hourly handler. It wires no mailer and no module titles: with
+// a dispatcher, a run only selects and queues; the send function renders and
+// sends.
+func wire(logger *slog.Logger, db dynamo.API, queue sqs.API) (func(context.Context, events.EventBridgeEvent) (reminder.RunSummary, error), error) {
+	table, err := env.Required(env.TableName)
 	if err != nil {
-		startup.Exit(logger, err)
+		return nil, err
+	}
+	url, err := env.Required(env.QueueURL)
+	if err != nil {
+		return nil, err
 	}
 	cadence, err := reminder.ParseConfig(env.Optional(env.ReminderCadence))
 	if err != nil {
-		startup.Exit(logger, err)
+		return nil, fmt.Errorf("environment variable %s: %w", env.ReminderCadence, err)
 	}
 	reminders := &outbox.Service{
-		Store:      dynamo.New(dynamodb.NewFromConfig(cfg), table, time.Now),
+		Store:      dynamo.New(db, table, time.Now),
 		Config:     cadence,
-		Dispatcher: sqs.NewDispatcher(cfg, queue),
+		Dispatcher: &sqs.Dispatcher{API: queue, QueueURL: url},
 		Logger:     logger,
 		Now:        time.Now,
 	}
-	lambda.Start(handler.HourlyReminders(reminders, logger))
+	return handler.HourlyReminders(reminders, logger), nil
 }

@@ -4,9 +4,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -24,24 +27,34 @@ import (
 
 func main() {
 	logger, cfg := startup.Start()
-	table, err := env.Required(env.TableName)
+	h, err := wire(logger, dynamodb.NewFromConfig(cfg), sesv2.NewFromConfig(cfg))
 	if err != nil {
 		startup.Exit(logger, err)
 	}
+	lambda.Start(h)
+}
+
+// wire builds the delivery service on the clients and the environment, and
+// returns the queue handler.
+func wire(logger *slog.Logger, db dynamo.API, mail ses.API) (func(context.Context, events.SQSEvent) (events.SQSEventResponse, error), error) {
+	table, err := env.Required(env.TableName)
+	if err != nil {
+		return nil, err
+	}
 	cat, err := catalog.Default()
 	if err != nil {
-		startup.Exit(logger, fmt.Errorf("load content: %w", err))
+		return nil, fmt.Errorf("load content: %w", err)
 	}
-	store := dynamo.New(dynamodb.NewFromConfig(cfg), table, time.Now)
+	store := dynamo.New(db, table, time.Now)
 	base := env.Optional(env.BaseURL)
 	reminders := &outbox.Service{
 		Store:   store,
-		Mailer:  ses.NewSender(sesv2.NewFromConfig(cfg), env.Optional(env.SenderEmail), env.Optional(env.ConfigurationSet)),
+		Mailer:  ses.NewSender(mail, env.Optional(env.SenderEmail), env.Optional(env.ConfigurationSet)),
 		Links:   &signin.Service{Store: store, People: store, BaseURL: base, Logger: logger, Now: time.Now},
 		BaseURL: base,
 		Titles:  email.CatalogTitles(cat),
 		Logger:  logger,
 		Now:     time.Now,
 	}
-	lambda.Start(handler.Send(reminders, logger))
+	return handler.Send(reminders, logger), nil
 }

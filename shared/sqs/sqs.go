@@ -29,12 +29,6 @@ type Dispatcher struct {
 	QueueURL string
 }
 
-// NewDispatcher returns a dispatcher to the queue at queueURL with a client
-// made from cfg.
-func NewDispatcher(cfg aws.Config, queueURL string) *Dispatcher {
-	return &Dispatcher{API: awssqs.NewFromConfig(cfg), QueueURL: queueURL}
-}
-
 // Dispatch sends one message per notification; it fails if SQS refuses any.
 // A dispatch repeated after a failure is harmless: delivery is once per
 // recipient, kind and day whatever the number of messages.

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/attest-oss/attest/shared/app"
+	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/devstack/devtest"
+	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/env"
+	"github.com/attest-oss/attest/shared/identity"
+	"github.com/attest-oss/attest/shared/roster"
+)
+
+func TestMain(m *testing.M) { devtest.Main(m) }
+
+// TestWireServesAPIGatewayEvents wires the function as Lambda starts it, on
+// DynamoDB Local and the SES emulator, and feeds the proxy real API Gateway
+// HTTP API (payload 2.0) events: the health check, and an admin reading a
+// person with an API key stored beforehand.
+func TestWireServesAPIGatewayEvents(t *testing.T) {
+	ctx := context.Background()
+	stack := devtest.Shared(t)
+	client := stack.DynamoClient()
+	table := devtest.UniqueName(t, "api")
+	if err := dynamo.CreateTable(ctx, client, table); err != nil {
+		t.Fatal(err)
+	}
+	seed, err := app.New(app.Config{DynamoDB: client, TableName: table})
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv := "employee_id,email,name,roles,start_date,time_zone\n" +
+		"E001,amara.okafor@example.com,Amara Okafor,all-staff;admin,2019-03-01,Europe/London\n"
+	if _, err := seed.Roster.Import(ctx, roster.Request{Body: strings.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync, Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	key, rec := auth.NewAPIKey(identity.Admin, "wire-test", time.Now())
+	if err := seed.Store.PutAPIKey(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Setenv(env.TableName, table)
+	t.Setenv(env.SenderEmail, "training@attest.test")
+	t.Setenv(env.BaseURL, "https://tracker.attest.test")
+	proxy, err := wire(slog.New(slog.DiscardHandler), client, stack.SESClient(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	healthz := fixture(t)
+	person := fixture(t)
+	person.RawPath, person.RequestContext.HTTP.Path = "/api/people/E001", "/api/people/E001"
+	person.Headers["authorization"] = "Bearer " + key
+	for _, tt := range []struct {
+		name  string
+		event events.APIGatewayV2HTTPRequest
+		want  apiBody
+	}{
+		{"Healthz", healthz, apiBody{Status: "ok"}},
+		{"PersonWithAdminKey", person, apiBody{Person: personBody{EmployeeID: "E001", Email: "amara.okafor@example.com"}, Active: true, Reachable: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := proxy(ctx, tt.event)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d, body %s", resp.StatusCode, resp.Body)
+			}
+			if ct := resp.Headers["Content-Type"]; !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type %q, want JSON", ct)
+			}
+			var got apiBody
+			if err := json.Unmarshal([]byte(resp.Body), &got); err != nil {
+				t.Fatalf("body %q: %v", resp.Body, err)
+			}
+			if got != tt.want {
+				t.Errorf("body %+v, want %+v\n%s", got, tt.want, resp.Body)
+			}
+		})
+	}
+}
+
+// apiBody is what the test reads of the API's JSON answers.
+type apiBody struct {
+	Status    string     `json:"status"`
+	Person    personBody `json:"person"`
+	Active    bool       `json:"active"`
+	Reachable bool       `json:"reachable"`
+}
+
+type personBody struct {
+	EmployeeID string `json:"employeeId"`
+	Email      string `json:"email"`
+}
+
+// TestWireFailsWithoutItsConfiguration: a function that cannot be wired
+// says which variable is wrong.
+func TestWireFailsWithoutItsConfiguration(t *testing.T) {
+	for _, tt := range []struct {
+		name, table, cadence, want string
+	}{
+		{"NoTable", "", "", env.TableName},
+		{"BadCadence", "attest", "weekends=sometimes", env.ReminderCadence},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(env.TableName, tt.table)
+			t.Setenv(env.ReminderCadence, tt.cadence)
+			if _, err := wire(slog.New(slog.DiscardHandler), nil, nil, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("wire: %v, want an error naming %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// fixture reads the API Gateway event of testdata/apigw-v2-healthz.json.
+func fixture(t *testing.T) events.APIGatewayV2HTTPRequest {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/apigw-v2-healthz.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(raw, &e); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/attest-oss/attest/shared/app"
+	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/devstack/devtest"
+	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/env"
+	"github.com/attest-oss/attest/shared/roster"
+)
+
+func TestMain(m *testing.M) { devtest.Main(m) }
+
+// TestWireRunsTheDailyJobOfTheEvent wires the function as Lambda starts it,
+// on DynamoDB Local, and feeds it the real EventBridge scheduled event
+// (Saturday 21 November): the leaver whose last day was the day before loses
+// their open training.
+func TestWireRunsTheDailyJobOfTheEvent(t *testing.T) {
+	ctx := context.Background()
+	client := devtest.Shared(t).DynamoClient()
+	table := devtest.UniqueName(t, "assign")
+	if err := dynamo.CreateTable(ctx, client, table); err != nil {
+		t.Fatal(err)
+	}
+	seed, err := app.New(app.Config{DynamoDB: client, TableName: table,
+		Now: func() time.Time { return time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv := "employee_id,email,name,roles,start_date,end_date\n" +
+		"L1,l1@example.com,Lee,all-staff,2026-01-05,2026-11-20\n"
+	if _, err := seed.Roster.Import(ctx, roster.Request{Body: strings.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync, Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	// The first daily run re-evaluates everybody for the shipped content;
+	// the event's run is then an ordinary day.
+	if _, err := seed.Assigner.Daily(ctx, "2026-11-02", "test", "test", false); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Setenv(env.TableName, table)
+	daily, err := wire(slog.New(slog.DiscardHandler), client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := daily(ctx, fixture[events.EventBridgeEvent](t, "scheduled-event.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Evaluated != 1 || sum.Closed != 4 || sum.Full {
+		t.Errorf("got %+v, want the leaver evaluated and 4 assignments closed", sum)
+	}
+	all, err := seed.Store.Assignments(ctx, "L1")
+	if err != nil || len(all) == 0 {
+		t.Fatalf("the leaver's assignments: %d, %v", len(all), err)
+	}
+	for _, a := range all {
+		if a.Status == assign.StatusOpen {
+			t.Errorf("%s is still open", a.ModuleID)
+		}
+	}
+}
+
+// TestWireFailsWithoutTheTable: a function that cannot be wired says which
+// variable is missing.
+func TestWireFailsWithoutTheTable(t *testing.T) {
+	t.Setenv(env.TableName, "")
+	if _, err := wire(slog.New(slog.DiscardHandler), nil); err == nil || !strings.Contains(err.Error(), env.TableName) {
+		t.Errorf("wire: %v, want an error naming %s", err, env.TableName)
+	}
+}
+
+// fixture reads the event the handler package's testdata/<name> holds, as
+// Lambda delivers it.
+func fixture[E any](t *testing.T, name string) E {
+	t.Helper()
+	raw, err := os.ReadFile("../../shared/handler/testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e E
+	if err := json.Unmarshal(raw, &e); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return e
+}

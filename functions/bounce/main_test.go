@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/attest-oss/attest/shared/devstack/devtest"
+	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/env"
+)
+
+func TestMain(m *testing.M) { devtest.Main(m) }
+
+// TestWireMarksPermanentBounces wires the function as Lambda starts it, on
+// DynamoDB Local, and feeds it the real SNS event of a permanent bounce: both
+// bounced addresses become undeliverable.
+func TestWireMarksPermanentBounces(t *testing.T) {
+	ctx := context.Background()
+	client := devtest.Shared(t).DynamoClient()
+	table := devtest.UniqueName(t, "bounce")
+	if err := dynamo.CreateTable(ctx, client, table); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(env.TableName, table)
+	bounce, err := wire(slog.New(slog.DiscardHandler), client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("../../shared/handler/testdata/sns-bounce-permanent.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e events.SNSEvent
+	if err := json.Unmarshal(raw, &e); err != nil {
+		t.Fatal(err)
+	}
+	if err := bounce(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	store := dynamo.New(client, table, time.Now)
+	for _, addr := range []string{"jane.doe@example.com", "sam.lee@example.com"} {
+		if reason, found, err := store.Undeliverable(ctx, addr); err != nil || !found || reason != "bounce" {
+			t.Errorf("%s: reason %q found=%v err=%v, want undeliverable after a bounce", addr, reason, found, err)
+		}
+	}
+}
+
+// TestWireFailsWithoutTheTable: a function that cannot be wired says which
+// variable is missing.
+func TestWireFailsWithoutTheTable(t *testing.T) {
+	t.Setenv(env.TableName, "")
+	if _, err := wire(slog.New(slog.DiscardHandler), nil); err == nil || !strings.Contains(err.Error(), env.TableName) {
+		t.Errorf("wire: %v, want an error naming %s", err, env.TableName)
+	}
+}
