@@ -1,5 +1,6 @@
-// Package dynamo is the DynamoDB adapter: the only package that imports the
-// DynamoDB SDK. Key formats and indexes come from package table; this package
+// Package dynamo is the DynamoDB adapter: the only package that calls the
+// DynamoDB SDK (wiring and tooling only construct clients). It owns the item
+// structs: attribute names and stored formats live here. Key formats and indexes come from package table; this package
 // turns domain values into items and back, with conditional (idempotent)
 // writes and optimistic locking.
 package dynamo

@@ -1,6 +1,6 @@
 // Package ses is the email adapter: it sends package email's messages
-// through Amazon SES (API v2), and is the only package that imports the SES
-// SDK. Locally the same client talks to the SES emulator. Bodies are never
+// through Amazon SES (API v2), and is the only package that calls the SES
+// SDK (wiring only constructs the client). Locally the same client talks to the SES emulator. Bodies are never
 // logged.
 package ses
 
