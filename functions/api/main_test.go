@@ -14,7 +14,6 @@ import (
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
-	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/roster"
@@ -30,10 +29,7 @@ func TestWireServesAPIGatewayEvents(t *testing.T) {
 	ctx := context.Background()
 	stack := devtest.Shared(t)
 	client := stack.DynamoClient()
-	table := devtest.UniqueName(t, "api")
-	if err := dynamo.CreateTable(ctx, client, table); err != nil {
-		t.Fatal(err)
-	}
+	table := devtest.Table(t, client, "api")
 	seed, err := app.New(app.Config{DynamoDB: client, TableName: table})
 	if err != nil {
 		t.Fatal(err)

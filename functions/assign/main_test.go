@@ -14,7 +14,6 @@ import (
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
-	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/roster"
 )
@@ -28,10 +27,7 @@ func TestMain(m *testing.M) { devtest.Main(m) }
 func TestWireRunsTheDailyJobOfTheEvent(t *testing.T) {
 	ctx := context.Background()
 	client := devtest.Shared(t).DynamoClient()
-	table := devtest.UniqueName(t, "assign")
-	if err := dynamo.CreateTable(ctx, client, table); err != nil {
-		t.Fatal(err)
-	}
+	table := devtest.Table(t, client, "assign")
 	seed, err := app.New(app.Config{DynamoDB: client, TableName: table,
 		Now: func() time.Time { return time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC) }})
 	if err != nil {

@@ -24,10 +24,7 @@ func TestMain(m *testing.M) { devtest.Main(m) }
 func TestWireMarksPermanentBounces(t *testing.T) {
 	ctx := context.Background()
 	client := devtest.Shared(t).DynamoClient()
-	table := devtest.UniqueName(t, "bounce")
-	if err := dynamo.CreateTable(ctx, client, table); err != nil {
-		t.Fatal(err)
-	}
+	table := devtest.Table(t, client, "bounce")
 	t.Setenv(env.TableName, table)
 	bounce, err := wire(slog.New(slog.DiscardHandler), client)
 	if err != nil {

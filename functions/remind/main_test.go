@@ -25,7 +25,6 @@ import (
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
-	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
@@ -95,10 +94,7 @@ func (f *fakeSQS) queued() []string {
 func TestWireQueuesOneMessagePerNotification(t *testing.T) {
 	ctx := context.Background()
 	client := devtest.Shared(t).DynamoClient()
-	table := devtest.UniqueName(t, "remind")
-	if err := dynamo.CreateTable(ctx, client, table); err != nil {
-		t.Fatal(err)
-	}
+	table := devtest.Table(t, client, "remind")
 	seed, err := app.New(app.Config{DynamoDB: client, TableName: table, Now: func() time.Time { return monday }})
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,6 @@ import (
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
-	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
@@ -39,10 +38,7 @@ func TestWireSendsDigestsWithSignInLinks(t *testing.T) {
 	ctx := context.Background()
 	stack := devtest.Shared(t)
 	client := stack.DynamoClient()
-	table := devtest.UniqueName(t, "send")
-	if err := dynamo.CreateTable(ctx, client, table); err != nil {
-		t.Fatal(err)
-	}
+	table := devtest.Table(t, client, "send")
 	domain := strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(table)) + ".test"
 	seed, err := app.New(app.Config{DynamoDB: client, TableName: table,
 		Now: func() time.Time { return time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC) }})

@@ -22,10 +22,7 @@ var now = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
 func newStore(t *testing.T) *dynamo.Store {
 	t.Helper()
 	client := devtest.Shared(t).DynamoClient()
-	name := devtest.UniqueName(t, "bounce")
-	if err := dynamo.CreateTable(context.Background(), client, name); err != nil {
-		t.Fatal(err)
-	}
+	name := devtest.Table(t, client, "bounce")
 	return dynamo.New(client, name, func() time.Time { return now })
 }
 

@@ -13,7 +13,6 @@ import (
 
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
-	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/handler"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
@@ -25,10 +24,7 @@ import (
 func TestDailyAssignmentRunsTheDayOfTheEvent(t *testing.T) {
 	ctx := context.Background()
 	client := devtest.Shared(t).DynamoClient()
-	name := devtest.UniqueName(t, "schedule")
-	if err := dynamo.CreateTable(ctx, client, name); err != nil {
-		t.Fatal(err)
-	}
+	name := devtest.Table(t, client, "schedule")
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	a, err := app.New(app.Config{DynamoDB: client, TableName: name, Now: func() time.Time { return now }})
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
-	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/roster"
 )
@@ -45,11 +44,8 @@ func answers(m *catalog.Module, pass bool) map[string]string {
 func TestSubmitCompletesExactlyOnceUnderConcurrency(t *testing.T) {
 	t.Parallel()
 	client := devtest.Shared(t).DynamoClient()
-	name := devtest.UniqueName(t, "quiz")
 	ctx := context.Background()
-	if err := dynamo.CreateTable(ctx, client, name); err != nil {
-		t.Fatal(err)
-	}
+	name := devtest.Table(t, client, "quiz")
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	a, err := app.New(app.Config{DynamoDB: client, TableName: name, BaseURL: "http://tracker.test", Now: func() time.Time { return now }})
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
-	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -55,10 +54,7 @@ func BenchmarkImport10k(b *testing.B) {
 	var elapsed time.Duration
 	b.StopTimer()
 	for range b.N {
-		name := devtest.UniqueName(b, "bench")
-		if err := dynamo.CreateTable(ctx, client, name); err != nil {
-			b.Fatal(err)
-		}
+		name := devtest.Table(b, client, "bench")
 		a, err := app.New(app.Config{DynamoDB: client, TableName: name})
 		if err != nil {
 			b.Fatal(err)

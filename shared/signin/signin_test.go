@@ -13,7 +13,6 @@ import (
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
-	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -33,11 +32,8 @@ func TestLinksFromBothPathsSignIn(t *testing.T) {
 	t.Parallel()
 	stack := devtest.Shared(t)
 	client := stack.DynamoClient()
-	name := devtest.UniqueName(t, "signin")
 	ctx := context.Background()
-	if err := dynamo.CreateTable(ctx, client, name); err != nil {
-		t.Fatal(err)
-	}
+	name := devtest.Table(t, client, "signin")
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	a, err := app.New(app.Config{
 		DynamoDB: client, TableName: name, SES: stack.SESClient(), SenderEmail: "training@attest.test",

@@ -26,6 +26,7 @@ import (
 	"testing"
 
 	"github.com/attest-oss/attest/shared/devstack"
+	"github.com/attest-oss/attest/shared/dynamo"
 )
 
 var (
@@ -108,4 +109,16 @@ func sanitize(s string) string {
 			return '_'
 		}
 	}, s)
+}
+
+// Table creates a table of the tracker's schema (package table) with a
+// UniqueName on the DynamoDB Local behind client, and returns its name; it
+// fails the test when the table cannot be created.
+func Table(tb testing.TB, client dynamo.TableAdmin, prefix string) string {
+	tb.Helper()
+	name := UniqueName(tb, prefix)
+	if err := dynamo.CreateTable(context.Background(), client, name); err != nil {
+		tb.Fatalf("devtest: create table %s: %v", name, err)
+	}
+	return name
 }

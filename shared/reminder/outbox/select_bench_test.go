@@ -121,11 +121,8 @@ func seedOrganisation(b *testing.B, client *dynamodb.Client, tableName string, n
 func BenchmarkSelection100k(b *testing.B) {
 	const n = 100_000
 	client := devtest.Shared(b).DynamoClient()
-	name := devtest.UniqueName(b, "select")
 	ctx := context.Background()
-	if err := dynamo.CreateTable(ctx, client, name); err != nil {
-		b.Fatal(err)
-	}
+	name := devtest.Table(b, client, "select")
 	open := seedOrganisation(b, client, name, n)
 	cat, err := catalog.Default()
 	if err != nil {

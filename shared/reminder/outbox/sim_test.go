@@ -16,7 +16,6 @@ import (
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
-	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/orgconfig"
 	"github.com/attest-oss/attest/shared/roster"
 )
@@ -39,10 +38,7 @@ func newWorld(t *testing.T, start time.Time, sesOpts ...func(*sesv2.Options)) *w
 	t.Helper()
 	stack := devtest.Shared(t)
 	client := stack.DynamoClient()
-	name := devtest.UniqueName(t, "remind")
-	if err := dynamo.CreateTable(context.Background(), client, name); err != nil {
-		t.Fatal(err)
-	}
+	name := devtest.Table(t, client, "remind")
 	w := &world{t: t, stack: stack, now: start, domain: strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(name)) + ".test"}
 	a, err := app.New(app.Config{
 		DynamoDB: client, TableName: name, SES: stack.SESClient(sesOpts...), SenderEmail: "training@attest.test",
