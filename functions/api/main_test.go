@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -52,8 +51,8 @@ func TestWireServesAPIGatewayEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	healthz := fixture(t)
-	person := fixture(t)
+	healthz := devtest.Fixture[events.APIGatewayV2HTTPRequest](t, "testdata/apigw-v2-healthz.json")
+	person := devtest.Fixture[events.APIGatewayV2HTTPRequest](t, "testdata/apigw-v2-healthz.json")
 	person.RawPath, person.RequestContext.HTTP.Path = "/api/people/E001", "/api/people/E001"
 	person.Headers["authorization"] = "Bearer " + key
 	for _, tt := range []struct {
@@ -116,18 +115,4 @@ func TestWireFailsWithoutItsConfiguration(t *testing.T) {
 			}
 		})
 	}
-}
-
-// fixture reads the API Gateway event of testdata/apigw-v2-healthz.json.
-func fixture(t *testing.T) events.APIGatewayV2HTTPRequest {
-	t.Helper()
-	raw, err := os.ReadFile("testdata/apigw-v2-healthz.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(raw, &e); err != nil {
-		t.Fatal(err)
-	}
-	return e
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +47,7 @@ func TestWireRunsTheDailyJobOfTheEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := daily(ctx, fixture[events.EventBridgeEvent](t, "scheduled-event.json"))
+	sum, err := daily(ctx, devtest.Fixture[events.EventBridgeEvent](t, "../../shared/handler/testdata/scheduled-event.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,19 +72,4 @@ func TestWireFailsWithoutTheTable(t *testing.T) {
 	if _, err := wire(slog.New(slog.DiscardHandler), nil); err == nil || !strings.Contains(err.Error(), env.TableName) {
 		t.Errorf("wire: %v, want an error naming %s", err, env.TableName)
 	}
-}
-
-// fixture reads the event the handler package's testdata/<name> holds, as
-// Lambda delivers it.
-func fixture[E any](t *testing.T, name string) E {
-	t.Helper()
-	raw, err := os.ReadFile("../../shared/handler/testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e E
-	if err := json.Unmarshal(raw, &e); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return e
 }

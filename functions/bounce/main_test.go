@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -30,14 +28,7 @@ func TestWireMarksPermanentBounces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile("../../shared/handler/testdata/sns-bounce-permanent.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e events.SNSEvent
-	if err := json.Unmarshal(raw, &e); err != nil {
-		t.Fatal(err)
-	}
+	e := devtest.Fixture[events.SNSEvent](t, "../../shared/handler/testdata/sns-bounce-permanent.json")
 	if err := bounce(ctx, e); err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -106,7 +105,7 @@ func TestWireQueuesOneMessagePerNotification(t *testing.T) {
 	if _, err := seed.Roster.Import(ctx, roster.Request{Body: bytes.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync, Actor: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	e := fixture(t)
+	e := devtest.Fixture[events.EventBridgeEvent](t, "../../shared/handler/testdata/scheduled-event.json")
 	e.Time = monday.Add(time.Hour) // Monday 10:00 UTC: Europe and India are within sending hours
 	want, _, err := seed.Reminders.Select(ctx, e.Time, true)
 	if err != nil || len(want) == 0 {
@@ -167,18 +166,4 @@ func TestWireFailsWithoutItsConfiguration(t *testing.T) {
 			}
 		})
 	}
-}
-
-// fixture reads the handler package's real EventBridge scheduled event.
-func fixture(t *testing.T) events.EventBridgeEvent {
-	t.Helper()
-	raw, err := os.ReadFile("../../shared/handler/testdata/scheduled-event.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e events.EventBridgeEvent
-	if err := json.Unmarshal(raw, &e); err != nil {
-		t.Fatal(err)
-	}
-	return e
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -56,14 +55,7 @@ func TestWireSendsDigestsWithSignInLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	raw, err := os.ReadFile("../../shared/handler/testdata/sqs-event.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e events.SQSEvent
-	if err := json.Unmarshal(raw, &e); err != nil {
-		t.Fatal(err)
-	}
+	e := devtest.Fixture[events.SQSEvent](t, "../../shared/handler/testdata/sqs-event.json")
 	ids := []string{"E020", "E021"}
 	emails := map[string]string{} // address → employee id
 	for i, id := range ids {

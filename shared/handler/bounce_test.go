@@ -59,7 +59,7 @@ func TestBounceFixtures(t *testing.T) {
 			s := newStore(t)
 			var logs bytes.Buffer
 			h := handler.Bounce(s, slog.New(slog.NewJSONHandler(&logs, nil)))
-			e := fixture[events.SNSEvent](t, tt.fixture)
+			e := devtest.Fixture[events.SNSEvent](t, "testdata/"+tt.fixture)
 			marked := 0
 			for _, reason := range tt.want {
 				if reason != "" {
@@ -94,8 +94,8 @@ func TestBounceMalformedMessageDoesNotStopTheBatch(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	var logs bytes.Buffer
-	e := fixture[events.SNSEvent](t, "sns-malformed.json")
-	e.Records = append(e.Records, fixture[events.SNSEvent](t, "sns-complaint.json").Records...)
+	e := devtest.Fixture[events.SNSEvent](t, "testdata/"+"sns-malformed.json")
+	e.Records = append(e.Records, devtest.Fixture[events.SNSEvent](t, "testdata/"+"sns-complaint.json").Records...)
 	if err := handler.Bounce(s, slog.New(slog.NewJSONHandler(&logs, nil)))(ctx, e); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func (failingStore) MarkUndeliverable(ctx context.Context, email, reason, messag
 func TestBounceStorageFailureFailsTheInvocation(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
-	err := handler.Bounce(failingStore{}, slog.New(slog.NewJSONHandler(&logs, nil)))(context.Background(), fixture[events.SNSEvent](t, "sns-complaint.json"))
+	err := handler.Bounce(failingStore{}, slog.New(slog.NewJSONHandler(&logs, nil)))(context.Background(), devtest.Fixture[events.SNSEvent](t, "testdata/"+"sns-complaint.json"))
 	if err == nil || !strings.Contains(err.Error(), "service unavailable") {
 		t.Fatalf("got %v, want the storage error", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/handler"
 	"github.com/attest-oss/attest/shared/reminder"
 )
@@ -71,7 +72,7 @@ func TestSendReportsOnlyFailedMessages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e := fixture[events.SQSEvent](t, "sqs-event.json")
+			e := devtest.Fixture[events.SQSEvent](t, "testdata/"+"sqs-event.json")
 			e.Records[0].Body, e.Records[1].Body = e1, tt.second
 			d := &fakeDeliverer{fail: tt.fail}
 			var logs bytes.Buffer

@@ -39,7 +39,7 @@ func TestDailyAssignmentRunsTheDayOfTheEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e := fixture[events.EventBridgeEvent](t, "scheduled-event.json")
+	e := devtest.Fixture[events.EventBridgeEvent](t, "testdata/"+"scheduled-event.json")
 	sum, err := handler.DailyAssignment(a.Assigner, slog.New(slog.DiscardHandler))(ctx, e)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ func (f *fakeRunner) Run(ctx context.Context, now time.Time, hourly, dryRun bool
 // notifications), and fails with the run, logging why.
 func TestHourlyRemindersRunsAtTheTimeOfTheEvent(t *testing.T) {
 	t.Parallel()
-	e := fixture[events.EventBridgeEvent](t, "scheduled-event.json")
+	e := devtest.Fixture[events.EventBridgeEvent](t, "testdata/"+"scheduled-event.json")
 	for _, tt := range []struct {
 		name    string
 		err     error

@@ -18,6 +18,7 @@ package devtest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -121,4 +122,20 @@ func Table(tb testing.TB, client dynamo.TableAdmin, prefix string) string {
 		tb.Fatalf("devtest: create table %s: %v", name, err)
 	}
 	return name
+}
+
+// Fixture reads the JSON file at path (a real captured event, say) into a
+// value of type E; it fails the test when the file cannot be read or
+// decoded.
+func Fixture[E any](tb testing.TB, path string) E {
+	tb.Helper()
+	var e E
+	raw, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(raw, &e)
+	}
+	if err != nil {
+		tb.Fatalf("devtest: fixture %s: %v", path, err)
+	}
+	return e
 }

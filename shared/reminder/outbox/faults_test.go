@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/handler"
 	"github.com/attest-oss/attest/shared/orgconfig"
 	"github.com/attest-oss/attest/shared/reminder"
@@ -244,14 +244,7 @@ func TestQueueHandlerReportsOnlyFailedMessages(t *testing.T) {
 	}}
 	w := newWorld(t, monday, f.option(false))
 	ppl := w.importDemo()
-	raw, err := os.ReadFile("../../handler/testdata/sqs-event.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e events.SQSEvent
-	if err := json.Unmarshal(raw, &e); err != nil {
-		t.Fatal(err)
-	}
+	e := devtest.Fixture[events.SQSEvent](t, "../../handler/testdata/sqs-event.json")
 	ctx := context.Background()
 	bodies := []string{}
 	for _, id := range []string{"E020", "E021"} {
