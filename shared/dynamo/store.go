@@ -1,8 +1,9 @@
 // Package dynamo is the DynamoDB adapter: the only package that calls the
-// DynamoDB SDK (wiring and tooling only construct clients). It owns the item
-// structs: attribute names and stored formats live here. Key formats and indexes come from package table; this package
-// turns domain values into items and back, with conditional (idempotent)
-// writes and optimistic locking.
+// DynamoDB SDK (wiring and tooling only construct clients). Key formats,
+// indexes and item-type names come from package table; this package owns
+// the item structs (attribute names and stored formats) and turns domain
+// values into items and back, with conditional (idempotent) writes and
+// optimistic locking.
 package dynamo
 
 import (

@@ -9,6 +9,7 @@ import (
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/identity"
+	"github.com/attest-oss/attest/shared/roster"
 )
 
 // principal is who is calling: an API key with its role, or a signed-in
@@ -67,9 +68,6 @@ func caller(r *http.Request) principal {
 // cycles; this guards against a chain changed mid-walk).
 const maxManagerDepth = 32
 
-// errNoSuchPerson hides whether a person exists from callers who may not see them.
-var errNoSuchPerson = apperr.New(apperr.NotFound, "no person with that employee id")
-
 // withPersonAccess lets through, to one person's records named by the
 // {employeeId} path value: an API key with one of roles; or a signed-in
 // person who holds one of roles as an access role in the roster (admin,
@@ -84,7 +82,7 @@ func (s *Server) withPersonAccess(next handler, roles ...identity.Role) http.Han
 			return err
 		}
 		if !ok {
-			return errNoSuchPerson
+			return roster.ErrNoSuchPerson
 		}
 		p := principal{actor: identity.PersonActor(who.person.EmployeeID)}
 		return next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))

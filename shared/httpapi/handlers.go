@@ -74,7 +74,7 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !found {
-		return errNoSuchPerson
+		return roster.ErrNoSuchPerson
 	}
 	history, err := s.deps.People.PersonHistory(r.Context(), id)
 	if err != nil {

@@ -1,6 +1,15 @@
 package roster
 
-import "time"
+import (
+	"time"
+
+	"github.com/attest-oss/attest/shared/apperr"
+)
+
+// ErrNoSuchPerson is the NotFound error for an employee id that names no
+// stored person; callers that may not see a person answer with it too, so
+// ids cannot be probed.
+var ErrNoSuchPerson = apperr.New(apperr.NotFound, "no person with that employee id")
 
 // Record is a person as stored: the roster data plus the bookkeeping that
 // optimistic locking and history need.

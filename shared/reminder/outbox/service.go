@@ -270,8 +270,6 @@ func (s *Service) link(ctx context.Context, n reminder.Notification) (string, er
 	return link, err
 }
 
-var errNoSuchPerson = apperr.New(apperr.NotFound, "no person with that employee id")
-
 // NudgePerson sends the person with the given id a reminder of all their
 // open training now, at most once per person per day (in their time zone):
 // NotFound for nobody, Conflict for a person who has left, who has no open
@@ -282,7 +280,7 @@ func (s *Service) NudgePerson(ctx context.Context, employeeID, actor string) (re
 		return reminder.Record{}, err
 	}
 	if !found {
-		return reminder.Record{}, errNoSuchPerson
+		return reminder.Record{}, roster.ErrNoSuchPerson
 	}
 	if !rec.ActiveOn(s.now().UTC().Format(roster.DateLayout)) {
 		return reminder.Record{}, apperr.New(apperr.Conflict, "%s has left; there is nothing to remind them of", rec.Name)
@@ -297,11 +295,7 @@ func (s *Service) NudgePerson(ctx context.Context, employeeID, actor string) (re
 			open = append(open, a)
 		}
 	}
-	return s.nudge(ctx, rec.Person, open, actor)
-}
-
-// nudge sends p a reminder of the open assignments now, once per day.
-func (s *Service) nudge(ctx context.Context, p roster.Person, open []assign.Assignment, actor string) (reminder.Record, error) {
+	p := rec.Person
 	n, ok := reminder.NudgeNotification(p, open, s.now())
 	if !ok {
 		return reminder.Record{}, apperr.New(apperr.Conflict, "%s has no open training to be reminded of", p.Name)
@@ -313,18 +307,18 @@ func (s *Service) nudge(ctx context.Context, p roster.Person, open []assign.Assi
 	if unreachable[strings.ToLower(p.Email)] {
 		return reminder.Record{}, apperr.New(apperr.Conflict, "%s's address is unreachable (it bounced or complained); fix it in the roster", p.Name)
 	}
-	rec, claimed, err := s.Store.ClaimNotification(ctx, s.record(n, actor))
+	claim, claimed, err := s.Store.ClaimNotification(ctx, s.record(n, actor))
 	if err != nil {
 		return reminder.Record{}, err
 	}
 	if !claimed {
-		return rec, apperr.New(apperr.Conflict, "%s was already reminded today", p.Name)
+		return claim, apperr.New(apperr.Conflict, "%s was already reminded today", p.Name)
 	}
-	if err := s.send(ctx, n, rec); err != nil {
+	if err := s.send(ctx, n, claim); err != nil {
 		return reminder.Record{}, err
 	}
-	rec.Status = reminder.StatusSent
-	return rec, nil
+	claim.Status = reminder.StatusSent
+	return claim, nil
 }
 
 // items summarises a notification's lines for its record.
