@@ -3,6 +3,7 @@ package auth
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"strings"
 	"time"
 )
 
@@ -37,12 +38,14 @@ func NewSecret() string {
 }
 
 // LooksLikeSecret reports whether s has the shape NewSecret produces, so that
-// malformed tokens are refused before any lookup.
+// malformed tokens are refused before any lookup: exactly the canonical
+// encoding of 32 bytes. Decoding alone would also accept line breaks, which
+// it skips, and a last character with non-zero unused bits.
 func LooksLikeSecret(s string) bool {
-	if len(s) != 43 {
+	if len(s) != 43 || strings.ContainsAny(s, "\r\n") {
 		return false
 	}
-	_, err := base64.RawURLEncoding.DecodeString(s)
+	_, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	return err == nil
 }
 

@@ -7,6 +7,7 @@ package quiz
 import (
 	"fmt"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/catalog"
@@ -75,10 +76,15 @@ func hasOption(q *catalog.Question, id string) bool {
 	return false
 }
 
-// truncate keeps hostile ids short in messages.
+// truncate keeps hostile ids short in messages, cutting between characters
+// so that UTF-8 text stays UTF-8.
 func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+	if len(s) <= 40 {
+		return s
 	}
-	return s
+	n := 40
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
