@@ -9,6 +9,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -55,14 +56,19 @@ func (s *Server) clearedCookie() *http.Cookie {
 }
 
 // parseSessionCookie splits a session cookie value into the employee id and
-// the session id; ok is false for anything malformed.
+// the session id; ok is false, and both are empty, for anything malformed:
+// an invalid employee id or a session id that NewSecret cannot have made is
+// refused before any lookup.
 func parseSessionCookie(v string) (employeeID, id string, ok bool) {
 	const idLen = 43
 	if len(v) < idLen+2 || v[len(v)-idLen-1] != '.' {
 		return "", "", false
 	}
 	employeeID, id = v[:len(v)-idLen-1], v[len(v)-idLen:]
-	return employeeID, id, auth.LooksLikeSecret(id)
+	if identity.CheckEmployeeID(employeeID) != nil || !auth.LooksLikeSecret(id) {
+		return "", "", false
+	}
+	return employeeID, id, true
 }
 
 // currentSession returns the signed-in person of the request, or nil when
