@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help deps java chromium node-deps go-deps build dev dev-reset test vet bench synth deploy clean
+.PHONY: help deps java chromium node-deps go-deps build dev dev-reset test vet bench fuzz synth deploy clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -82,6 +82,21 @@ bench: deps ## run the benchmarks and print docs/BENCHMARKS.md-ready numbers
 	@mkdir -p build
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(PKGS) | tee build/bench.txt
 	$(GO) run ./infra/benchreport < build/bench.txt
+
+# Each fuzz target (func FuzzX in a _test.go file) runs alone for FUZZTIME:
+# go test -fuzz takes one target per run. Shrinking each new interesting
+# input is capped at 10s (Go's default is a minute, which can eat the whole
+# run). make test runs their seed corpora (and inputs kept in testdata/fuzz/)
+# as ordinary tests.
+FUZZTIME ?= 1m
+
+fuzz: ## run every fuzz target for FUZZTIME (default 1m) each; not part of make test
+	@for file in $$(grep -rl --include='*_test.go' '^func Fuzz' shared functions infra content | sort); do \
+	  for name in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$file | cut -c6-); do \
+	    echo "fuzz $$name ./$$(dirname $$file) for $(FUZZTIME)"; \
+	    $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s ./$$(dirname $$file); \
+	  done; \
+	done
 
 synth: deps build ## offline CDK synth into cdk.out/
 	npx --no-install cdk synth --quiet

@@ -522,26 +522,3 @@ func TestParseVersion(t *testing.T) {
 		})
 	}
 }
-
-// FuzzLoadModule checks that no module file makes Load panic or return
-// anything but a catalog or a *LoadError.
-func FuzzLoadModule(f *testing.F) {
-	data, err := os.ReadFile("testdata/valid/modules/basics.md")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(data)
-	f.Add([]byte("---\n---\n"))
-	f.Add([]byte("---\nquestions: [{options: [*a]}]\n---\n"))
-	f.Fuzz(func(t *testing.T, module []byte) {
-		fsys := fstest.MapFS{
-			"modules/basics.md": {Data: module},
-			"curricula.yaml":    {Data: []byte("roles:\n  r:\n    description: R.\n    modules: [basics]\n")},
-		}
-		c, err := catalog.Load(fsys)
-		var le *catalog.LoadError
-		if (c == nil) == (err == nil) || (err != nil && (!errors.As(err, &le) || len(le.Problems) == 0)) {
-			t.Fatalf("Load = %v, %v", c, err)
-		}
-	})
-}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"io/fs"
+	"os"
 	"path"
 	"reflect"
 	"regexp"
@@ -27,8 +28,9 @@ import (
 // fuzzCurricula is a valid curricula.yaml that refers to no file.
 const fuzzCurricula = "roles:\n  all-staff:\n    description: Everyone.\n"
 
-// addContentSeeds adds each file of the shipped content's dir, and extra
-// files, to f's seed corpus as (file name stem, data).
+// addContentSeeds adds each file of the shipped content's dir, extra files
+// and the valid test fixtures of dir to f's seed corpus as (file name stem,
+// data).
 func addContentSeeds(f *testing.F, dir string, extra ...string) {
 	names, err := fs.Glob(content.FS, dir+"/*.md")
 	if err != nil || len(names) == 0 {
@@ -43,6 +45,14 @@ func addContentSeeds(f *testing.F, dir string, extra ...string) {
 	}
 	for _, s := range extra {
 		f.Add("basics", []byte(s))
+	}
+	valid, _ := fs.Glob(os.DirFS("testdata/valid"), dir+"/*.md")
+	for _, name := range valid {
+		b, err := os.ReadFile("testdata/valid/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(strings.TrimSuffix(path.Base(name), ".md"), b)
 	}
 }
 
@@ -155,6 +165,7 @@ func FuzzModuleFile(f *testing.F) {
 			"questions:\n  - id: q1\n    text: Q?\n    options:\n      - {id: a, text: A}\n      - {id: b, text: B}\n    correct: b\n---\n\nBody \n\n",
 		"---\nid: basics\npass_mark: 1e3\nestimated_minutes: \"5\"\ndue_days: 0x10\n---\nx\n---\ny",
 		"---\n--- \n",
+		"---\nquestions: [{options: [*a]}]\n---\n",
 		"\xef\xbb\xbf---\r\nid: basics\r---\r\n",
 	)
 	f.Fuzz(func(t *testing.T, stem string, data []byte) {
