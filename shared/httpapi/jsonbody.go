@@ -36,12 +36,19 @@ func decodeStrict(body []byte, v any, shape string) error {
 		}
 		return apperr.New(apperr.Invalid, "the body must be %s", shape)
 	}
+	// A field error names the field; the empty name ("") is reported as a
+	// malformed body, since a message cannot show it.
 	if dup, ok := errors.AsType[*jsontext.SyntacticError](err); ok && errors.Is(dup.Err, jsontext.ErrDuplicateName) {
-		return fieldError(strings.Join(slices.Collect(dup.JSONPointer.Tokens()), "."), "appears more than once")
+		if name := strings.Join(slices.Collect(dup.JSONPointer.Tokens()), "."); name != "" {
+			return fieldError(name, "appears more than once")
+		}
 	}
 	if sem, ok := errors.AsType[*json.SemanticError](err); ok && sem.JSONPointer != "" {
 		if errors.Is(sem.Err, json.ErrUnknownName) {
-			return fieldError(sem.JSONPointer.LastToken(), "is not a field of %s", shape)
+			if name := sem.JSONPointer.LastToken(); name != "" {
+				return fieldError(name, "is not a field of %s", shape)
+			}
+			return apperr.New(apperr.Invalid, "the body must be %s", shape)
 		}
 		if sem.GoType != nil {
 			return fieldError(topMember(sem.JSONPointer), "must be %s", kindOf(sem.GoType))

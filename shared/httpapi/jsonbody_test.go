@@ -67,6 +67,8 @@ func TestDecodeStrict(t *testing.T) {
 			field: "answers", msg: "answers: must be a JSON map"},
 		{name: "answer not a string", into: &attemptRequest{}, body: `{"answers": {"q1": 1}}`,
 			field: "answers", msg: "answers: must be a string"},
+		{name: "empty name", into: &linkRequest{}, body: `{"": ""}`, msg: malformed},
+		{name: "empty name twice", into: &attemptRequest{}, body: `{"": 1, "": 2}`, msg: malformed},
 		{name: "first problem wins", into: &runRequest{}, body: `{"dryRun": "yes", "when": 1}`,
 			field: "dryRun", msg: "dryRun: must be true or false"},
 		{name: "trailing object", into: &linkRequest{}, body: `{} {}`, msg: malformed},
