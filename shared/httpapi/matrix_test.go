@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,6 +60,7 @@ type caller struct {
 // matrix sends the matrix's requests. Its client keeps no cookies and
 // follows no redirects, so that a call cannot change who a caller is.
 type matrix struct {
+	t       testing.TB
 	e       *env
 	client  *http.Client
 	callers [callerCount]caller
@@ -67,10 +69,10 @@ type matrix struct {
 // call sends a request as c: with its key, or with its session cookie and
 // (on state-changing methods) its CSRF token.
 func (m *matrix) call(c caller, method, path, contentType, body string) int {
-	m.e.t.Helper()
+	m.t.Helper()
 	req, err := http.NewRequest(method, m.e.url+path, strings.NewReader(body))
 	if err != nil {
-		m.e.t.Fatal(err)
+		m.t.Fatal(err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -86,7 +88,7 @@ func (m *matrix) call(c caller, method, path, contentType, body string) int {
 	}
 	resp, err := m.client.Do(req)
 	if err != nil {
-		m.e.t.Fatal(err)
+		m.t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
@@ -102,10 +104,10 @@ func (m *matrix) form(c caller, path string, fields url.Values) int {
 // token issues a sign-in link for the person through the sign-in service
 // and returns its token.
 func (m *matrix) token(employeeID string) string {
-	m.e.t.Helper()
+	m.t.Helper()
 	link, _, err := m.e.app.SignIn.IssueLink(context.Background(), employeeID, auth.LinkSignIn, "matrix", "127.0.0.1")
 	if err != nil {
-		m.e.t.Fatal(err)
+		m.t.Fatal(err)
 	}
 	return link[strings.LastIndex(link, "/l/")+len("/l/"):]
 }
@@ -113,27 +115,27 @@ func (m *matrix) token(employeeID string) string {
 // signIn signs the person in through POST /l/{token}, as the link's button
 // does, and returns the session with the CSRF token GET /api/me gives.
 func (m *matrix) signIn(employeeID string) caller {
-	m.e.t.Helper()
+	m.t.Helper()
 	resp, err := m.client.Post(m.e.url+"/l/"+m.token(employeeID), "application/x-www-form-urlencoded", nil)
 	if err != nil {
-		m.e.t.Fatal(err)
+		m.t.Fatal(err)
 	}
 	resp.Body.Close()
 	cookies := resp.Cookies()
 	if resp.StatusCode != http.StatusSeeOther || len(cookies) != 1 {
-		m.e.t.Fatalf("sign in %s: %d", employeeID, resp.StatusCode)
+		m.t.Fatalf("sign in %s: %d", employeeID, resp.StatusCode)
 	}
 	c := caller{cookie: cookies[0].Name + "=" + cookies[0].Value}
 	req, _ := http.NewRequest(http.MethodGet, m.e.url+"/api/me", nil)
 	req.Header.Set("Cookie", c.cookie)
 	resp, err = m.client.Do(req)
 	if err != nil {
-		m.e.t.Fatal(err)
+		m.t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var me struct{ CSRFToken string }
 	if err := json.NewDecoder(resp.Body).Decode(&me); err != nil || me.CSRFToken == "" {
-		m.e.t.Fatalf("GET /api/me as %s: %d %v", employeeID, resp.StatusCode, err)
+		m.t.Fatalf("GET /api/me as %s: %d %v", employeeID, resp.StatusCode, err)
 	}
 	c.csrf = me.CSRFToken
 	return c
@@ -143,7 +145,7 @@ func (m *matrix) signIn(employeeID string) caller {
 // (validly enough that authorisation decides) and the status each gets.
 type matrixRow struct {
 	route string
-	call  func(who int, c caller) int
+	call  func(m *matrix, who int, c caller) int
 	want  [callerCount]int
 }
 
@@ -154,7 +156,7 @@ type matrixRow struct {
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	m := &matrix{e: e, client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	m := &matrix{t: t, e: e, client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 
 	// The organisation: SUBJ reports to MGR; OMGR manages OREP; each caller
 	// nudges a person of their own (N-<caller>, reporting to MGR), since a
@@ -211,13 +213,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		return v
 	}
 
-	get := func(path string) func(int, caller) int {
-		return func(_ int, c caller) int { return m.call(c, http.MethodGet, path, "", "") }
+	get := func(path string) func(*matrix, int, caller) int {
+		return func(m *matrix, _ int, c caller) int { return m.call(c, http.MethodGet, path, "", "") }
 	}
-	send := func(method, path, contentType, body string) func(int, caller) int {
-		return func(_ int, c caller) int { return m.call(c, method, path, contentType, body) }
+	send := func(method, path, contentType, body string) func(*matrix, int, caller) int {
+		return func(m *matrix, _ int, c caller) int { return m.call(c, method, path, contentType, body) }
 	}
-	linkEmail := 0
+	var linkEmail atomic.Int64
 	// Columns: anonymous, self, other employee, manager, outside manager,
 	// roster admin, roster auditor, admin key, auditor key, hris key.
 	rows := []matrixRow{
@@ -226,7 +228,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"PUT /api/roster", send(http.MethodPut, "/api/roster?mode=upsert&dryRun=true", "text/csv", header+row("SUBJ", "all-staff", "MGR")),
 			[callerCount]int{401, 401, 401, 401, 401, 401, 401, 200, 403, 200}},
 		{"GET /api/people/{employeeId}", get("/api/people/SUBJ"), [callerCount]int{401, 404, 404, 200, 404, 200, 200, 200, 200, 403}},
-		{"POST /api/people/{employeeId}/nudge", func(who int, c caller) int {
+		{"POST /api/people/{employeeId}/nudge", func(m *matrix, who int, c caller) int {
 			target := "N-" + callerNames[who]
 			if who == self {
 				target = "SUBJ"
@@ -247,18 +249,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 			[callerCount]int{401, 401, 401, 401, 401, 401, 401, 200, 403, 403}},
 
 		{"GET /signin", get("/signin"), [callerCount]int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
-		{"POST /auth/link", func(_ int, c caller) int {
-			linkEmail++
-			return m.call(c, http.MethodPost, "/auth/link", "application/json", fmt.Sprintf(`{"email": "nobody-%d-%d@matrix.example.com"}`, tag, linkEmail))
+		{"POST /auth/link", func(m *matrix, _ int, c caller) int {
+			return m.call(c, http.MethodPost, "/auth/link", "application/json", fmt.Sprintf(`{"email": "nobody-%d-%d@matrix.example.com"}`, tag, linkEmail.Add(1)))
 		}, [callerCount]int{202, 202, 202, 202, 202, 202, 202, 202, 202, 202}},
-		{"GET /l/{token}", func() func(int, caller) int {
+		{"GET /l/{token}", func() func(*matrix, int, caller) int {
 			token := m.token("LNK")
 			return get("/l/" + token)
 		}(), [callerCount]int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
-		{"POST /l/{token}", func(_ int, c caller) int {
+		{"POST /l/{token}", func(m *matrix, _ int, c caller) int {
 			return m.call(c, http.MethodPost, "/l/"+m.token("LNK"), "", "")
 		}, [callerCount]int{303, 303, 303, 303, 303, 303, 303, 303, 303, 303}},
-		{"POST /auth/logout", func(who int, c caller) int {
+		{"POST /auth/logout", func(m *matrix, who int, c caller) int {
 			if c.cookie != "" { // a session of its own, to keep the caller's
 				c = m.signIn(callerIDs[who])
 			}
@@ -268,23 +269,23 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET /api/me", get("/api/me"), [callerCount]int{401, 200, 200, 200, 200, 200, 200, 401, 401, 401}},
 		{"GET /me", get("/me"), [callerCount]int{303, 200, 200, 200, 200, 200, 200, 303, 303, 303}},
 		{"GET /me/modules/{moduleId}", get("/me/modules/" + formModule.ID), [callerCount]int{303, 200, 200, 200, 200, 200, 200, 303, 303, 303}},
-		{"POST /me/modules/{moduleId}/attempts", func(_ int, c caller) int {
+		{"POST /me/modules/{moduleId}/attempts", func(m *matrix, _ int, c caller) int {
 			return m.form(c, "/me/modules/"+formModule.ID+"/attempts", passing(formModule.ID))
 		}, [callerCount]int{401, 303, 303, 303, 303, 303, 303, 401, 401, 401}},
 		// After the form attempts: each signed-in caller has completed the module.
 		{"GET /me/modules/{moduleId}/receipt", get("/me/modules/" + formModule.ID + "/receipt"), [callerCount]int{303, 200, 200, 200, 200, 200, 200, 303, 303, 303}},
-		{"POST /api/me/modules/{moduleId}/attempts", func(_ int, c caller) int {
+		{"POST /api/me/modules/{moduleId}/attempts", func(m *matrix, _ int, c caller) int {
 			return m.call(c, http.MethodPost, "/api/me/modules/"+jsonModule.ID+"/attempts", "application/json",
 				mustJSON(map[string]any{"answers": answers(jsonModule, len(jsonModule.Questions))}))
 		}, [callerCount]int{401, 200, 200, 200, 200, 200, 200, 401, 401, 401}},
 		{"GET /me/policies/{policyId}", get("/me/policies/" + formPolicy.ID), [callerCount]int{303, 200, 200, 200, 200, 200, 200, 303, 303, 303}},
-		{"POST /me/policies/{policyId}", func(who int, c caller) int {
+		{"POST /me/policies/{policyId}", func(m *matrix, who int, c caller) int {
 			return m.form(c, "/me/policies/"+formPolicy.ID, url.Values{
 				"typedName": {"Person " + callerIDs[who]}, "versionSha256": {formPolicy.SHA256}, "understood": {"yes"},
 			})
 		}, [callerCount]int{401, 303, 303, 303, 303, 303, 303, 401, 401, 401}},
 		{"GET /api/me/policies/{policyId}", get("/api/me/policies/" + jsonPolicy.ID), [callerCount]int{401, 200, 200, 200, 200, 200, 200, 401, 401, 401}},
-		{"POST /api/me/policies/{policyId}/acknowledgments", func(who int, c caller) int {
+		{"POST /api/me/policies/{policyId}/acknowledgments", func(m *matrix, who int, c caller) int {
 			return m.call(c, http.MethodPost, "/api/me/policies/"+jsonPolicy.ID+"/acknowledgments", "application/json",
 				ackBody("Person "+callerIDs[who], jsonPolicy.SHA256))
 		}, [callerCount]int{401, 201, 201, 201, 201, 201, 201, 401, 401, 401}},
@@ -297,14 +298,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST /api/keys", send(http.MethodPost, "/api/keys", "application/json", `{"role": "auditor", "label": "matrix"}`),
 			[callerCount]int{401, 403, 403, 403, 403, 201, 403, 201, 403, 403}},
 		{"GET /api/keys", get("/api/keys"), [callerCount]int{401, 403, 403, 403, 403, 200, 403, 200, 403, 403}},
-		{"DELETE /api/keys/{id}", func(_ int, c caller) int {
+		{"DELETE /api/keys/{id}", func(m *matrix, _ int, c caller) int {
 			return m.call(c, http.MethodDelete, "/api/keys/"+m.newKey(), "", "")
 		}, [callerCount]int{401, 403, 403, 403, 403, 200, 403, 200, 403, 403}},
 		{"GET /admin/keys", get("/admin/keys"), [callerCount]int{303, 403, 403, 403, 403, 200, 403, 303, 303, 303}},
-		{"POST /admin/keys", func(_ int, c caller) int {
+		{"POST /admin/keys", func(m *matrix, _ int, c caller) int {
 			return m.form(c, "/admin/keys", url.Values{"role": {"auditor"}, "label": {"matrix form"}})
 		}, [callerCount]int{401, 403, 403, 403, 403, 200, 403, 401, 401, 401}},
-		{"POST /admin/keys/{id}/revoke", func(_ int, c caller) int {
+		{"POST /admin/keys/{id}/revoke", func(m *matrix, _ int, c caller) int {
 			return m.form(c, "/admin/keys/"+m.newKey()+"/revoke", url.Values{})
 		}, [callerCount]int{401, 403, 403, 403, 403, 303, 403, 401, 401, 401}},
 	}
@@ -341,31 +342,42 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	})
 
-	for _, r := range rows {
-		if !slices.Contains(registered, r.route) {
-			continue // pending: checked above
-		}
-		for who := range callerCount {
-			// Not subtests run in parallel: the rows share the callers'
-			// state (a module completed before its receipt is asked for).
-			got := r.call(who, m.callers[who])
-			if got != r.want[who] {
-				t.Errorf("%s as %s: got %d, want %d", r.route, callerNames[who], got, r.want[who])
+	// Each column runs its rows in order (a module is completed before its
+	// receipt is asked for); the columns share nothing and run in parallel.
+	for who := range callerCount {
+		t.Run(callerNames[who], func(t *testing.T) {
+			t.Parallel()
+			col := *m
+			col.t = t
+			for _, r := range rows {
+				if !slices.Contains(registered, r.route) {
+					continue // pending: checked above
+				}
+				if got := r.call(&col, who, col.callers[who]); got != r.want[who] {
+					t.Errorf("%s: got %d, want %d", r.route, got, r.want[who])
+				}
 			}
-		}
+		})
 	}
 }
 
 // newKey creates an auditor key through the API with the admin key and
 // returns its id.
 func (m *matrix) newKey() string {
-	m.e.t.Helper()
-	status, body := m.e.do(http.MethodPost, "/api/keys", m.e.admin, "application/json", []byte(`{"role": "auditor", "label": "to revoke"}`))
-	id, _ := body["id"].(string)
-	if status != http.StatusCreated || id == "" {
-		m.e.t.Fatalf("create a key: %d %v", status, body)
+	m.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, m.e.url+"/api/keys", strings.NewReader(`{"role": "auditor", "label": "to revoke"}`))
+	req.Header.Set("Authorization", "Bearer "+m.e.admin)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := m.client.Do(req)
+	if err != nil {
+		m.t.Fatal(err)
 	}
-	return id
+	defer resp.Body.Close()
+	var key struct{ ID string }
+	if err := json.NewDecoder(resp.Body).Decode(&key); err != nil || resp.StatusCode != http.StatusCreated || key.ID == "" {
+		m.t.Fatalf("create a key: %d %v", resp.StatusCode, err)
+	}
+	return key.ID
 }
 
 // documentedRoutes returns the document's operations as ServeMux patterns
