@@ -86,7 +86,7 @@ type Deps struct {
 // Server is the tracker's http.Handler.
 type Server struct {
 	deps  Deps
-	mux   *http.ServeMux
+	mux   *routeMux
 	pages map[string]*template.Template
 }
 
@@ -105,13 +105,14 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{deps: d, mux: http.NewServeMux(), pages: pages}
+	s := &Server{deps: d, mux: &routeMux{ServeMux: http.NewServeMux()}, pages: pages}
 	s.routes()
 	return s, nil
 }
 
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /api/openapi.json", s.openAPI)
 	s.mux.Handle("PUT /api/roster", s.withKey(s.putRoster, identity.Admin, identity.HRIS))
 	s.mux.Handle("GET /api/people/{employeeId}", s.withPersonAccess(s.getPerson, identity.Admin, identity.Auditor))
 	s.mux.Handle("POST /api/assignments/run", s.withKey(s.runAssignments, identity.Admin))
