@@ -169,6 +169,13 @@ func TestRosterEmailChangeRevokesSessionsAndLinks(t *testing.T) {
 	}
 	e.checkRevoked(t, c, links)
 
+	// A later change that revokes nothing keeps them revoked.
+	e.now = e.now.Add(time.Minute)
+	if status, body := e.putRosterAs(e.hris, "?mode=upsert", "text/csv", strings.Replace(csv, "Person R1", "Person R1 Renamed", 1)); status != http.StatusOK || num(body["updated"]) != 1 {
+		t.Fatalf("rename: %d %v", status, body)
+	}
+	e.checkRevoked(t, c, links)
+
 	// Other people stay signed in; the new address gets links that work.
 	if resp, _ := e.send(other, http.MethodGet, "/api/me", nil, ""); resp.StatusCode != http.StatusOK {
 		t.Errorf("R2's session: %d, want 200", resp.StatusCode)
