@@ -35,7 +35,7 @@ func TestWireServesAPIGatewayEvents(t *testing.T) {
 	}
 	csv := "employee_id,email,name,roles,start_date,time_zone\n" +
 		"E001,amara.okafor@example.com,Amara Okafor,all-staff;admin,2019-03-01,Europe/London\n"
-	if _, err := seed.Roster.Import(ctx, roster.Request{Body: strings.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync, Actor: "test"}); err != nil {
+	if _, err := seed.Roster.Import(ctx, roster.Request{Body: strings.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync, Actor: "test", Role: identity.Admin}); err != nil {
 		t.Fatal(err)
 	}
 	key, rec := auth.NewAPIKey(identity.Admin, "wire-test", time.Now())

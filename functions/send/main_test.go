@@ -17,6 +17,7 @@ import (
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/env"
+	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
 )
@@ -51,7 +52,7 @@ func TestWireSendsDigestsWithSignInLinks(t *testing.T) {
 	for _, d := range []string{"@example.com", "@contractor.example.net", "@northwind-data.example.org"} {
 		csv = bytes.ReplaceAll(csv, []byte(d), []byte("@"+domain))
 	}
-	if _, err := seed.Roster.Import(ctx, roster.Request{Body: bytes.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync, Actor: "test"}); err != nil {
+	if _, err := seed.Roster.Import(ctx, roster.Request{Body: bytes.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync, Actor: "test", Role: identity.Admin}); err != nil {
 		t.Fatal(err)
 	}
 

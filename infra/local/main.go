@@ -171,7 +171,7 @@ func seed(ctx context.Context, a *app.App) error {
 	}
 	res, err := a.Roster.Import(ctx, roster.Request{
 		Body: bytes.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync,
-		Actor: "seed:make-dev", Source: "local",
+		Actor: "seed:make-dev", Source: "local", Role: identity.Admin,
 	})
 	if err != nil {
 		return fmt.Errorf("seed demo organisation: %w", err)

@@ -282,6 +282,13 @@ func TestItemConversionsRoundTrip(t *testing.T) {
 			it, av := roundTrip(t, newPersonItem(bobPerson(), 2, 3, at0))
 			return it.record(), roster.Record{Person: bobPerson(), Revision: 2, Version: 3, UpdatedAt: at0}, av
 		}},
+		{name: "person with credentials revoked", run: func(t *testing.T) (any, any, map[string]types.AttributeValue) {
+			item := newPersonItem(bobPerson(), 2, 3, at0)
+			notBefore := at0.Add(123456789 * time.Nanosecond) // kept to the nanosecond
+			item.CredentialsNotBefore = &notBefore
+			it, av := roundTrip(t, item)
+			return it.record(), roster.Record{Person: bobPerson(), Revision: 2, Version: 3, UpdatedAt: at0, CredentialsNotBefore: notBefore}, av
+		}},
 		{name: "revision", run: func(t *testing.T) (any, any, map[string]types.AttributeValue) {
 			r := roster.Revision{Rev: 1, At: at0, Actor: "admin", Action: "person.created", Changes: roster.Diff(roster.Person{}, plainPerson()), Person: plainPerson()}
 			it, av := roundTrip(t, newRevisionItem(r))

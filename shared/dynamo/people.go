@@ -67,6 +67,10 @@ type personItem struct {
 	Revision  int       `dynamodbav:"revision"`
 	Version   int       `dynamodbav:"version"`
 	UpdatedAt time.Time `dynamodbav:"updatedAt"`
+	// CredentialsNotBefore is roster.Record.CredentialsNotBefore, absent
+	// when zero; unlike formatInstant's it keeps fractions of a second, so
+	// that what is created just before a revocation is refused.
+	CredentialsNotBefore *time.Time `dynamodbav:"credentialsNotBefore,omitempty"`
 }
 
 func newPersonItem(p roster.Person, revision, version int, at time.Time) personItem {
@@ -94,7 +98,11 @@ func newPersonItem(p roster.Person, revision, version int, at time.Time) personI
 }
 
 func (it personItem) record() roster.Record {
-	return roster.Record{Person: it.person(), Revision: it.Revision, Version: it.Version, UpdatedAt: it.UpdatedAt}
+	rec := roster.Record{Person: it.person(), Revision: it.Revision, Version: it.Version, UpdatedAt: it.UpdatedAt}
+	if it.CredentialsNotBefore != nil {
+		rec.CredentialsNotBefore = *it.CredentialsNotBefore
+	}
+	return rec
 }
 
 // revisionItem is how one roster change of a person is stored. Its
@@ -245,15 +253,9 @@ func (s *Store) queryPrefix(ctx context.Context, pk, prefix string, fn func(map[
 // a retried import never duplicates anything and a concurrent change is
 // refused with a Conflict error instead of being overwritten.
 func (s *Store) ApplyRoster(ctx context.Context, w roster.Commit) error {
-	type change struct {
-		action  string
-		before  *roster.Record
-		after   roster.Person
-		changes []roster.FieldChange
-	}
-	var all []change
+	var all []personChange
 	for _, p := range w.Plan.Created {
-		all = append(all, change{audit.ActionPersonCreated, nil, p, roster.Diff(roster.Person{}, p)})
+		all = append(all, personChange{audit.ActionPersonCreated, nil, p, roster.Diff(roster.Person{}, p), false})
 	}
 	for _, kind := range []struct {
 		action  string
@@ -264,19 +266,30 @@ func (s *Store) ApplyRoster(ctx context.Context, w roster.Commit) error {
 			if !ok {
 				return fmt.Errorf("apply roster: %s is not among the stored records", c.Before.EmployeeID)
 			}
-			all = append(all, change{kind.action, &before, c.After, c.Fields})
+			all = append(all, personChange{kind.action, &before, c.After, c.Fields, c.RevokesCredentials})
 		}
 	}
 	emails := emailOps(w)
 	batch := audit.NewBatchID()
 	err := s.writeGroups(ctx, len(all), func(i int) ([]types.TransactWriteItem, error) {
 		c := all[i]
-		return s.personWrites(w, c.action, c.before, c.after, c.changes, audit.BatchEventID(batch, i+1), emails[c.after.EmployeeID])
+		return s.personWrites(w, all[i], audit.BatchEventID(batch, i+1), emails[c.after.EmployeeID])
 	})
 	if err != nil {
 		return fmt.Errorf("apply roster: %w", err)
 	}
 	return nil
+}
+
+// personChange is one person's part of an import.
+type personChange struct {
+	action  string
+	before  *roster.Record // nil for a new person
+	after   roster.Person
+	changes []roster.FieldChange
+	// revoke says that the change revokes the person's sign-in links and
+	// sessions (roster.Change.RevokesCredentials).
+	revoke bool
 }
 
 // emailOp is one change to an address claim within an import.
@@ -318,12 +331,24 @@ func emailOps(w roster.Commit) map[string][]emailOp {
 }
 
 // personWrites returns the transactional writes of one person's change.
-func (s *Store) personWrites(w roster.Commit, action string, before *roster.Record, after roster.Person, changes []roster.FieldChange, eventID string, emails []emailOp) ([]types.TransactWriteItem, error) {
+// A revoking change sets the profile's credentialsNotBefore to the
+// import's time; otherwise the stored one is kept.
+func (s *Store) personWrites(w roster.Commit, c personChange, eventID string, emails []emailOp) ([]types.TransactWriteItem, error) {
+	action, before, after, changes := c.action, c.before, c.after, c.changes
 	rev, version, cond := 1, 1, notExists()
+	var notBefore time.Time
 	if before != nil {
 		rev, version, cond = before.Revision+1, before.Version+1, versionIs(before.Version)
+		notBefore = before.CredentialsNotBefore
 	}
-	profile, err := put(s.table, newPersonItem(after, rev, version, w.At), cond)
+	if c.revoke {
+		notBefore = w.At.UTC()
+	}
+	item := newPersonItem(after, rev, version, w.At)
+	if !notBefore.IsZero() {
+		item.CredentialsNotBefore = &notBefore
+	}
+	profile, err := put(s.table, item, cond)
 	if err != nil {
 		return nil, err
 	}

@@ -40,13 +40,23 @@ func (s *Server) putRoster(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return apperr.New(apperr.Invalid, "dryRun must be true or false")
 	}
+	var confirm *int
+	if q.Has(roster.ConfirmParam) {
+		n, err := strconv.Atoi(q.Get(roster.ConfirmParam))
+		if err != nil || n < 0 {
+			return apperr.New(apperr.Invalid, "%s must be the number of people the sync deactivates, as its dry run reports", roster.ConfirmParam)
+		}
+		confirm = &n
+	}
 	body, err := readBody(w, r, roster.MaxBodyBytes)
 	if err != nil {
 		return err
 	}
+	who := caller(r)
 	res, err := s.deps.Roster.Import(r.Context(), roster.Request{
 		Body: bytes.NewReader(body), ContentType: r.Header.Get("Content-Type"),
-		Mode: mode, DryRun: dryRun, Actor: caller(r).actor, Source: sourceOf(r),
+		Mode: mode, DryRun: dryRun, Actor: who.actor, Source: sourceOf(r),
+		Role: who.role, ConfirmDeactivations: confirm,
 	})
 	if err != nil {
 		return err

@@ -72,7 +72,8 @@ func parseSessionCookie(v string) (employeeID, id string, ok bool) {
 }
 
 // currentSession returns the signed-in person of the request, or nil when
-// there is no valid session or the person is no longer active. The session
+// there is no valid session, the person is no longer active or the roster
+// revoked the session (an email change, a deactivation). The session
 // and the person are read concurrently; the session must belong to the
 // person the cookie names.
 func (s *Server) currentSession(r *http.Request) (*signedIn, error) {
@@ -97,7 +98,7 @@ func (s *Server) currentSession(r *http.Request) (*signedIn, error) {
 	if err != nil || !found || sess.EmployeeID != employeeID {
 		return nil, err
 	}
-	if personErr != nil || !personFound || !rec.ActiveOn(s.today()) {
+	if personErr != nil || !personFound || !rec.ActiveOn(s.today()) || rec.Revoked(sess.CreatedAt) {
 		return nil, personErr
 	}
 	if s.deps.Now().Sub(sess.LastSeen) > touchAfter {

@@ -60,6 +60,10 @@ type Change struct {
 	Before, After Person
 	// Fields lists exactly the fields that differ, in header order.
 	Fields []FieldChange
+	// RevokesCredentials says that the change ends the person's
+	// outstanding sign-in links and sessions: their email changes, or they
+	// stop (or start again) being active on the import day.
+	RevokesCredentials bool
 }
 
 // FieldChange is one changed field of a person. Field is named as in the CSV
@@ -160,7 +164,7 @@ func PlanImport(u Upload, stored []Person, mode Mode, today string, knownRole fu
 			plan.Unchanged++
 			continue
 		}
-		plan.Updated = append(plan.Updated, Change{Before: *before, After: p, Fields: changes})
+		plan.Updated = append(plan.Updated, Change{Before: *before, After: p, Fields: changes, RevokesCredentials: revokes(*before, p, today)})
 		for _, fc := range changes {
 			changed = changed.with(csvFields[fc.Field])
 		}
@@ -174,7 +178,7 @@ func PlanImport(u Upload, stored []Person, mode Mode, today string, knownRole fu
 			}
 			after := s
 			after.EndDate = max(end, s.StartDate)
-			plan.Deactivated = append(plan.Deactivated, Change{Before: s, After: after, Fields: Diff(s, after)})
+			plan.Deactivated = append(plan.Deactivated, Change{Before: s, After: after, Fields: Diff(s, after), RevokesCredentials: true})
 		}
 	}
 	c.roleWarnings()
@@ -234,6 +238,16 @@ func Diff(before, after Person) []FieldChange {
 		}
 	}
 	return changes
+}
+
+// revokes reports whether a change of a person from before to after on day
+// today ends their outstanding sign-in links and sessions: the links went to
+// the old address (a change of case only keeps the mailbox), and what was
+// issued before a deactivation must not work again after a return. A
+// person who starts being active again had nothing that worked; revoking
+// then also ends what they got before an end date passed on its own.
+func revokes(before, after Person, today string) bool {
+	return !strings.EqualFold(before.Email, after.Email) || before.ActiveOn(today) != after.ActiveOn(today)
 }
 
 // dayBefore returns the day before day, a valid YYYY-MM-DD date.

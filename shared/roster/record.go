@@ -20,7 +20,15 @@ type Record struct {
 	// Version is the optimistic-locking counter of the stored item.
 	Version   int       `json:"-"`
 	UpdatedAt time.Time `json:"updatedAt"`
+	// CredentialsNotBefore is when the roster last revoked the person's
+	// sign-in links and sessions (Change.RevokesCredentials); zero when it
+	// never did. Links and sessions created before it no longer work.
+	CredentialsNotBefore time.Time `json:"-"`
 }
+
+// Revoked reports whether a sign-in link or session of the person created
+// at created was revoked by a later roster change.
+func (r Record) Revoked(created time.Time) bool { return created.Before(r.CredentialsNotBefore) }
 
 // Revision is one roster change of a person, kept forever: what the person
 // looked like after the change, what changed, who changed it and when.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/identity"
 )
 
 // MaxBodyBytes is the largest roster upload accepted through the API: 4 MiB.
@@ -52,6 +53,12 @@ type Request struct {
 	// Actor and Source are recorded in the audit events.
 	Actor  string
 	Source string
+	// Role is the caller's role: only identity.Admin may grant or remove
+	// the access roles admin and auditor (CheckAccess); empty is no role.
+	Role identity.Role
+	// ConfirmDeactivations, when not nil, is the number of people the
+	// uploader expects the import to deactivate (CheckDeactivations).
+	ConfirmDeactivations *int
 }
 
 // Result is the outcome reported to the uploader (contract shape).
@@ -68,7 +75,10 @@ type Result struct {
 
 // Import validates the upload and, unless it is a dry run, writes it and
 // assigns training. An invalid upload returns an Invalid *apperr.Error with
-// every problem, and nothing is written. An unsupported content type returns
+// every problem, and nothing is written; so does an upload with changes the
+// caller's role may not make (CheckAccess), and a sync deactivating
+// many people without their number confirmed (CheckDeactivations), which a
+// dry run only warns about. An unsupported content type returns
 // Unsupported.
 func (s *Service) Import(ctx context.Context, req Request) (Result, error) {
 	upload, problems, err := parse(req.Body, req.ContentType)
@@ -92,6 +102,21 @@ func (s *Service) Import(ctx context.Context, req Request) (Result, error) {
 	today := now.UTC().Format(DateLayout)
 	plan, err := PlanImport(upload, storedPeople, req.Mode, today, s.Catalog.HasRole)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := CheckAccess(upload, plan, req.Role); err != nil {
+		return Result{}, err
+	}
+	active := 0
+	for _, p := range storedPeople {
+		if p.ActiveOn(today) {
+			active++
+		}
+	}
+	confirm := req.ConfirmDeactivations
+	if confirm == nil && req.DryRun && NeedsConfirmation(len(plan.Deactivated), active) {
+		plan.Warnings = append(plan.Warnings, confirmationWarning(len(plan.Deactivated), active))
+	} else if err := CheckDeactivations(len(plan.Deactivated), active, confirm); err != nil {
 		return Result{}, err
 	}
 	res := Result{

@@ -125,21 +125,38 @@ func (s *Service) sendIfKnown(ctx context.Context, address, ip string) error {
 	return err
 }
 
-// CheckLink reports whether token is a sign-in link that still works.
-// Checking changes nothing, since mail scanners fetch links.
+// CheckLink reports whether token is a sign-in link that still works: it
+// is unexpired and unused, and its person is active and has not had it
+// revoked. Checking changes nothing, since mail scanners fetch links.
 func (s *Service) CheckLink(ctx context.Context, token string) (bool, error) {
 	if !auth.LooksLikeSecret(token) {
 		return false, nil
 	}
-	_, found, err := s.Store.SignInToken(ctx, auth.HashSecret(token))
-	return found, err
+	tok, found, err := s.Store.SignInToken(ctx, auth.HashSecret(token))
+	if err != nil || !found {
+		return false, err
+	}
+	_, ok, err := s.holder(ctx, tok)
+	return ok, err
+}
+
+// holder returns the person a token signs in, and whether it still does so:
+// the person is active, and the roster has not revoked the token (an email
+// change, a deactivation) since it was issued.
+func (s *Service) holder(ctx context.Context, tok auth.SignInToken) (roster.Record, bool, error) {
+	rec, found, err := s.People.GetPerson(ctx, tok.EmployeeID)
+	if err != nil || !found || !rec.ActiveOn(s.today()) || rec.Revoked(tok.CreatedAt) {
+		return roster.Record{}, false, err
+	}
+	return rec, true, nil
 }
 
 // SignIn uses token up and starts a session for its person, with the
 // sign-in audit event; the request came from source with the User-Agent
 // userAgent (kept cut, audit.UserAgent). It returns the session id (for
 // the cookie) and the session, or ok=false when the link does not work
-// (malformed, unknown, expired, used, or its person is no longer active).
+// (malformed, unknown, expired, used, its person is no longer active, or
+// the roster revoked it).
 func (s *Service) SignIn(ctx context.Context, token, source, userAgent string) (id string, sess auth.Session, ok bool, err error) {
 	if !auth.LooksLikeSecret(token) {
 		return "", auth.Session{}, false, nil
@@ -149,8 +166,8 @@ func (s *Service) SignIn(ctx context.Context, token, source, userAgent string) (
 	if err != nil || !found {
 		return "", auth.Session{}, false, err
 	}
-	rec, found, err := s.People.GetPerson(ctx, tok.EmployeeID)
-	if err != nil || !found || !rec.ActiveOn(s.today()) {
+	rec, ok, err := s.holder(ctx, tok)
+	if err != nil || !ok {
 		return "", auth.Session{}, false, err
 	}
 	now := s.now()

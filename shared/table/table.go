@@ -50,8 +50,8 @@
 //	every request with a key         API key lookup                                     GetItem APIKEY#<hash>                 1
 //	POST /auth/link                  find the person of an address                      GetItem EMAIL#<email>, PERSON#<id>    2
 //	POST /auth/link                  count requests per address and per source IP       UpdateItem RATE#... ADD count         0 (1 write each)
-//	GET, POST /l/<token>             look up, then consume the token                    GetItem / conditional Update TOKEN#   1
-//	every request with a cookie      session lookup                                     GetItem SESSION#<hash>                1
+//	GET, POST /l/<token>             look up the token and its person, then consume it  GetItem TOKEN#, PERSON#<id> / PROFILE, conditional Update TOKEN#  2
+//	every request with a cookie      session and its person (active, credentialsNotBefore)  GetItem SESSION#<hash>, PERSON#<id> / PROFILE (in parallel)  2
 //	daily assignment run             last run date, catalog fingerprint                 GetItem JOB#assign / STATE            1
 //	evidence export, tests           the audit events of one day, in order              Query AUDIT#<day>                     one per event
 //	bounce Lambda (SES via SNS)      mark an address undeliverable, once                TransactWrite SUPPRESS#<email> (if absent) + audit  0 (2 writes)

@@ -16,6 +16,7 @@ import (
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
+	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/orgconfig"
 	"github.com/attest-oss/attest/shared/roster"
 )
@@ -63,7 +64,7 @@ func (w *world) importDemo() map[string]roster.Person {
 		csv = bytes.ReplaceAll(csv, []byte(d), []byte("@"+w.domain))
 	}
 	ctx := context.Background()
-	if _, err := w.app.Roster.Import(ctx, roster.Request{Body: bytes.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync, Actor: "test"}); err != nil {
+	if _, err := w.app.Roster.Import(ctx, roster.Request{Body: bytes.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync, Actor: "test", Role: identity.Admin}); err != nil {
 		w.t.Fatal(err)
 	}
 	recs, err := w.app.Store.ListPeople(ctx)
