@@ -14,9 +14,10 @@ import (
 // naming the row of u and the field; nil otherwise. Only an admin grants or removes the access roles admin and
 // auditor, in the roles of a new or a stored person, and only an admin
 // changes the email of a person who holds one, since their sign-in links
-// go to it (a change of case only is allowed). Any other role, or none,
+// go to it (a change of case only is allowed), or reactivates them or
+// moves their end date later, since that restores or prolongs their access. Any other role, or none,
 // may make neither change; an admin may make every change.
-// A sync's deactivations change neither and are never refused here.
+// Deactivations (a sync's, or an earlier end date) are never refused here.
 func CheckAccess(u Upload, plan Plan, role identity.Role) error {
 	if role == identity.Admin {
 		return nil
@@ -50,12 +51,21 @@ func CheckAccess(u Upload, plan Plan, role identity.Role) error {
 		if len(before) > 0 && !strings.EqualFold(c.Before.Email, c.After.Email) {
 			refuse(c.After.EmployeeID, fEmail, "only an admin may change the email of a person who holds the access role %s (this upload is by %s)", strings.Join(before, " and "), who(role))
 		}
+		if len(before) > 0 && extends(c.Before.EndDate, c.After.EndDate) {
+			refuse(c.After.EmployeeID, fEndDate, "only an admin may reactivate a person who holds the access role %s or extend their end date (this upload is by %s)", strings.Join(before, " and "), who(role))
+		}
 	}
 	if ps.n == 0 {
 		return nil
 	}
 	slices.SortStableFunc(ps.kept, byRow)
 	return apperr.InvalidWith(countProblems(ps.n)+"; nothing was written", ps.list())
+}
+
+// extends reports whether an end date changing from before to after gives
+// access for longer: cleared, or moved later.
+func extends(before, after string) bool {
+	return before != "" && (after == "" || after > before)
 }
 
 // accessRoles returns the access roles p holds, sorted.

@@ -13,7 +13,8 @@ func TestCheckAccess(t *testing.T) {
 	withEmail := func(p Person, email string) Person { p.Email = email; return p }
 	admin := withRoles(stored("E2"), "admin", "all-staff")
 	auditor := withRoles(stored("E3"), "all-staff", "auditor")
-	roster := []Person{stored("E1"), admin, auditor}
+	departed := with(withRoles(stored("E6"), "admin"), func(p *Person) { p.EndDate = "2026-03-31" })
+	roster := []Person{stored("E1"), admin, auditor, departed}
 	// The roles column absent from a CSV header: an upsert keeps them.
 	noRoles := "employee_id,email,name,start_date\n"
 	tests := []struct {
@@ -44,6 +45,11 @@ func TestCheckAccess(t *testing.T) {
 			want: []apperr.Problem{{Row: 3, Field: "roles", Message: "removes auditor"}, {Row: 3, Field: "email", Message: "access role auditor"}}},
 		{name: "EmailWithoutRolesColumn", mode: ModeUpsert, upload: parsed(t, noRoles+"E3,mallory@example.com,Cy,2026-01-05\n"),
 			want: []apperr.Problem{{Row: 2, Field: "email", Message: "access role auditor"}}},
+		{name: "OKEarlierEndDateOfAdmin", mode: ModeUpsert, upload: upload(with(withRoles(valid("E6"), "admin"), func(p *Person) { p.EndDate = "2026-03-01" }))},
+		{name: "ReactivateAdmin", mode: ModeUpsert, upload: upload(withRoles(valid("E6"), "admin")),
+			want: []apperr.Problem{{Row: 2, Field: "end_date", Message: "reactivate a person who holds the access role admin"}}},
+		{name: "ExtendAdmin", mode: ModeUpsert, upload: upload(with(withRoles(valid("E6"), "admin"), func(p *Person) { p.EndDate = "2027-01-31" })),
+			want: []apperr.Problem{{Row: 2, Field: "end_date", Message: "extend their end date"}}},
 		{name: "JSONFieldNames", mode: ModeUpsert, upload: parsedJSON(t, `{"people": [{"employeeId": "E1", "email": "e1@example.com", "name": "A", "roles": ["admin"], "startDate": "2026-01-05"}]}`),
 			want: []apperr.Problem{{Row: 1, Field: "roles", Message: "grants admin"}}},
 	}
