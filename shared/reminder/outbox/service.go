@@ -313,10 +313,10 @@ func (s *Service) NudgePerson(ctx context.Context, employeeID, actor, source str
 	if unreachable[strings.ToLower(p.Email)] {
 		return reminder.Record{}, apperr.New(apperr.Conflict, "%s's address is unreachable (it bounced or complained); fix it in the roster", p.Name)
 	}
-	rec2 := s.record(n, actor)
-	event := audit.Event{ID: audit.NewBatchID(), At: rec2.CreatedAt, Actor: actor, Action: audit.ActionReminderNudged,
-		Subject: identity.PersonRef(employeeID), Source: source, Details: map[string]any{"day": n.Day, "items": rec2.Items}}
-	claim, claimed, err := s.Store.ClaimNudge(ctx, rec2, event)
+	nudge := s.record(n, actor)
+	event := audit.Event{ID: audit.NewBatchID(), At: nudge.CreatedAt, Actor: actor, Action: audit.ActionReminderNudged,
+		Subject: identity.PersonRef(employeeID), Source: source, Details: map[string]any{"day": n.Day, "items": nudge.Items}}
+	claim, claimed, err := s.Store.ClaimNudge(ctx, nudge, event)
 	if err != nil {
 		return reminder.Record{}, err
 	}
