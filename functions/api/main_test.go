@@ -6,15 +6,13 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/attest-oss/attest/shared/apikey"
 	"github.com/attest-oss/attest/shared/app"
-	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/env"
-	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -38,8 +36,8 @@ func TestWireServesAPIGatewayEvents(t *testing.T) {
 	if _, err := seed.Roster.Import(ctx, roster.Request{Body: strings.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync, Actor: "test", Role: identity.Admin}); err != nil {
 		t.Fatal(err)
 	}
-	key, rec := auth.NewAPIKey(identity.Admin, "wire-test", time.Now())
-	if err := seed.Store.PutAPIKey(ctx, rec); err != nil {
+	key, _, err := seed.Keys.Create(ctx, apikey.Request{Role: "admin", Label: "wire-test"}, "test", "test")
+	if err != nil {
 		t.Fatal(err)
 	}
 

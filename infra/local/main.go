@@ -23,8 +23,8 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/attest-oss/attest/content"
+	"github.com/attest-oss/attest/shared/apikey"
 	"github.com/attest-oss/attest/shared/app"
-	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/dynamo"
@@ -180,18 +180,16 @@ func seed(ctx context.Context, a *app.App) error {
 	return nil
 }
 
-// ensureAPIKey stores the admin key given in DEV_API_KEY, or a new random one.
+// ensureAPIKey stores the admin key given in DEV_API_KEY (once), or a new
+// random one, through the same use case as /api/keys, so it is listed there.
 func ensureAPIKey(ctx context.Context, a *app.App, given string) (string, error) {
-	now := time.Now()
-	key, rec := auth.NewAPIKey(identity.Admin, "dev-admin", now)
+	req := apikey.Request{Role: string(identity.Admin), Label: "dev-admin"}
 	if given != "" {
-		key, rec.Hash = given, auth.HashSecret(given)
+		_, err := a.Keys.Adopt(ctx, given, req, "seed:make-dev", "local")
+		return given, err
 	}
-	err := a.Store.PutAPIKey(ctx, rec)
-	if err != nil && apperr.CodeOf(err) != apperr.Conflict {
-		return "", err
-	}
-	return key, nil
+	key, _, err := a.Keys.Create(ctx, req, "seed:make-dev", "local")
+	return key, err
 }
 
 // demoPeople are the demo employee and manager who get a printed sign-in link.

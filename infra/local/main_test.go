@@ -137,12 +137,18 @@ func TestMakeDevServesSeedsAndStopsCleanly(t *testing.T) {
 		t.Error("the second run seeded again: data did not survive the restart")
 	}
 	get(t, base+"/api/people/E020", key, http.StatusOK)
+	// The dev key is made through the key use case, once: GET /api/keys lists it.
+	if keys := get(t, base+"/api/keys", key, http.StatusOK); strings.Count(keys, `"label":"dev-admin"`) != 1 || strings.Contains(keys, key) {
+		t.Errorf("GET /api/keys should list the dev key once, without the secret: %s", keys)
+	}
 	_ = second.cmd.Process.Signal(syscall.SIGINT)
 	second.drain()
 	_ = second.cmd.Wait()
 }
 
-func get(t *testing.T, url, key string, want int) {
+// get fetches url (with the API key, if any), expects status want and
+// returns the body.
+func get(t *testing.T, url, key string, want int) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -159,4 +165,5 @@ func get(t *testing.T, url, key string, want int) {
 	if resp.StatusCode != want {
 		t.Fatalf("GET %s: %d %s, want %d", url, resp.StatusCode, body, want)
 	}
+	return string(body)
 }

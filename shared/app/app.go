@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/attest-oss/attest/shared/ack"
+	"github.com/attest-oss/attest/shared/apikey"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/dynamo"
@@ -63,7 +64,9 @@ type App struct {
 	Quiz      *quiz.Service
 	Acks      *ack.Service
 	OrgConfig *orgconfig.Service
-	Handler   *httpapi.Server
+	// Keys creates, lists and revokes API keys.
+	Keys    *apikey.Service
+	Handler *httpapi.Server
 }
 
 // New wires the application. It loads the embedded content catalog, which
@@ -98,11 +101,12 @@ func New(cfg Config) (*App, error) {
 		Quiz:      &quiz.Service{Store: store, Catalog: cat, Now: cfg.Now},
 		Acks:      &ack.Service{Store: store, Catalog: cat, Now: cfg.Now},
 		OrgConfig: &orgconfig.Service{SettingsStore: store, VendorStore: store, People: store},
+		Keys:      &apikey.Service{Store: store, Now: cfg.Now},
 	}
 	a.Handler, err = httpapi.New(httpapi.Deps{
 		Keys: store, People: store, Sessions: store, SignIn: links, Quiz: a.Quiz, Acks: a.Acks,
 		Catalog: cat, Roster: rost, Assigner: runner, Reminders: rem, Notifications: store,
-		Suppressions: store, OrgConfig: a.OrgConfig, InsecureCookies: cfg.InsecureCookies,
+		Suppressions: store, OrgConfig: a.OrgConfig, APIKeys: a.Keys, Audit: store, InsecureCookies: cfg.InsecureCookies,
 		Logger: cfg.Logger, Now: cfg.Now,
 	})
 	if err != nil {

@@ -28,6 +28,16 @@ const (
 	ActionVendorChanged      = "vendor.changed"
 )
 
+// Actions about API keys, nudges and reads of someone's record.
+const (
+	ActionAPIKeyCreated  = "apikey.created"
+	ActionAPIKeyRevoked  = "apikey.revoked"
+	ActionReminderNudged = "reminder.nudged"
+	// ActionPersonRead records that someone other than the person read
+	// their record; Details["record"] says which (profile, notifications).
+	ActionPersonRead = "person.read"
+)
+
 // Event is one audit record.
 type Event struct {
 	ID      string    `json:"id"`

@@ -153,6 +153,11 @@ func TestItemLayout(t *testing.T) {
 			"PK": "APIKEY#h", "SK": "APIKEY", "type": "apikey", "hash": "h", "role": "admin", "label": "ci",
 			"createdAt": "2026-11-02T09:30:00Z", "revokedAt": "2026-11-05T10:00:00Z",
 		}},
+		{"API key listing", newAPIKeyListItem(auth.APIKey{ID: "key_0123456789abcdef", Hash: "h", Role: identity.Auditor, Label: "ci", CreatedAt: at0,
+			CreatedBy: "person:E1", ExpiresOn: "2027-01-31", Agreement: "acme"}), map[string]any{
+			"PK": "APIKEYS", "SK": "key_0123456789abcdef", "type": "apikey-listing", "id": "key_0123456789abcdef", "hash": "h", "role": "auditor",
+			"label": "ci", "createdAt": "2026-11-02T09:30:00Z", "createdBy": "person:E1", "expiresOn": "2027-01-31", "agreement": "acme",
+		}},
 		{"sign-in token", newTokenItem(auth.SignInToken{Hash: "h", EmployeeID: "E2", Kind: auth.LinkReminder, CreatedAt: at0, ExpiresAt: at1}), map[string]any{
 			"PK": "TOKEN#h", "SK": "TOKEN", "type": "token", "expiresAt": at1.Unix(), "hash": "h", "employeeId": "E2", "kind": "reminder",
 			"createdAt": "2026-11-02T09:30:00Z",
@@ -270,6 +275,8 @@ func TestItemConversionsRoundTrip(t *testing.T) {
 		{name: "pending notification", run: notification(pendingRecord()), absent: []string{"sentAt", "messageId", "lastError"}},
 		{name: "API key", run: apiKey(auth.APIKey{Hash: "h", Role: identity.Auditor, Label: "ci", CreatedAt: at0}), absent: []string{"revokedAt"}},
 		{name: "revoked API key", run: apiKey(auth.APIKey{Hash: "h", Role: identity.Admin, Label: "ci", CreatedAt: at0, RevokedAt: at1})},
+		{name: "API key with id, expiry and agreement", run: apiKey(auth.APIKey{ID: "key_0123456789abcdef", Hash: "h", Role: identity.Auditor, Label: "ci",
+			CreatedAt: at0, CreatedBy: "person:E1", ExpiresOn: "2027-01-31", Agreement: "acme"})},
 		{name: "acknowledgment", run: func(t *testing.T) (any, any, map[string]types.AttributeValue) {
 			it, av := roundTrip(t, newAckItem(acknowledgment()))
 			got, err := it.acknowledgment()

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/table"
 )
@@ -59,9 +60,23 @@ func (it notificationItem) record() (reminder.Record, error) {
 // same recipient, kind and day exists; then it returns the stored one with
 // claimed=false.
 func (s *Store) ClaimNotification(ctx context.Context, rec reminder.Record) (stored reminder.Record, claimed bool, err error) {
+	return s.claimNotification(ctx, rec, nil)
+}
+
+// ClaimNudge is ClaimNotification for a nudge someone asked for: the
+// record and its audit event are written in one transaction, or neither.
+func (s *Store) ClaimNudge(ctx context.Context, rec reminder.Record, event audit.Event) (stored reminder.Record, claimed bool, err error) {
+	return s.claimNotification(ctx, rec, &event)
+}
+
+func (s *Store) claimNotification(ctx context.Context, rec reminder.Record, event *audit.Event) (stored reminder.Record, claimed bool, err error) {
 	rec.Status = reminder.StatusPending
 	item := newNotificationItem(rec)
-	err = s.putOne(ctx, item, notExists())
+	if event == nil {
+		err = s.putOne(ctx, item, notExists())
+	} else {
+		err = s.putAudited(ctx, item, notExists(), *event)
+	}
 	if err == nil {
 		return rec, true, nil
 	}

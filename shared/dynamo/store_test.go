@@ -312,25 +312,56 @@ func TestAPIKeys(t *testing.T) {
 	ctx := context.Background()
 	now := t0
 	s, _, _ := newStore(t, &now)
-	key, rec := auth.NewAPIKey(identity.HRIS, "hr-sync", t0)
-	if err := s.PutAPIKey(ctx, rec); err != nil {
+	event := func(action string) audit.Event {
+		return audit.Event{ID: audit.NewBatchID(), At: t0, Actor: "test", Action: action, Subject: "apikey#x"}
+	}
+	key, rec := auth.NewAPIKey(identity.Auditor, "hr-sync", t0)
+	rec.CreatedBy, rec.ExpiresOn, rec.Agreement = "person:E1", "2027-01-31", "acme-2026"
+	if !auth.IsAPIKeyID(rec.ID) {
+		t.Fatalf("id %q", rec.ID)
+	}
+	if err := s.CreateAPIKey(ctx, rec, event(audit.ActionAPIKeyCreated)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutAPIKey(ctx, rec); apperr.CodeOf(err) != apperr.Conflict {
-		t.Errorf("second put: got %v, want conflict", err)
+	if err := s.CreateAPIKey(ctx, rec, event(audit.ActionAPIKeyCreated)); apperr.CodeOf(err) != apperr.Conflict {
+		t.Errorf("second create: got %v, want conflict", err)
 	}
-	got, found, err := s.APIKey(ctx, auth.HashSecret(key))
-	if err != nil || !found || got.Role != identity.HRIS || got.Revoked() {
-		t.Fatalf("got %+v found=%v err=%v", got, found, err)
+	byHash, found, err := s.APIKey(ctx, auth.HashSecret(key))
+	if err != nil || !found || byHash != rec {
+		t.Fatalf("by hash: got %+v found=%v err=%v, want %+v", byHash, found, err, rec)
 	}
-	if err := s.RevokeAPIKey(ctx, rec.Hash, t0); err != nil {
+	byID, found, err := s.APIKeyByID(ctx, rec.ID)
+	if err != nil || !found || byID != rec {
+		t.Fatalf("by id: got %+v found=%v err=%v", byID, found, err)
+	}
+	if all, err := s.APIKeys(ctx); err != nil || len(all) != 1 || all[0] != rec {
+		t.Fatalf("list: %+v %v", all, err)
+	}
+	if err := s.RevokeAPIKey(ctx, rec, t0, event(audit.ActionAPIKeyRevoked)); err != nil {
 		t.Fatal(err)
 	}
-	if got, _, _ := s.APIKey(ctx, rec.Hash); !got.Revoked() {
-		t.Error("key not revoked")
+	for _, get := range []func() (auth.APIKey, bool, error){
+		func() (auth.APIKey, bool, error) { return s.APIKey(ctx, rec.Hash) },
+		func() (auth.APIKey, bool, error) { return s.APIKeyByID(ctx, rec.ID) },
+	} {
+		if got, _, _ := get(); !got.RevokedAt.Equal(t0) {
+			t.Errorf("not revoked: %+v", got)
+		}
 	}
-	if err := s.RevokeAPIKey(ctx, "0000", t0); apperr.CodeOf(err) != apperr.NotFound {
-		t.Errorf("revoke unknown: got %v, want not found", err)
+	if err := s.RevokeAPIKey(ctx, rec, t0, event(audit.ActionAPIKeyRevoked)); apperr.CodeOf(err) != apperr.Conflict {
+		t.Errorf("second revoke: got %v, want conflict", err)
+	}
+	_, unknown := auth.NewAPIKey(identity.Admin, "never-stored", t0)
+	if err := s.RevokeAPIKey(ctx, unknown, t0, event(audit.ActionAPIKeyRevoked)); apperr.CodeOf(err) != apperr.Conflict {
+		t.Errorf("revoke unknown: got %v, want conflict", err)
+	}
+	events, _ := s.AuditEvents(ctx, "2026-11-02")
+	actions := map[string]int{}
+	for _, ev := range events {
+		actions[ev.Action]++
+	}
+	if len(events) != 2 || actions[audit.ActionAPIKeyCreated] != 1 || actions[audit.ActionAPIKeyRevoked] != 1 {
+		t.Errorf("audit events %+v: want one created, one revoked (failed writes leave none)", events)
 	}
 }
 
@@ -363,7 +394,7 @@ func TestExpiredItemsAreFilteredOnRead(t *testing.T) {
 	now := t0
 	s, client, name := newStore(t, &now)
 	_, rec := auth.NewAPIKey(identity.Admin, "short-lived", t0)
-	if err := s.PutAPIKey(ctx, rec); err != nil {
+	if err := s.CreateAPIKey(ctx, rec, audit.Event{ID: audit.NewBatchID(), At: t0, Actor: "test", Action: audit.ActionAPIKeyCreated}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := client.UpdateItem(ctx, &dynamodb.UpdateItemInput{

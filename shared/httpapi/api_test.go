@@ -15,8 +15,8 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/attest-oss/attest/content"
+	"github.com/attest-oss/attest/shared/apikey"
 	"github.com/attest-oss/attest/shared/app"
-	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/identity"
@@ -65,12 +65,14 @@ func newEnv(t testing.TB) *env {
 	}
 	e.app = a
 	handler = localgw.New(httpadapter.NewV2(a.Handler).ProxyWithContext)
+	// The keys are made the day before, so today's audit events are the test's own.
+	keys := &apikey.Service{Store: a.Store, Now: func() time.Time { return e.now.AddDate(0, 0, -1) }}
 	for _, k := range []struct {
 		role identity.Role
 		into *string
 	}{{identity.Admin, &e.admin}, {identity.HRIS, &e.hris}, {identity.Auditor, &e.auditor}} {
-		key, rec := auth.NewAPIKey(k.role, string(k.role)+"-test", e.now)
-		if err := a.Store.PutAPIKey(ctx, rec); err != nil {
+		key, _, err := keys.Create(ctx, apikey.Request{Role: string(k.role), Label: string(k.role) + "-test"}, "test", "test")
+		if err != nil {
 			t.Fatal(err)
 		}
 		*k.into = key
@@ -402,11 +404,12 @@ func TestAuthorization(t *testing.T) {
 	}
 
 	t.Run("RevokedKey", func(t *testing.T) {
-		key, rec := auth.NewAPIKey(identity.Admin, "revoked", e.now)
-		if err := e.app.Store.PutAPIKey(context.Background(), rec); err != nil {
+		ctx := context.Background()
+		key, rec, err := e.app.Keys.Create(ctx, apikey.Request{Role: "admin", Label: "revoked"}, "test", "test")
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.app.Store.RevokeAPIKey(context.Background(), rec.Hash, e.now); err != nil {
+		if _, err := e.app.Keys.Revoke(ctx, rec.ID, "test", "test"); err != nil {
 			t.Fatal(err)
 		}
 		if status, _ := e.do(http.MethodGet, "/api/people/E1", key, "", nil); status != 401 {

@@ -52,8 +52,8 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 	if err != nil {
 		return principal{}, err
 	}
-	if !found || rec.Revoked() {
-		return principal{}, apperr.New(apperr.Unauthorized, "the API key is not valid")
+	if !found || !rec.Valid(s.deps.Now()) {
+		return principal{}, apperr.New(apperr.Unauthorized, "the API key is not valid (unknown, revoked or expired)")
 	}
 	return principal{role: rec.Role, actor: identity.KeyActor(rec.Label, hash)}, nil
 }
@@ -84,9 +84,39 @@ func (s *Server) withPersonAccess(next handler, roles ...identity.Role) http.Han
 		if !ok {
 			return roster.ErrNoSuchPerson
 		}
-		p := principal{actor: identity.PersonActor(who.person.EmployeeID)}
-		return next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		return next(w, asPerson(r, who))
 	})
+	return keyOrSession(byKey, bySession)
+}
+
+// withAccess lets through a signed-in person who holds one of roles as an
+// access role in the roster (admin, auditor): 403 for anybody else signed
+// in. Without a session: as withPerson (a page's GET goes to the sign-in
+// page, anything else is 401); state changes need the CSRF token. Errors
+// are answered as e says.
+func (s *Server) withAccess(e errorsAs, next personHandler, roles ...identity.Role) http.Handler {
+	return s.withPerson(e, func(w http.ResponseWriter, r *http.Request, who *signedIn) error {
+		if !slices.ContainsFunc(roles, who.person.HasAccess) {
+			return apperr.New(apperr.Forbidden, "this needs the %s access role", joinRoles(roles))
+		}
+		return next(w, r, who)
+	})
+}
+
+// withKeyOrAccess lets through, on a JSON route, an API key with one of
+// roles (as withKey) or, without an Authorization header, a signed-in person
+// who holds one of roles as an access role (as withAccess): 401 for
+// anonymous callers, 403 for other people and keys of other roles.
+func (s *Server) withKeyOrAccess(next handler, roles ...identity.Role) http.Handler {
+	bySession := s.withAccess(asJSON, func(w http.ResponseWriter, r *http.Request, who *signedIn) error {
+		return next(w, asPerson(r, who))
+	}, roles...)
+	return keyOrSession(s.withKey(next, roles...), bySession)
+}
+
+// keyOrSession serves requests with an Authorization header by byKey, the
+// others by bySession.
+func keyOrSession(byKey, bySession http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "" {
 			byKey.ServeHTTP(w, r)
@@ -94,6 +124,21 @@ func (s *Server) withPersonAccess(next handler, roles ...identity.Role) http.Han
 		}
 		bySession.ServeHTTP(w, r)
 	})
+}
+
+// asPerson returns r carrying the signed-in person as its principal.
+func asPerson(r *http.Request, who *signedIn) *http.Request {
+	p := principal{actor: identity.PersonActor(who.person.EmployeeID)}
+	return r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+}
+
+// joinRoles names roles for a message: "admin or auditor".
+func joinRoles(roles []identity.Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, " or ")
 }
 
 // maySee reports whether a signed-in person may see (or act on) another's

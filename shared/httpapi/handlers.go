@@ -10,6 +10,8 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/audit"
+	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -29,6 +31,22 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 
 // sourceOf names where a request came from, for audit events.
 func sourceOf(r *http.Request) string { return r.RemoteAddr }
+
+// auditRead records that the caller read one of a person's records
+// (profile, notifications), unless the caller is that person: who, whose,
+// which, when and from where. It is written before the record is sent, so
+// no read goes unrecorded.
+func (s *Server) auditRead(r *http.Request, employeeID, record string) error {
+	actor := caller(r).actor
+	if actor == identity.PersonActor(employeeID) {
+		return nil
+	}
+	return s.deps.Audit.PutAuditEvent(r.Context(), audit.Event{
+		ID: audit.NewBatchID(), At: s.deps.Now(), Actor: actor, Action: audit.ActionPersonRead,
+		Subject: identity.PersonRef(employeeID), Source: sourceOf(r),
+		Details: map[string]any{"record": record, "userAgent": audit.UserAgent(r.UserAgent())},
+	})
+}
 
 func (s *Server) putRoster(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
@@ -96,6 +114,9 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) error {
 	}
 	reason, undeliverable, err := s.deps.Suppressions.Undeliverable(r.Context(), rec.Email)
 	if err != nil {
+		return err
+	}
+	if err := s.auditRead(r, id, "profile"); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, personView{

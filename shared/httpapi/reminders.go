@@ -27,7 +27,7 @@ func (s *Server) runReminders(w http.ResponseWriter, r *http.Request) error {
 // nudge sends the person a reminder of their open training now: their
 // manager chain or an admin may, once per person per day.
 func (s *Server) nudge(w http.ResponseWriter, r *http.Request) error {
-	sent, err := s.deps.Reminders.NudgePerson(r.Context(), r.PathValue("employeeId"), caller(r).actor)
+	sent, err := s.deps.Reminders.NudgePerson(r.Context(), r.PathValue("employeeId"), caller(r).actor, sourceOf(r))
 	if err != nil {
 		return err
 	}
@@ -37,8 +37,12 @@ func (s *Server) nudge(w http.ResponseWriter, r *http.Request) error {
 
 // notifications lists what was sent to the person, when, why and how it went.
 func (s *Server) notifications(w http.ResponseWriter, r *http.Request) error {
-	recs, err := s.deps.Notifications.Notifications(r.Context(), identity.PersonRef(r.PathValue("employeeId")))
+	id := r.PathValue("employeeId")
+	recs, err := s.deps.Notifications.Notifications(r.Context(), identity.PersonRef(id))
 	if err != nil {
+		return err
+	}
+	if err := s.auditRead(r, id, "notifications"); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notifications": nonNil(recs)})

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/attest-oss/attest/shared/ack"
+	"github.com/attest-oss/attest/shared/apikey"
 	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/identity"
@@ -54,6 +56,12 @@ type NotificationStore interface {
 	Notifications(ctx context.Context, recipient string) ([]reminder.Record, error)
 }
 
+// AuditLog records audit events that go with no other write.
+type AuditLog interface {
+	// PutAuditEvent writes one audit event.
+	PutAuditEvent(ctx context.Context, event audit.Event) error
+}
+
 // Deps are the handler's collaborators.
 type Deps struct {
 	Keys     KeyStore
@@ -75,6 +83,10 @@ type Deps struct {
 	Suppressions SuppressionStore
 	// OrgConfig keeps the organisation's settings and the vendors' contacts.
 	OrgConfig *orgconfig.Service
+	// APIKeys creates, lists and revokes API keys.
+	APIKeys *apikey.Service
+	// Audit records who read someone else's record.
+	Audit AuditLog
 	// InsecureCookies drops the Secure flag and the __Host- prefix of the
 	// session cookie, for plain-HTTP local development only.
 	InsecureCookies bool
@@ -124,6 +136,12 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/reminders/run", s.withKey(s.runReminders, identity.Admin))
 	s.mux.Handle("POST /api/people/{employeeId}/nudge", s.withPersonAccess(s.nudge, identity.Admin))
 	s.mux.Handle("GET /api/people/{employeeId}/notifications", s.withPersonAccess(s.notifications, identity.Admin, identity.Auditor))
+	s.mux.Handle("POST /api/keys", s.withKeyOrAccess(s.createKey, identity.Admin))
+	s.mux.Handle("GET /api/keys", s.withKeyOrAccess(s.listKeys, identity.Admin))
+	s.mux.Handle("DELETE /api/keys/{id}", s.withKeyOrAccess(s.revokeKey, identity.Admin))
+	s.mux.Handle("GET /admin/keys", s.withAccess(asPage, s.keysPageHandler, identity.Admin))
+	s.mux.Handle("POST /admin/keys", s.withAccess(asPage, s.formCreateKey, identity.Admin))
+	s.mux.Handle("POST /admin/keys/{id}/revoke", s.withAccess(asPage, s.formRevokeKey, identity.Admin))
 
 	s.mux.HandleFunc("GET /signin", s.signInPage)
 	s.mux.Handle("POST /auth/link", s.serve(asPageIfForm, s.requestLink))

@@ -103,6 +103,10 @@ func PersonRef(employeeID string) string { return personRefPrefix + employeeID }
 // "vendor#<vendor key>".
 func VendorRef(vendorKey string) string { return vendorRefPrefix + vendorKey }
 
+// APIKeyRef names an API key as the subject of an audit event:
+// "apikey#<key id>".
+func APIKeyRef(id string) string { return "apikey#" + id }
+
 // PersonOfRef returns the employee id of a PersonRef, or false for any other
 // reference.
 func PersonOfRef(ref string) (employeeID string, ok bool) {

@@ -65,7 +65,7 @@ func TestLinksFromBothPathsSignIn(t *testing.T) {
 		},
 		{
 			name: "InAReminder", employeeID: "S2",
-			issue: func() error { _, err := a.Reminders.NudgePerson(ctx, "S2", "key:test"); return err },
+			issue: func() error { _, err := a.Reminders.NudgePerson(ctx, "S2", "key:test", "test"); return err },
 			kind:  auth.LinkReminder, ttl: auth.ReminderLinkTTL, actor: "schedule", source: "nudge",
 		},
 	}

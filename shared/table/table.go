@@ -16,6 +16,7 @@
 //	policy first view    policy-view     PERSON#<employeeId>        VIEW#<policyId>#<cycle>#<sha256>  -                                 -                          -   (TTL)
 //	audit event          audit           AUDIT#<YYYY-MM-DD>         <RFC 3339 nano time>#<eventId>  -                                   -                          -
 //	API key              apikey          APIKEY#<sha256 of key>     APIKEY                          -                                   -                          -
+//	API key listing      apikey-listing  APIKEYS                    <key id: key_ + 16 hex>         -                                   -                          -
 //	sign-in token        token           TOKEN#<sha256 of token>    TOKEN                           -                                   -                          -   (TTL)
 //	session              session         SESSION#<sha256 of id>     SESSION                         -                                   -                          -   (TTL)
 //	rate-limit counter   -               RATE#<scope>#<key>         <window start, RFC 3339>        -                                   -                          -   (TTL)
@@ -48,6 +49,11 @@
 //	POST .../acknowledgments         first view (reading-time gate), then create        GetItem VIEW#..., TransactWrite       1 (+2 writes with the audit event)
 //	team view (manager)              direct reports                                     Query GSI1 MGR#<managerId>            one per report
 //	every request with a key         API key lookup                                     GetItem APIKEY#<hash>                 1
+//	GET /api/keys, /admin/keys       every API key, without secrets                     Query APIKEYS                         one per key (a handful)
+//	POST /api/keys, /admin/keys      create a key: lookup + listing (both if absent)    TransactWrite APIKEY#<hash>, APIKEYS / <id> + audit  0 (3 writes)
+//	DELETE /api/keys/{id}            find the key, revoke lookup + listing (if not yet)  GetItem APIKEYS / <id>, TransactWrite + audit  1 (+3 writes)
+//	GET /api/people/{id}[/notifications] by another  record who read whose record      conditional PutItem AUDIT#<day>       0 (1 write)
+//	POST /api/people/{id}/nudge      claim the nudge with its audit event               TransactWrite NOTIFY#<r> / <day>#nudge (if absent) + audit  0 (2 writes)
 //	POST /auth/link                  find the person of an address                      GetItem EMAIL#<email>, PERSON#<id>    2
 //	POST /auth/link                  count requests per address and per source IP       UpdateItem RATE#... ADD count         0 (1 write each)
 //	GET, POST /l/<token>             look up the token and its person, then consume it  GetItem TOKEN#, PERSON#<id> / PROFILE, conditional Update TOKEN#  2
@@ -97,6 +103,7 @@ const (
 	TypePolicyView     = "policy-view"
 	TypeAudit          = "audit"
 	TypeAPIKey         = "apikey"
+	TypeAPIKeyListing  = "apikey-listing"
 	TypeToken          = "token"
 	TypeSession        = "session"
 	TypeJob            = "job"
@@ -181,6 +188,9 @@ const (
 	// VendorsPK is the partition holding every vendor's contacts, one item
 	// per vendor with the vendor key as sort key.
 	VendorsPK = "VENDORS"
+	// APIKeysPK is the partition listing every API key, one item per key
+	// with the key's id as sort key (see [APIKeyListSK]).
+	APIKeysPK = "APIKEYS"
 	// RosterPK is the GSI2 partition holding every person.
 	RosterPK = "ROSTER"
 )
@@ -289,6 +299,11 @@ func WakeSKAssignment(employeeID, moduleID string) string {
 // APIKeyPK is the partition of an API key, addressed by the hex SHA-256 of
 // the key; the key itself is never stored.
 func APIKeyPK(keyHash string) string { return apiKeyPrefix + keyHash }
+
+// APIKeyListSK is the sort key of an API key's listing item in [APIKeysPK]:
+// its id ("key_" + 16 hex digits), which is public; the listing item holds
+// the key's hash so that revoking by id finds the lookup item.
+func APIKeyListSK(id string) string { return id }
 
 // JobPK is the partition of a scheduled job's state.
 func JobPK(name string) string { return jobPrefix + name }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/email"
 	"github.com/attest-oss/attest/shared/identity"
@@ -28,6 +29,9 @@ type Store interface {
 	PeopleByID(ctx context.Context, ids []string) (map[string]roster.Person, error)
 	// ClaimNotification records a pending notification unless one exists.
 	ClaimNotification(ctx context.Context, rec reminder.Record) (reminder.Record, bool, error)
+	// ClaimNudge is ClaimNotification with the audit event of the nudge, in
+	// the same transaction.
+	ClaimNudge(ctx context.Context, rec reminder.Record, event audit.Event) (reminder.Record, bool, error)
 	// MarkNotification records a sending attempt's outcome.
 	MarkNotification(ctx context.Context, recipient, day, kind, messageID, failure string, at time.Time) error
 	// MarkReminded counts a reminder on an assignment, once per day.
@@ -274,7 +278,9 @@ func (s *Service) link(ctx context.Context, n reminder.Notification) (string, er
 // open training now, at most once per person per day (in their time zone):
 // NotFound for nobody, Conflict for a person who has left, who has no open
 // training, whose address is unreachable or who was already reminded today.
-func (s *Service) NudgePerson(ctx context.Context, employeeID, actor string) (reminder.Record, error) {
+// The nudge's record and its audit event (actor, from source) are written
+// together, before the email is sent.
+func (s *Service) NudgePerson(ctx context.Context, employeeID, actor, source string) (reminder.Record, error) {
 	rec, found, err := s.Store.GetPerson(ctx, employeeID)
 	if err != nil {
 		return reminder.Record{}, err
@@ -307,7 +313,10 @@ func (s *Service) NudgePerson(ctx context.Context, employeeID, actor string) (re
 	if unreachable[strings.ToLower(p.Email)] {
 		return reminder.Record{}, apperr.New(apperr.Conflict, "%s's address is unreachable (it bounced or complained); fix it in the roster", p.Name)
 	}
-	claim, claimed, err := s.Store.ClaimNotification(ctx, s.record(n, actor))
+	nudge := s.record(n, actor)
+	event := audit.Event{ID: audit.NewBatchID(), At: nudge.CreatedAt, Actor: actor, Action: audit.ActionReminderNudged,
+		Subject: identity.PersonRef(employeeID), Source: source, Details: map[string]any{"day": n.Day, "items": nudge.Items}}
+	claim, claimed, err := s.Store.ClaimNudge(ctx, nudge, event)
 	if err != nil {
 		return reminder.Record{}, err
 	}
