@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/auth"
@@ -225,13 +226,13 @@ func FuzzAuthorizationHeader(f *testing.F) {
 		f.Add(h)
 	}
 	messages := map[string]bool{
-		"an API key is required: Authorization: Bearer <key>": true,
-		"the Authorization header must be: Bearer <key>":      true,
-		"the API key is not valid":                            true,
+		"an API key is required: Authorization: Bearer <key>":    true,
+		"the Authorization header must be: Bearer <key>":         true,
+		"the API key is not valid (unknown, revoked or expired)": true,
 	}
 	f.Fuzz(func(t *testing.T, header string) {
 		var asked string
-		s := &Server{deps: Deps{Keys: fuzzKeys{key: key, asked: &asked}}}
+		s := &Server{deps: Deps{Keys: fuzzKeys{key: key, asked: &asked}, Now: time.Now}}
 		r := httptest.NewRequest("GET", "/api/roster", nil)
 		r.Header.Set("Authorization", header)
 		p, err := s.authenticate(r)

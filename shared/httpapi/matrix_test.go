@@ -38,19 +38,6 @@ var callerNames = [callerCount]string{"Anonymous", "Self", "OtherEmployee", "Man
 // callerIDs are the signed-in callers' employee ids.
 var callerIDs = [callerCount]string{self: "SUBJ", otherEmployee: "OTHER", manager: "MGR", outsideManager: "OMGR", rosterAdmin: "ADM", rosterAuditor: "AUD"}
 
-// pendingRoutes are rows for routes that another branch registers (the API
-// keys of issue 8). A row is skipped only while its route is unregistered
-// AND listed here; the lead empties this list when the branches merge, and
-// a listed route that is registered fails the test, so it cannot linger.
-var pendingRoutes = []string{
-	"POST /api/keys",
-	"GET /api/keys",
-	"DELETE /api/keys/{id}",
-	"GET /admin/keys",
-	"POST /admin/keys",
-	"POST /admin/keys/{id}/revoke",
-}
-
 // caller is one column of the matrix: an API key, or a real session (the
 // cookie as the browser sends it, and its CSRF token), or neither.
 type caller struct {
@@ -293,8 +280,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		// The fallback: any path no route serves.
 		{"/", get("/no/such/route"), [callerCount]int{404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
 
-		// API keys (pendingRoutes until the branches merge). Each allowed
-		// call revokes a key of its own, created through the API.
+		// API keys. Each allowed call revokes a key of its own, created
+		// through the API.
 		{"POST /api/keys", send(http.MethodPost, "/api/keys", "application/json", `{"role": "auditor", "label": "matrix"}`),
 			[callerCount]int{401, 403, 403, 403, 403, 201, 403, 201, 403, 403}},
 		{"GET /api/keys", get("/api/keys"), [callerCount]int{401, 403, 403, 403, 403, 200, 403, 200, 403, 403}},
@@ -318,13 +305,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		}
 		for _, r := range rows {
-			if !slices.Contains(registered, r.route) && !slices.Contains(pendingRoutes, r.route) {
+			if !slices.Contains(registered, r.route) {
 				t.Errorf("row %q names no registered route", r.route)
-			}
-		}
-		for _, p := range pendingRoutes {
-			if slices.Contains(registered, p) {
-				t.Errorf("route %q is registered: remove it from pendingRoutes", p)
 			}
 		}
 	})
@@ -336,7 +318,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		}
 		for _, route := range documented {
-			if !slices.Contains(registered, route) && !slices.Contains(pendingRoutes, route) {
+			if !slices.Contains(registered, route) {
 				t.Errorf("the OpenAPI document has %q, which is not registered", route)
 			}
 		}
@@ -350,9 +332,6 @@ func TestAuthorizationMatrix(t *testing.T) {
 			col := *m
 			col.t = t
 			for _, r := range rows {
-				if !slices.Contains(registered, r.route) {
-					continue // pending: checked above
-				}
 				if got := r.call(&col, who, col.callers[who]); got != r.want[who] {
 					t.Errorf("%s: got %d, want %d", r.route, got, r.want[who])
 				}
