@@ -125,9 +125,9 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/people/{employeeId}/notifications", s.withPersonAccess(s.notifications, identity.Admin, identity.Auditor))
 
 	s.mux.HandleFunc("GET /signin", s.signInPage)
-	s.mux.Handle("POST /auth/link", s.serve(asPageIfForm, s.requestLink))
+	s.mux.Handle("POST /auth/link", s.serve(asPageIfForm, sameSiteOnly(s.requestLink)))
 	s.mux.Handle("GET /l/{token}", s.serve(asPage, s.confirmLink))
-	s.mux.Handle("POST /l/{token}", s.serve(asPage, s.consumeLink))
+	s.mux.Handle("POST /l/{token}", s.serve(asPage, sameSiteOnly(s.consumeLink)))
 	s.mux.Handle("POST /auth/logout", s.withPerson(asPageIfForm, s.signOut))
 	s.mux.Handle("GET /api/me", s.withPerson(asJSON, s.apiMe))
 	s.mux.Handle("GET /me", s.withPerson(asPage, s.mePageHandler))

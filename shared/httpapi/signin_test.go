@@ -367,3 +367,63 @@ func TestSignInHostileTokens(t *testing.T) {
 		}
 	})
 }
+
+// TestSignInRefusesCrossSitePosts: another site cannot make a victim's
+// browser ask for a link or use one (login CSRF, which would sign the victim
+// in as the attacker). A cross-site POST is 403 and uses nothing up, sends
+// nothing; same-origin posts, also those with "Origin: null" that pages
+// sent with Referrer-Policy: no-referrer make, still work.
+func TestSignInRefusesCrossSitePosts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ps := e.seedPeople("xsite", "X1")
+	c := e.browser()
+	hostile := map[string]http.Header{
+		"SecFetchSiteCrossSite": {"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}},
+		"SecFetchSiteSameSite":  {"Sec-Fetch-Site": {"same-site"}},
+		"ForeignOrigin":         {"Origin": {"https://evil.example"}},
+	}
+
+	t.Run("LinkRequest", func(t *testing.T) {
+		for name, h := range hostile {
+			t.Run(name, func(t *testing.T) {
+				before := len(e.mailTo(ps["X1"].email))
+				h := h.Clone()
+				h.Set("Content-Type", "application/x-www-form-urlencoded")
+				resp, _ := e.send(c, http.MethodPost, "/auth/link", h, url.Values{"email": {ps["X1"].email}}.Encode())
+				if resp.StatusCode != http.StatusForbidden {
+					t.Errorf("got %d, want 403", resp.StatusCode)
+				}
+				if got := len(e.mailTo(ps["X1"].email)) - before; got != 0 {
+					t.Errorf("%d emails sent for a cross-site request", got)
+				}
+			})
+		}
+	})
+
+	t.Run("LinkUse", func(t *testing.T) {
+		token := e.linkFor(c, ps["X1"])
+		for name, h := range hostile {
+			t.Run(name, func(t *testing.T) {
+				resp, _ := e.send(c, http.MethodPost, "/l/"+token, h, "")
+				if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+					t.Errorf("got %d with cookies %v, want 403 and none", resp.StatusCode, resp.Cookies())
+				}
+			})
+		}
+		// The link still works from its own site, posted as Chrome does.
+		resp, _ := e.send(c, http.MethodPost, "/l/"+token, http.Header{"Sec-Fetch-Site": {"same-origin"}, "Origin": {"null"}}, "")
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/me" {
+			t.Errorf("same-origin use after the refused ones: %d, want 303 to /me", resp.StatusCode)
+		}
+	})
+
+	t.Run("SameOriginLinkRequest", func(t *testing.T) {
+		before := len(e.mailTo(ps["X1"].email))
+		h := http.Header{"Sec-Fetch-Site": {"same-origin"}, "Origin": {"null"}, "Content-Type": {"application/x-www-form-urlencoded"}}
+		resp, _ := e.send(c, http.MethodPost, "/auth/link", h, url.Values{"email": {ps["X1"].email}}.Encode())
+		if resp.StatusCode != http.StatusAccepted || len(e.mailTo(ps["X1"].email))-before != 1 {
+			t.Errorf("got %d and %d emails, want 202 and one", resp.StatusCode, len(e.mailTo(ps["X1"].email))-before)
+		}
+	})
+}
