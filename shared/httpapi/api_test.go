@@ -47,7 +47,7 @@ func newEnv(t testing.TB) *env {
 	name := devtest.Table(t, client, "api")
 	e := &env{t: t, stack: stack, table: name, now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 	var handler http.Handler
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, fromTestIP(r)) }))
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 	a, err := app.New(app.Config{

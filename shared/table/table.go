@@ -49,7 +49,7 @@
 //	team view (manager)              direct reports                                     Query GSI1 MGR#<managerId>            one per report
 //	every request with a key         API key lookup                                     GetItem APIKEY#<hash>                 1
 //	POST /auth/link                  find the person of an address                      GetItem EMAIL#<email>, PERSON#<id>    2
-//	POST /auth/link                  count requests per address and per source IP       UpdateItem RATE#... ADD count         0 (1 write each)
+//	POST /auth/link                  count requests per source IP, and per address+IP   UpdateItem RATE#link-ip#<ip>, RATE#link-email-ip#<sha256 of address and IP> ADD count  0 (1 write each)
 //	GET, POST /l/<token>             look up, then consume the token                    GetItem / conditional Update TOKEN#   1
 //	every request with a cookie      session lookup                                     GetItem SESSION#<hash>                1
 //	daily assignment run             last run date, catalog fingerprint                 GetItem JOB#assign / STATE            1
@@ -301,7 +301,8 @@ func TokenPK(tokenHash string) string { return tokenPrefix + tokenHash }
 func SessionPK(idHash string) string { return sessionPrefix + idHash }
 
 // RatePK is the partition of a rate-limit counter: scope names the limit
-// (such as "link-email"), key what is counted (a hashed address, an IP).
+// (such as "link-ip"), key what is counted (an IP, or the hash of an
+// address and an IP).
 func RatePK(scope, key string) string { return ratePrefix + scope + "#" + key }
 
 // DueShards is how many partitions the due index is spread over: at 100,000
