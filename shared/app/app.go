@@ -36,7 +36,8 @@ type Config struct {
 	SenderEmail string
 	// BaseURL is the public origin of the service, for links in emails.
 	BaseURL string
-	// InsecureCookies relaxes the session cookie for plain-HTTP local use.
+	// InsecureCookies relaxes the session cookie and leaves out HSTS, for
+	// plain-HTTP local use.
 	InsecureCookies bool
 	// ConfigurationSet is the SES configuration set whose events report
 	// bounces and complaints (empty locally).

@@ -76,7 +76,8 @@ type Deps struct {
 	// OrgConfig keeps the organisation's settings and the vendors' contacts.
 	OrgConfig *orgconfig.Service
 	// InsecureCookies drops the Secure flag and the __Host- prefix of the
-	// session cookie, for plain-HTTP local development only.
+	// session cookie, and the Strict-Transport-Security header, for
+	// plain-HTTP local development only.
 	InsecureCookies bool
 	Logger          *slog.Logger
 	// Now returns the current time; time.Now when nil.
@@ -143,6 +144,10 @@ func (s *Server) routes() {
 	s.mux.Handle("/", s.serve(asJSON, s.notFound))
 }
 
+// hsts tells browsers to reach the service, and its subdomains, over HTTPS
+// only for a year (the service is served over HTTPS only, except locally).
+const hsts = "max-age=31536000; includeSubDomains"
+
 // ServeHTTP implements http.Handler: security headers, the request log and
 // recovery from panics, around the routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -152,6 +157,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
+	if !s.deps.InsecureCookies {
+		h.Set("Strict-Transport-Security", hsts)
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			s.deps.Logger.ErrorContext(r.Context(), "panic", "panic", p, "method", r.Method, "route", r.Pattern)
