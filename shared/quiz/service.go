@@ -3,6 +3,7 @@ package quiz
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/attest-oss/attest/shared/apperr"
@@ -17,6 +18,8 @@ import (
 type Store interface {
 	// Assignments returns every assignment of the person.
 	Assignments(ctx context.Context, employeeID string) ([]assign.Assignment, error)
+	// Attempts returns every attempt of the person at the module, all cycles.
+	Attempts(ctx context.Context, employeeID, moduleID string) ([]assign.Attempt, error)
 	// RecordAttempt stores an attempt of the open assignment a (as read),
 	// completing it when done is set; Conflict if a changed meanwhile.
 	RecordAttempt(ctx context.Context, a assign.Assignment, at assign.Attempt, done *assign.Completion, event audit.Event) error
@@ -37,16 +40,21 @@ var (
 type Service struct {
 	Store   Store
 	Catalog *catalog.Catalog
+	// AttemptsPerDay caps a person's attempts at one module per UTC day;
+	// DefaultAttemptsPerDay when zero.
+	AttemptsPerDay int
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
 
 // ModuleState is where a person stands with one module: the open cycle, if
-// any, and the last completed one, if any.
+// any, and the last completed one, if any; with an open cycle, the
+// attempts left today.
 type ModuleState struct {
 	Module    *catalog.Module
 	Open      *assign.Assignment
 	Completed *assign.Assignment
+	Today     Allowance
 }
 
 // Module finds the module and the person's assignments of it; NotFound
@@ -56,9 +64,21 @@ func (s *Service) Module(ctx context.Context, employeeID, moduleID string) (Modu
 	if !ok {
 		return ModuleState{}, errNotAssigned
 	}
+	// The attempts are read alongside the assignments; AllowanceOf counts
+	// what the assignment read shows was recorded since as today's.
+	var (
+		attempts    []assign.Attempt
+		attemptsErr error
+		wg          sync.WaitGroup
+	)
+	wg.Go(func() { attempts, attemptsErr = s.Store.Attempts(ctx, employeeID, moduleID) })
 	all, err := s.Store.Assignments(ctx, employeeID)
+	wg.Wait()
 	if err != nil {
 		return ModuleState{}, err
+	}
+	if attemptsErr != nil {
+		return ModuleState{}, attemptsErr
 	}
 	st := ModuleState{Module: m}
 	for i := range all {
@@ -79,6 +99,9 @@ func (s *Service) Module(ctx context.Context, employeeID, moduleID string) (Modu
 	}
 	if st.Open == nil && st.Completed == nil {
 		return ModuleState{}, errNotAssigned
+	}
+	if st.Open != nil {
+		st.Today = AllowanceOf(attempts, *st.Open, s.attemptsPerDay(), s.now())
 	}
 	return st, nil
 }
@@ -103,9 +126,11 @@ type Outcome struct {
 // Submit grades the answers against the module and records the attempt on
 // the person's open assignment; the first passing attempt completes it.
 // Answers that do not fit the quiz are Invalid and record nothing; a module
-// already completed is a Conflict. A concurrent attempt on the same
-// assignment makes the write fail, and it is retried on what is then
-// stored, so exactly one attempt completes it.
+// already completed is a Conflict; with no attempts left today (the cap per
+// UTC day) it is RateLimited, naming the limit and when it resets. A
+// concurrent attempt on the same assignment makes the write fail, and it is
+// retried on what is then stored, so exactly one attempt completes it and
+// no more attempts than the cap are recorded in a day.
 func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 	var lastErr error
 	for range attemptRetries {
@@ -115,6 +140,11 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		}
 		if st.Open == nil {
 			return Outcome{}, errAlreadyCompleted
+		}
+		if st.Today.Left == 0 {
+			return Outcome{}, apperr.New(apperr.RateLimited,
+				"you have used all %d attempts at this module allowed in a day; you can try again from %s 00:00 UTC",
+				st.Today.Limit, st.Today.ResetsAt.Format(time.DateOnly))
 		}
 		graded, problems := Grade(st.Module, sub.Answers)
 		if len(problems) > 0 {
@@ -150,6 +180,13 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		return Outcome{Result: graded, Attempt: at.Number}, nil
 	}
 	return Outcome{}, errors.Join(apperr.New(apperr.Conflict, "too many simultaneous submissions; try again"), lastErr)
+}
+
+func (s *Service) attemptsPerDay() int {
+	if s.AttemptsPerDay > 0 {
+		return s.AttemptsPerDay
+	}
+	return DefaultAttemptsPerDay
 }
 
 func (s *Service) now() time.Time {
