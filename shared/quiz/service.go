@@ -57,8 +57,9 @@ type ModuleState struct {
 	Today     Allowance
 }
 
-// Module finds the module and the person's assignments of it; NotFound
-// unless the module is (or was) assigned to them.
+// Module finds the module and the person's assignments of it, and with an
+// open cycle the attempts left today; NotFound unless the module is (or
+// was) assigned to them.
 func (s *Service) Module(ctx context.Context, employeeID, moduleID string) (ModuleState, error) {
 	m, ok := s.Catalog.Module(moduleID)
 	if !ok {
@@ -72,7 +73,7 @@ func (s *Service) Module(ctx context.Context, employeeID, moduleID string) (Modu
 		wg          sync.WaitGroup
 	)
 	wg.Go(func() { attempts, attemptsErr = s.Store.Attempts(ctx, employeeID, moduleID) })
-	all, err := s.Store.Assignments(ctx, employeeID)
+	st, err := s.state(ctx, m, employeeID)
 	wg.Wait()
 	if err != nil {
 		return ModuleState{}, err
@@ -80,10 +81,23 @@ func (s *Service) Module(ctx context.Context, employeeID, moduleID string) (Modu
 	if attemptsErr != nil {
 		return ModuleState{}, attemptsErr
 	}
+	if st.Open != nil {
+		st.Today = AllowanceOf(attempts, *st.Open, s.attemptsPerDay(), s.now())
+	}
+	return st, nil
+}
+
+// state finds the person's open and last completed assignment of m
+// (Today left zero); NotFound when there is neither.
+func (s *Service) state(ctx context.Context, m *catalog.Module, employeeID string) (ModuleState, error) {
+	all, err := s.Store.Assignments(ctx, employeeID)
+	if err != nil {
+		return ModuleState{}, err
+	}
 	st := ModuleState{Module: m}
 	for i := range all {
 		a := &all[i]
-		if a.ModuleID != moduleID {
+		if a.ModuleID != m.ID {
 			continue
 		}
 		switch a.Status {
@@ -100,10 +114,31 @@ func (s *Service) Module(ctx context.Context, employeeID, moduleID string) (Modu
 	if st.Open == nil && st.Completed == nil {
 		return ModuleState{}, errNotAssigned
 	}
-	if st.Open != nil {
-		st.Today = AllowanceOf(attempts, *st.Open, s.attemptsPerDay(), s.now())
-	}
 	return st, nil
+}
+
+// checkAllowance refuses (RateLimited, naming the limit and when it
+// resets) an attempt at the open assignment when the person has none left
+// today. In a module's first cycle every attempt at it is that cycle's, so
+// while the cycle has fewer than the cap, today's cannot reach it and the
+// attempts are not read; otherwise they are, after the assignment, whose
+// unchanged version the attempt's write requires.
+func (s *Service) checkAllowance(ctx context.Context, open assign.Assignment) error {
+	limit := s.attemptsPerDay()
+	if open.Cycle == 1 && open.Attempts < limit {
+		return nil
+	}
+	attempts, err := s.Store.Attempts(ctx, open.EmployeeID, open.ModuleID)
+	if err != nil {
+		return err
+	}
+	today := AllowanceOf(attempts, open, limit, s.now())
+	if today.Left > 0 {
+		return nil
+	}
+	return apperr.New(apperr.RateLimited,
+		"you have used all %d attempts at this module allowed in a day; you can try again from %s 00:00 UTC",
+		today.Limit, today.ResetsAt.Format(time.DateOnly))
 }
 
 // Submission is a person's answers to a module's quiz.
@@ -133,18 +168,20 @@ type Outcome struct {
 // no more attempts than the cap are recorded in a day.
 func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 	var lastErr error
+	m, ok := s.Catalog.Module(sub.ModuleID)
+	if !ok {
+		return Outcome{}, errNotAssigned
+	}
 	for range attemptRetries {
-		st, err := s.Module(ctx, sub.Person.EmployeeID, sub.ModuleID)
+		st, err := s.state(ctx, m, sub.Person.EmployeeID)
 		if err != nil {
 			return Outcome{}, err
 		}
 		if st.Open == nil {
 			return Outcome{}, errAlreadyCompleted
 		}
-		if st.Today.Left == 0 {
-			return Outcome{}, apperr.New(apperr.RateLimited,
-				"you have used all %d attempts at this module allowed in a day; you can try again from %s 00:00 UTC",
-				st.Today.Limit, st.Today.ResetsAt.Format(time.DateOnly))
+		if err := s.checkAllowance(ctx, *st.Open); err != nil {
+			return Outcome{}, err
 		}
 		graded, problems := Grade(st.Module, sub.Answers)
 		if len(problems) > 0 {
