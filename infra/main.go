@@ -11,9 +11,10 @@
 //
 //	senderEmail        the SES identity the tracker sends email from (optional)
 //	senderConcurrency  how many send functions may run at once, 2-1000
-//	reminderCadence    the reminder cadence, e.g. "beforeDue=10,3;max=6" (see reminder.ParseConfig)
 //	                   (optional, default 2): keep it within the account's
 //	                   SES sending rate, see TrackerStackProps
+//	reminderCadence    the reminder cadence, e.g. "beforeDue=10,3;max=6" (see reminder.ParseConfig)
+//	quizAttemptsPerDay quiz attempts a person has at one module per UTC day (optional, default 10)
 //
 // The account and region come from CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION,
 // which the cdk CLI sets from the caller's AWS profile; without them the
@@ -73,6 +74,13 @@ func run() error {
 			return err
 		}
 	}
+	quizAttemptsPerDay, err := intContext(app, "quizAttemptsPerDay")
+	if err != nil {
+		return err
+	}
+	if quizAttemptsPerDay < 0 {
+		return fmt.Errorf("context quizAttemptsPerDay: %d is not a positive number", quizAttemptsPerDay)
+	}
 	NewTrackerStack(app, stackName, &TrackerStackProps{
 		StackProps: awscdk.StackProps{
 			Env:         environment(),
@@ -83,6 +91,7 @@ func run() error {
 		DailyScheduleHourUTC: dailyScheduleHourUTC,
 		SenderConcurrency:    senderConcurrency,
 		ReminderCadence:      reminderCadence,
+		QuizAttemptsPerDay:   quizAttemptsPerDay,
 	})
 	app.Synth(nil)
 	return nil

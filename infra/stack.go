@@ -86,6 +86,10 @@ type TrackerStackProps struct {
 	// that plan reminders (remind, and api for POST /api/reminders/run).
 	// Empty keeps the defaults; an invalid value makes synth fail.
 	ReminderCadence string
+	// QuizAttemptsPerDay caps a person's quiz attempts at one module per UTC
+	// day (QUIZ_ATTEMPTS_PER_DAY of the api function); 0 keeps
+	// quiz.DefaultAttemptsPerDay.
+	QuizAttemptsPerDay int
 }
 
 // NewTrackerStack defines the whole tracker: the encrypted DynamoDB table,
@@ -116,6 +120,9 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 	if _, err := reminder.ParseConfig(props.ReminderCadence); err != nil {
 		panic(err.Error())
 	}
+	if props.QuizAttemptsPerDay < 0 {
+		panic(fmt.Sprintf("QuizAttemptsPerDay must be positive (or 0 for the default), got %d", props.QuizAttemptsPerDay))
+	}
 
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	data := newData(stack)
@@ -125,6 +132,9 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 	reminders := newReminders(stack, data, email, buildDir, api.endpoint, senderConcurrency, props.ReminderCadence)
 	// POST /api/reminders/run fans out through the queue too, like the schedule.
 	api.fn.AddEnvironment(jsii.String(env.QueueURL), reminders.queue.QueueUrl(), nil)
+	if props.QuizAttemptsPerDay != 0 {
+		api.fn.AddEnvironment(jsii.String(env.QuizAttemptsPerDay), jsii.String(strconv.Itoa(props.QuizAttemptsPerDay)), nil)
+	}
 	reminders.queue.GrantSendMessages(api.fn)
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{

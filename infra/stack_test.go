@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -22,6 +23,10 @@ const testSenderEmail = "training@example.com"
 
 // testCadence is the reminder cadence the synthesized stack is given.
 const testCadence = "beforeDue=10,3;max=6"
+
+// testQuizAttemptsPerDay is the daily quiz attempt cap the synthesized
+// stack is given.
+const testQuizAttemptsPerDay = 4
 
 // synthesized is the stack that most tests inspect, built once by TestMain
 // with testSenderEmail and the run at 06:00 UTC.
@@ -70,6 +75,7 @@ func runTests(m *testing.M) int {
 		SenderEmail:          testSenderEmail,
 		DailyScheduleHourUTC: 6,
 		ReminderCadence:      testCadence,
+		QuizAttemptsPerDay:   testQuizAttemptsPerDay,
 	})
 	synthesized.template = assertions.Template_FromStack(synthesized.stack, nil)
 	synthesized.resources, err = templateResources(synthesized.template)
@@ -369,7 +375,8 @@ func TestFunctionEnvironments(t *testing.T) {
 		construct string
 		want      map[string]any // LOG_LEVEL=INFO is added
 	}{
-		{"ApiFunction", map[string]any{env.TableName: tbl, env.SenderEmail: testSenderEmail, env.BaseURL: baseURL, env.ConfigurationSet: set, env.ReminderCadence: testCadence, env.QueueURL: queue}},
+		{"ApiFunction", map[string]any{env.TableName: tbl, env.SenderEmail: testSenderEmail, env.BaseURL: baseURL, env.ConfigurationSet: set, env.ReminderCadence: testCadence, env.QueueURL: queue,
+			env.QuizAttemptsPerDay: strconv.Itoa(testQuizAttemptsPerDay)}},
 		{"AssignFunction", map[string]any{env.TableName: tbl}},
 		{"RemindFunction", map[string]any{env.TableName: tbl, env.QueueURL: queue, env.ReminderCadence: testCadence}},
 		{"SendFunction", map[string]any{env.TableName: tbl, env.SenderEmail: testSenderEmail, env.BaseURL: baseURL, env.ConfigurationSet: set}},

@@ -17,6 +17,7 @@ import (
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/env"
+	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/reminder/outbox"
 	"github.com/attest-oss/attest/shared/ses"
@@ -45,21 +46,26 @@ func wire(logger *slog.Logger, db dynamo.API, mail ses.API, queue sqs.API) (func
 	if err != nil {
 		return nil, fmt.Errorf("environment variable %s: %w", env.ReminderCadence, err)
 	}
+	attemptsPerDay, err := env.PositiveInt(env.QuizAttemptsPerDay, quiz.DefaultAttemptsPerDay)
+	if err != nil {
+		return nil, err
+	}
 	// With a queue, POST /api/reminders/run fans out like the hourly run.
 	var dispatcher outbox.Dispatcher
 	if url := env.Optional(env.QueueURL); url != "" {
 		dispatcher = &sqs.Dispatcher{API: queue, QueueURL: url}
 	}
 	a, err := app.New(app.Config{
-		DynamoDB:         db,
-		TableName:        table,
-		SES:              mail,
-		SenderEmail:      env.Optional(env.SenderEmail),
-		BaseURL:          env.Optional(env.BaseURL),
-		ConfigurationSet: env.Optional(env.ConfigurationSet),
-		Cadence:          &cadence,
-		Dispatcher:       dispatcher,
-		Logger:           logger,
+		DynamoDB:           db,
+		TableName:          table,
+		SES:                mail,
+		SenderEmail:        env.Optional(env.SenderEmail),
+		BaseURL:            env.Optional(env.BaseURL),
+		ConfigurationSet:   env.Optional(env.ConfigurationSet),
+		Cadence:            &cadence,
+		QuizAttemptsPerDay: attemptsPerDay,
+		Dispatcher:         dispatcher,
+		Logger:             logger,
 	})
 	if err != nil {
 		return nil, err

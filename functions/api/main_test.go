@@ -101,14 +101,16 @@ type personBody struct {
 // says which variable is wrong.
 func TestWireFailsWithoutItsConfiguration(t *testing.T) {
 	for _, tt := range []struct {
-		name, table, cadence, want string
+		name, table, cadence, attempts, want string
 	}{
-		{"NoTable", "", "", env.TableName},
-		{"BadCadence", "attest", "weekends=sometimes", env.ReminderCadence},
+		{"NoTable", "", "", "", env.TableName},
+		{"BadCadence", "attest", "weekends=sometimes", "", env.ReminderCadence},
+		{"BadQuizAttemptsPerDay", "attest", "", "0", env.QuizAttemptsPerDay},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv(env.TableName, tt.table)
 			t.Setenv(env.ReminderCadence, tt.cadence)
+			t.Setenv(env.QuizAttemptsPerDay, tt.attempts)
 			if _, err := wire(slog.New(slog.DiscardHandler), nil, nil, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("wire: %v, want an error naming %s", err, tt.want)
 			}

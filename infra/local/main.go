@@ -31,6 +31,7 @@ import (
 	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/localgw"
+	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
 )
@@ -114,8 +115,13 @@ func run() error {
 		ln.Close()
 		return err
 	}
+	attemptsPerDay, err := env.PositiveInt(env.QuizAttemptsPerDay, quiz.DefaultAttemptsPerDay)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	a, err := app.New(app.Config{
-		Cadence:  &cadence,
+		Cadence: &cadence, QuizAttemptsPerDay: attemptsPerDay,
 		DynamoDB: client, TableName: cfg.table, SES: stack.SESClient(), SenderEmail: "training@attest.local",
 		BaseURL: base, InsecureCookies: true, Logger: logger,
 	})

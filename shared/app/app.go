@@ -37,11 +37,15 @@ type Config struct {
 	SenderEmail string
 	// BaseURL is the public origin of the service, for links in emails.
 	BaseURL string
-	// InsecureCookies relaxes the session cookie for plain-HTTP local use.
+	// InsecureCookies relaxes the session cookie and leaves out HSTS, for
+	// plain-HTTP local use.
 	InsecureCookies bool
 	// ConfigurationSet is the SES configuration set whose events report
 	// bounces and complaints (empty locally).
 	ConfigurationSet string
+	// QuizAttemptsPerDay caps a person's quiz attempts at one module per
+	// UTC day; zero means quiz.DefaultAttemptsPerDay.
+	QuizAttemptsPerDay int
 	// Cadence is the reminder cadence; nil means reminder.DefaultConfig.
 	Cadence *reminder.Config
 	// Dispatcher hands reminder notifications to the send function (SQS in
@@ -98,7 +102,7 @@ func New(cfg Config) (*App, error) {
 	}
 	a := &App{
 		Store: store, Catalog: cat, Assigner: runner, Roster: rost, Reminders: rem, SignIn: links,
-		Quiz:      &quiz.Service{Store: store, Catalog: cat, Now: cfg.Now},
+		Quiz:      &quiz.Service{Store: store, Catalog: cat, AttemptsPerDay: cfg.QuizAttemptsPerDay, Now: cfg.Now},
 		Acks:      &ack.Service{Store: store, Catalog: cat, Now: cfg.Now},
 		OrgConfig: &orgconfig.Service{SettingsStore: store, VendorStore: store, People: store},
 		Keys:      &apikey.Service{Store: store, Now: cfg.Now},

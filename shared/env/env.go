@@ -7,6 +7,8 @@ package env
 import (
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 )
 
 // The variables the stack sets, and which functions read them.
@@ -29,6 +31,10 @@ const (
 	// requires it; where it is set, the API's reminder runs fan out through
 	// the queue too.
 	QueueURL = "QUEUE_URL"
+	// QuizAttemptsPerDay caps a person's quiz attempts at one module per UTC
+	// day, a positive whole number; unset keeps quiz.DefaultAttemptsPerDay
+	// (api).
+	QuizAttemptsPerDay = "QUIZ_ATTEMPTS_PER_DAY"
 	// LogLevel is INFO on every function. No function reads it: Lambda
 	// filters the functions' JSON logs by the application log level the
 	// stack sets, also INFO.
@@ -48,4 +54,19 @@ func Required(name string) (string, error) {
 // Optional returns the value of the variable name, empty when it is unset.
 func Optional(name string) string {
 	return os.Getenv(name)
+}
+
+// PositiveInt returns the value of the variable name as a whole number
+// above zero, or def when name is unset or empty; it fails, naming the
+// variable, on anything else.
+func PositiveInt(name string, def int) (int, error) {
+	v := strings.TrimSpace(os.Getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("environment variable %s must be a whole number above zero, not %q", name, v)
+	}
+	return n, nil
 }

@@ -31,3 +31,33 @@ func TestRequired(t *testing.T) {
 		})
 	}
 }
+
+func TestPositiveInt(t *testing.T) {
+	for _, tt := range []struct {
+		name, value string
+		want        int
+		wantErr     bool
+	}{
+		{"UnsetKeepsTheDefault", "", 10, false},
+		{"Set", "3", 3, false},
+		{"Spaces", " 25 ", 25, false},
+		{"Zero", "0", 0, true},
+		{"Negative", "-1", 0, true},
+		{"NotANumber", "ten", 0, true},
+		{"Fraction", "2.5", 0, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(QuizAttemptsPerDay, tt.value)
+			got, err := PositiveInt(QuizAttemptsPerDay, 10)
+			if tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), QuizAttemptsPerDay) {
+					t.Errorf("got %d, %v; want an error naming %s", got, err, QuizAttemptsPerDay)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("got %d, %v; want %d", got, err, tt.want)
+			}
+		})
+	}
+}

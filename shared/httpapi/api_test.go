@@ -47,7 +47,7 @@ func newEnv(t testing.TB) *env {
 	name := devtest.Table(t, client, "api")
 	e := &env{t: t, stack: stack, table: name, now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 	var handler http.Handler
-	var served http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) })
+	var served http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, fromTestIP(r)) })
 	// Every exchange of every test is held to the OpenAPI document;
 	// benchmarks measure the server alone.
 	if _, bench := t.(*testing.B); !bench {

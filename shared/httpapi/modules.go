@@ -22,7 +22,11 @@ type modulePage struct {
 	Minutes, PassMark                                int
 	Body                                             template.HTML
 	Open                                             bool
-	Questions                                        []quizQuestion
+	// AttemptsLeft of AttemptsPerDay remain today; ResetsAt is when the
+	// count starts again, in the person's time zone.
+	AttemptsLeft, AttemptsPerDay int
+	ResetsAt                     string
+	Questions                    []quizQuestion
 	// Chosen holds the answers of a failed or incomplete submission, so the
 	// person does not have to pick them all again.
 	Chosen    map[string]string
@@ -56,6 +60,8 @@ func (s *Server) renderModule(w http.ResponseWriter, r *http.Request, who *signe
 	}
 	if st.Open != nil {
 		page.Due = describeDue(st.Open.DueOn, s.deps.Now().In(loc).Format(roster.DateLayout))
+		page.AttemptsLeft, page.AttemptsPerDay = st.Today.Left, st.Today.Limit
+		page.ResetsAt = formatInstant(st.Today.ResetsAt, loc)
 		for _, q := range m.Questions {
 			page.Questions = append(page.Questions, quizQuestion{ID: q.ID, Text: q.Text, Options: q.Options})
 		}
@@ -112,10 +118,14 @@ func (s *Server) formAttempt(w http.ResponseWriter, r *http.Request, who *signed
 		}
 	}
 	res, err := s.deps.Quiz.Submit(r.Context(), submission(r, who, answers))
-	if apperr.CodeOf(err) == apperr.Invalid {
+	if code := apperr.CodeOf(err); code == apperr.Invalid || code == apperr.RateLimited {
 		st, stErr := s.deps.Quiz.Module(r.Context(), who.person.EmployeeID, moduleID)
 		if stErr != nil {
 			return stErr
+		}
+		if code == apperr.RateLimited {
+			e, _ := apperr.As(err)
+			return s.renderModule(w, r, who, st, http.StatusTooManyRequests, e.Message+".", answers)
 		}
 		return s.renderModule(w, r, who, st, http.StatusUnprocessableEntity, "Please answer every question.", answers)
 	}

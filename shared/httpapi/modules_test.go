@@ -251,3 +251,56 @@ func TestModuleHostileInput(t *testing.T) {
 		}
 	})
 }
+
+// TestModuleAttemptsCappedPerDay: a person has 10 attempts a day (UTC) at a
+// module, so answers cannot be found by trying every combination. Over the
+// cap, the API answers 429 naming the limit and when it resets, the form
+// shows the module page with that message, and the module page says no
+// attempts are left today; nothing is recorded. The next UTC day they can
+// try again, and another module is not affected.
+func TestModuleAttemptsCappedPerDay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.seedPeople("cap", "C1")["C1"]
+	c, csrf := e.signedIn(p)
+	m, _ := e.app.Catalog.Module("security-awareness")
+	other, _ := e.app.Catalog.Module("access-control")
+	wrong := mustJSON(map[string]any{"answers": answers(m, 0)})
+	for i := range 10 {
+		if status, res := e.postAttempt(c, csrf, m.ID, wrong); status != http.StatusOK {
+			t.Fatalf("attempt %d: %d %v", i+1, status, res)
+		}
+	}
+
+	status, res := e.postAttempt(c, csrf, m.ID, mustJSON(map[string]any{"answers": answers(m, len(m.Questions))}))
+	msg, _ := res["error"].(string)
+	if status != http.StatusTooManyRequests || !strings.Contains(msg, "10 attempts") || !strings.Contains(msg, "00:00 UTC") {
+		t.Errorf("11th attempt: %d %v, want 429 naming the limit and the reset", status, res)
+	}
+	formHeader := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	v := url.Values{"csrf": {csrf}}
+	for q, o := range answers(m, 0) {
+		v.Set("q_"+q, o)
+	}
+	resp, page := e.send(c, http.MethodPost, "/me/modules/"+m.ID+"/attempts", formHeader, v.Encode())
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(page, "10 attempts") || !strings.Contains(page, m.Title) {
+		t.Errorf("form over the cap: %d, want 429 with the module page and the message", resp.StatusCode)
+	}
+	resp, page = e.send(c, http.MethodGet, "/me/modules/"+m.ID, nil, "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "no attempts left today") || strings.Contains(page, "Submit answers") {
+		t.Errorf("module page over the cap: %d, want the message instead of the submit button", resp.StatusCode)
+	}
+	if attempts, err := e.app.Store.Attempts(context.Background(), "C1", m.ID); err != nil || len(attempts) != 10 {
+		t.Errorf("%d attempts stored (err %v), want 10", len(attempts), err)
+	}
+	if status, res := e.postAttempt(c, csrf, other.ID, mustJSON(map[string]any{"answers": answers(other, 0)})); status != http.StatusOK {
+		t.Errorf("another module: %d %v", status, res)
+	}
+
+	// The next UTC day, signed in again (the session went idle overnight).
+	e.now = time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	c, csrf = e.signedIn(p)
+	if status, res := e.postAttempt(c, csrf, m.ID, mustJSON(map[string]any{"answers": answers(m, len(m.Questions))})); status != http.StatusOK || res["passed"] != true {
+		t.Errorf("the next day: %d %v", status, res)
+	}
+}

@@ -88,7 +88,8 @@ type Deps struct {
 	// Audit records who read someone else's record.
 	Audit AuditLog
 	// InsecureCookies drops the Secure flag and the __Host- prefix of the
-	// session cookie, for plain-HTTP local development only.
+	// session cookie, and the Strict-Transport-Security header, for
+	// plain-HTTP local development only.
 	InsecureCookies bool
 	Logger          *slog.Logger
 	// Now returns the current time; time.Now when nil.
@@ -144,9 +145,9 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /admin/keys/{id}/revoke", s.withAccess(asPage, s.formRevokeKey, identity.Admin))
 
 	s.mux.HandleFunc("GET /signin", s.signInPage)
-	s.mux.Handle("POST /auth/link", s.serve(asPageIfForm, s.requestLink))
+	s.mux.Handle("POST /auth/link", s.serve(asPageIfForm, sameSiteOnly(s.requestLink)))
 	s.mux.Handle("GET /l/{token}", s.serve(asPage, s.confirmLink))
-	s.mux.Handle("POST /l/{token}", s.serve(asPage, s.consumeLink))
+	s.mux.Handle("POST /l/{token}", s.serve(asPage, sameSiteOnly(s.consumeLink)))
 	s.mux.Handle("POST /auth/logout", s.withPerson(asPageIfForm, s.signOut))
 	s.mux.Handle("GET /api/me", s.withPerson(asJSON, s.apiMe))
 	s.mux.Handle("GET /me", s.withPerson(asPage, s.mePageHandler))
@@ -162,6 +163,10 @@ func (s *Server) routes() {
 	s.mux.Handle("/", s.serve(asJSON, s.notFound))
 }
 
+// hsts tells browsers to reach the service, and its subdomains, over HTTPS
+// only for a year (the service is served over HTTPS only, except locally).
+const hsts = "max-age=31536000; includeSubDomains"
+
 // ServeHTTP implements http.Handler: security headers, the request log and
 // recovery from panics, around the routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -171,6 +176,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
+	if !s.deps.InsecureCookies {
+		h.Set("Strict-Transport-Security", hsts)
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			s.deps.Logger.ErrorContext(r.Context(), "panic", "panic", p, "method", r.Method, "route", r.Pattern)

@@ -173,11 +173,27 @@ func (s *Server) checkPerson(w http.ResponseWriter, r *http.Request, page bool) 
 // Origin header alone cannot be compared.
 var crossOrigin = http.NewCrossOriginProtection()
 
+// errCrossSite answers a state-changing request another site made.
+var errCrossSite = apperr.New(apperr.Forbidden, "cross-site request refused")
+
+// sameSiteOnly refuses cross-site requests (crossOrigin) before h. The
+// sign-in routes have no session and so no CSRF token, but another site
+// must not make a browser ask for a link or use one: that would sign the
+// victim in as the attacker (login CSRF).
+func sameSiteOnly(h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if crossOrigin.Check(r) != nil {
+			return errCrossSite
+		}
+		return h(w, r)
+	}
+}
+
 // checkCSRF refuses cross-site requests and compares the request's CSRF
 // token (header X-CSRF-Token, or form field csrf) with the session's.
 func (s *Server) checkCSRF(r *http.Request, want string) error {
-	if err := crossOrigin.Check(r); err != nil {
-		return apperr.New(apperr.Forbidden, "cross-site request refused")
+	if crossOrigin.Check(r) != nil {
+		return errCrossSite
 	}
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/devstack"
 )
 
@@ -239,26 +241,132 @@ func TestSignInLinkRequestsRevealNothing(t *testing.T) {
 	})
 }
 
-func TestSignInRateLimits(t *testing.T) {
+// testSourceIP is a request header that the tests' server turns into the
+// client's address, so that a test can send from several networks.
+const testSourceIP = "X-Test-Source-Ip"
+
+// fromTestIP moves the testSourceIP header, if any, into r.RemoteAddr.
+func fromTestIP(r *http.Request) *http.Request {
+	if ip := r.Header.Get(testSourceIP); ip != "" {
+		r.RemoteAddr = net.JoinHostPort(ip, "40000")
+		r.Header.Del(testSourceIP)
+	}
+	return r
+}
+
+// requestLinkFrom asks for a link for address from ip and returns the status.
+func (e *env) requestLinkFrom(ip, address string) int {
+	e.t.Helper()
+	resp, _ := e.send(e.browser(), http.MethodPost, "/auth/link",
+		http.Header{"Content-Type": {"application/json"}, testSourceIP: {ip}}, fmt.Sprintf(`{"email": %q}`, address))
+	return resp.StatusCode
+}
+
+// requestLinksFrom asks for a link for each address from ip, several at a
+// time (each answer takes the response floor), and counts the statuses.
+func (e *env) requestLinksFrom(ip string, addresses []string) map[int]int {
+	e.t.Helper()
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		statuses = map[int]int{}
+		next     = make(chan string)
+	)
+	for range 25 {
+		wg.Go(func() {
+			for a := range next {
+				status := e.requestLinkFrom(ip, a)
+				mu.Lock()
+				statuses[status]++
+				mu.Unlock()
+			}
+		})
+	}
+	for _, a := range addresses {
+		next <- a
+	}
+	close(next)
+	wg.Wait()
+	return statuses
+}
+
+// TestSignInQuotaCannotLockOutAVictim: requests for someone's address from
+// one network are limited (silently: still 202, no more email), but do not
+// stop the person asking from their own network, and never touch the link
+// of a reminder email.
+func TestSignInQuotaCannotLockOutAVictim(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ps := e.seedPeople("rate", "R1")
-	c := e.browser()
-	for range 7 {
-		if status := e.requestLink(c, ps["R1"].email); status != http.StatusAccepted {
+	ps := e.seedPeople("victim", "V1")
+	victim := ps["V1"]
+	const attacker, office = "203.0.113.66", "198.51.100.20"
+	for range 6 {
+		if status := e.requestLinkFrom(attacker, victim.email); status != http.StatusAccepted {
 			t.Fatalf("got %d, want 202 for every request of one address", status)
 		}
 	}
-	if got := len(e.mailTo(ps["R1"].email)); got != 5 {
-		t.Errorf("got %d emails for 7 requests, want 5 (the per-address limit)", got)
+	if got := len(e.mailTo(victim.email)); got != 5 {
+		t.Errorf("got %d emails for 6 requests from one network, want 5 (the per-address-and-network limit)", got)
 	}
-	// The per-IP limit (30 an hour) answers 429.
-	statuses := map[int]int{}
-	for i := range 25 {
-		statuses[e.requestLink(c, fmt.Sprintf("flood-%d@example.com", i))]++
+	if status := e.requestLinkFrom(attacker, strings.ToUpper(victim.email)); status != http.StatusAccepted || len(e.mailTo(victim.email)) != 5 {
+		t.Errorf("the address in capitals: %d and %d emails, want 202 and still 5", status, len(e.mailTo(victim.email)))
 	}
-	if statuses[http.StatusTooManyRequests] == 0 || statuses[http.StatusAccepted] != 23 {
-		t.Errorf("statuses %v, want 23 accepted then 429", statuses)
+
+	// The victim, from their own network, still gets a link.
+	if status := e.requestLinkFrom(office, victim.email); status != http.StatusAccepted {
+		t.Fatalf("victim's request: %d", status)
+	}
+	if got := len(e.mailTo(victim.email)); got != 6 {
+		t.Errorf("victim's own request sent %d emails, want 1", got-5)
+	}
+
+	// A reminder email's link is under no quota: issued and used while the
+	// address is limited, from the limited network.
+	link, _, err := e.app.SignIn.IssueLink(context.Background(), victim.id, auth.LinkReminder, "schedule", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, token, _ := strings.Cut(link, "/l/")
+	resp, _ := e.send(e.browser(), http.MethodPost, "/l/"+token, http.Header{testSourceIP: {attacker}}, "")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/me" {
+		t.Errorf("reminder link while the address is limited: %d, want 303 to /me", resp.StatusCode)
+	}
+}
+
+// TestSignInQuotaSparesAnOffice: many people behind one address (an office
+// NAT) can all ask for links; only a flood far beyond that is refused, with
+// 429 and a message saying so.
+func TestSignInQuotaSparesAnOffice(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ps := e.seedPeople("office", "O1")
+	const nat = "192.0.2.44"
+	var colleagues []string
+	for i := range 31 {
+		colleagues = append(colleagues, fmt.Sprintf("colleague-%d@example.com", i))
+	}
+	if statuses := e.requestLinksFrom(nat, colleagues); statuses[http.StatusAccepted] != 31 {
+		t.Fatalf("statuses %v, want 31 accepted", statuses)
+	}
+	if status := e.requestLinkFrom(nat, ps["O1"].email); status != http.StatusAccepted || len(e.mailTo(ps["O1"].email)) != 1 {
+		t.Fatalf("after 31 requests from the office: %d and %d emails, want 202 and one", status, len(e.mailTo(ps["O1"].email)))
+	}
+
+	var flood []string
+	for i := range 300 - 32 + 5 {
+		flood = append(flood, fmt.Sprintf("flood-%d@example.com", i))
+	}
+	if statuses := e.requestLinksFrom(nat, flood); statuses[http.StatusAccepted] != 300-32 || statuses[http.StatusTooManyRequests] != 5 {
+		t.Errorf("statuses %v, want %d accepted then 5 refused (300 an hour from one address)", statuses, 300-32)
+	}
+	resp, body := e.send(e.browser(), http.MethodPost, "/auth/link",
+		http.Header{"Content-Type": {"application/json"}, testSourceIP: {nat}}, fmt.Sprintf(`{"email": %q}`, ps["O1"].email))
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "too many sign-in requests from this network") {
+		t.Errorf("over the ceiling: %d %s", resp.StatusCode, body)
+	}
+	// Another network is not affected.
+	if status := e.requestLinkFrom("192.0.2.45", ps["O1"].email); status != http.StatusAccepted || len(e.mailTo(ps["O1"].email)) != 2 {
+		t.Errorf("another network: %d and %d emails, want 202 and a second one", status, len(e.mailTo(ps["O1"].email)))
 	}
 }
 
@@ -364,6 +472,66 @@ func TestSignInHostileTokens(t *testing.T) {
 		t.Cleanup(func() { e.now = e.now.Add(-13 * time.Hour) })
 		if resp, _ := e.send(b, http.MethodGet, "/api/me", nil, ""); resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("session idle for 13 h still works: %d", resp.StatusCode)
+		}
+	})
+}
+
+// TestSignInRefusesCrossSitePosts: another site cannot make a victim's
+// browser ask for a link or use one (login CSRF, which would sign the victim
+// in as the attacker). A cross-site POST is 403 and uses nothing up, sends
+// nothing; same-origin posts, also those with "Origin: null" that pages
+// sent with Referrer-Policy: no-referrer make, still work.
+func TestSignInRefusesCrossSitePosts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ps := e.seedPeople("xsite", "X1")
+	c := e.browser()
+	hostile := map[string]http.Header{
+		"SecFetchSiteCrossSite": {"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}},
+		"SecFetchSiteSameSite":  {"Sec-Fetch-Site": {"same-site"}},
+		"ForeignOrigin":         {"Origin": {"https://evil.example"}},
+	}
+
+	t.Run("LinkRequest", func(t *testing.T) {
+		for name, h := range hostile {
+			t.Run(name, func(t *testing.T) {
+				before := len(e.mailTo(ps["X1"].email))
+				h := h.Clone()
+				h.Set("Content-Type", "application/x-www-form-urlencoded")
+				resp, _ := e.send(c, http.MethodPost, "/auth/link", h, url.Values{"email": {ps["X1"].email}}.Encode())
+				if resp.StatusCode != http.StatusForbidden {
+					t.Errorf("got %d, want 403", resp.StatusCode)
+				}
+				if got := len(e.mailTo(ps["X1"].email)) - before; got != 0 {
+					t.Errorf("%d emails sent for a cross-site request", got)
+				}
+			})
+		}
+	})
+
+	t.Run("LinkUse", func(t *testing.T) {
+		token := e.linkFor(c, ps["X1"])
+		for name, h := range hostile {
+			t.Run(name, func(t *testing.T) {
+				resp, _ := e.send(c, http.MethodPost, "/l/"+token, h, "")
+				if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+					t.Errorf("got %d with cookies %v, want 403 and none", resp.StatusCode, resp.Cookies())
+				}
+			})
+		}
+		// The link still works from its own site, posted as Chrome does.
+		resp, _ := e.send(c, http.MethodPost, "/l/"+token, http.Header{"Sec-Fetch-Site": {"same-origin"}, "Origin": {"null"}}, "")
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/me" {
+			t.Errorf("same-origin use after the refused ones: %d, want 303 to /me", resp.StatusCode)
+		}
+	})
+
+	t.Run("SameOriginLinkRequest", func(t *testing.T) {
+		before := len(e.mailTo(ps["X1"].email))
+		h := http.Header{"Sec-Fetch-Site": {"same-origin"}, "Origin": {"null"}, "Content-Type": {"application/x-www-form-urlencoded"}}
+		resp, _ := e.send(c, http.MethodPost, "/auth/link", h, url.Values{"email": {ps["X1"].email}}.Encode())
+		if resp.StatusCode != http.StatusAccepted || len(e.mailTo(ps["X1"].email))-before != 1 {
+			t.Errorf("got %d and %d emails, want 202 and one", resp.StatusCode, len(e.mailTo(ps["X1"].email))-before)
 		}
 	})
 }

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/catalog"
 )
 
@@ -61,5 +63,47 @@ func TestScoreRoundsDown(t *testing.T) {
 	got, problems := Grade(m, map[string]string{"q1": "a", "q2": "b", "q3": "a"})
 	if len(problems) > 0 || got.Score != 66 || got.Passed {
 		t.Errorf("got %+v %v, want score 66 and not passed", got, problems)
+	}
+}
+
+func TestAllowanceOf(t *testing.T) {
+	now := time.Date(2026, 11, 2, 23, 30, 0, 0, time.FixedZone("UTC-5", -5*3600)) // 2026-11-03 04:30 UTC
+	midnight := time.Date(2026, 11, 4, 0, 0, 0, 0, time.UTC)
+	// at returns attempts of cycle 2 made at the times given, numbered from 1.
+	at := func(ts ...string) []assign.Attempt {
+		var out []assign.Attempt
+		for i, s := range ts {
+			when, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, assign.Attempt{Cycle: 2, Number: i + 1, At: when})
+		}
+		return out
+	}
+	open := func(attempts int) assign.Assignment { return assign.Assignment{Cycle: 2, Attempts: attempts} }
+	tests := []struct {
+		name     string
+		attempts []assign.Attempt
+		open     assign.Assignment
+		limit    int
+		wantLeft int
+	}{
+		{"None", nil, open(0), 10, 10},
+		{"SomeToday", at("2026-11-03T00:00:00Z", "2026-11-03T04:29:59Z"), open(2), 10, 8},
+		{"YesterdayDoesNotCount", at("2026-11-02T10:00:00Z", "2026-11-02T23:59:59Z", "2026-11-03T01:00:00Z"), open(3), 3, 2},
+		{"LocalDayIsNotTheDay", at("2026-11-02T23:00:00-05:00"), open(1), 1, 0}, // 04:00 UTC on the 3rd
+		{"AllUsed", at("2026-11-03T01:00:00Z", "2026-11-03T02:00:00Z"), open(2), 2, 0},
+		{"OverTheLimitIsNone", at("2026-11-03T01:00:00Z", "2026-11-03T02:00:00Z", "2026-11-03T03:00:00Z"), open(3), 2, 0},
+		{"RecordedSinceTheListWasRead", at("2026-11-02T10:00:00Z", "2026-11-03T01:00:00Z"), open(4), 3, 0},
+		{"EarlierCycleToday", []assign.Attempt{{Cycle: 1, Number: 5, At: now}}, open(0), 3, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := AllowanceOf(tt.attempts, tt.open, tt.limit, now)
+			if got.Left != tt.wantLeft || got.Limit != tt.limit || !got.ResetsAt.Equal(midnight) {
+				t.Errorf("got %+v, want %d left of %d, resetting at %v", got, tt.wantLeft, tt.limit, midnight)
+			}
+		})
 	}
 }

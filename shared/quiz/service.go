@@ -3,6 +3,7 @@ package quiz
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/attest-oss/attest/shared/apperr"
@@ -17,6 +18,8 @@ import (
 type Store interface {
 	// Assignments returns every assignment of the person.
 	Assignments(ctx context.Context, employeeID string) ([]assign.Assignment, error)
+	// Attempts returns every attempt of the person at the module, all cycles.
+	Attempts(ctx context.Context, employeeID, moduleID string) ([]assign.Attempt, error)
 	// RecordAttempt stores an attempt of the open assignment a (as read),
 	// completing it when done is set; Conflict if a changed meanwhile.
 	RecordAttempt(ctx context.Context, a assign.Assignment, at assign.Attempt, done *assign.Completion, event audit.Event) error
@@ -37,25 +40,56 @@ var (
 type Service struct {
 	Store   Store
 	Catalog *catalog.Catalog
+	// AttemptsPerDay caps a person's attempts at one module per UTC day;
+	// DefaultAttemptsPerDay when zero.
+	AttemptsPerDay int
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
 
 // ModuleState is where a person stands with one module: the open cycle, if
-// any, and the last completed one, if any.
+// any, and the last completed one, if any; with an open cycle, the
+// attempts left today.
 type ModuleState struct {
 	Module    *catalog.Module
 	Open      *assign.Assignment
 	Completed *assign.Assignment
+	Today     Allowance
 }
 
-// Module finds the module and the person's assignments of it; NotFound
-// unless the module is (or was) assigned to them.
+// Module finds the module and the person's assignments of it, and with an
+// open cycle the attempts left today; NotFound unless the module is (or
+// was) assigned to them.
 func (s *Service) Module(ctx context.Context, employeeID, moduleID string) (ModuleState, error) {
 	m, ok := s.Catalog.Module(moduleID)
 	if !ok {
 		return ModuleState{}, errNotAssigned
 	}
+	// The attempts are read alongside the assignments; AllowanceOf counts
+	// what the assignment read shows was recorded since as today's.
+	var (
+		attempts    []assign.Attempt
+		attemptsErr error
+		wg          sync.WaitGroup
+	)
+	wg.Go(func() { attempts, attemptsErr = s.Store.Attempts(ctx, employeeID, moduleID) })
+	st, err := s.state(ctx, m, employeeID)
+	wg.Wait()
+	if err != nil {
+		return ModuleState{}, err
+	}
+	if attemptsErr != nil {
+		return ModuleState{}, attemptsErr
+	}
+	if st.Open != nil {
+		st.Today = AllowanceOf(attempts, *st.Open, s.attemptsPerDay(), s.now())
+	}
+	return st, nil
+}
+
+// state finds the person's open and last completed assignment of m
+// (Today left zero); NotFound when there is neither.
+func (s *Service) state(ctx context.Context, m *catalog.Module, employeeID string) (ModuleState, error) {
 	all, err := s.Store.Assignments(ctx, employeeID)
 	if err != nil {
 		return ModuleState{}, err
@@ -63,7 +97,7 @@ func (s *Service) Module(ctx context.Context, employeeID, moduleID string) (Modu
 	st := ModuleState{Module: m}
 	for i := range all {
 		a := &all[i]
-		if a.ModuleID != moduleID {
+		if a.ModuleID != m.ID {
 			continue
 		}
 		switch a.Status {
@@ -81,6 +115,30 @@ func (s *Service) Module(ctx context.Context, employeeID, moduleID string) (Modu
 		return ModuleState{}, errNotAssigned
 	}
 	return st, nil
+}
+
+// checkAllowance refuses (RateLimited, naming the limit and when it
+// resets) an attempt at the open assignment when the person has none left
+// today. In a module's first cycle every attempt at it is that cycle's, so
+// while the cycle has fewer than the cap, today's cannot reach it and the
+// attempts are not read; otherwise they are, after the assignment, whose
+// unchanged version the attempt's write requires.
+func (s *Service) checkAllowance(ctx context.Context, open assign.Assignment) error {
+	limit := s.attemptsPerDay()
+	if open.Cycle == 1 && open.Attempts < limit {
+		return nil
+	}
+	attempts, err := s.Store.Attempts(ctx, open.EmployeeID, open.ModuleID)
+	if err != nil {
+		return err
+	}
+	today := AllowanceOf(attempts, open, limit, s.now())
+	if today.Left > 0 {
+		return nil
+	}
+	return apperr.New(apperr.RateLimited,
+		"you have used all %d attempts at this module allowed in a day; you can try again from %s 00:00 UTC",
+		today.Limit, today.ResetsAt.Format(time.DateOnly))
 }
 
 // Submission is a person's answers to a module's quiz.
@@ -103,18 +161,27 @@ type Outcome struct {
 // Submit grades the answers against the module and records the attempt on
 // the person's open assignment; the first passing attempt completes it.
 // Answers that do not fit the quiz are Invalid and record nothing; a module
-// already completed is a Conflict. A concurrent attempt on the same
-// assignment makes the write fail, and it is retried on what is then
-// stored, so exactly one attempt completes it.
+// already completed is a Conflict; with no attempts left today (the cap per
+// UTC day) it is RateLimited, naming the limit and when it resets. A
+// concurrent attempt on the same assignment makes the write fail, and it is
+// retried on what is then stored, so exactly one attempt completes it and
+// no more attempts than the cap are recorded in a day.
 func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 	var lastErr error
+	m, ok := s.Catalog.Module(sub.ModuleID)
+	if !ok {
+		return Outcome{}, errNotAssigned
+	}
 	for range attemptRetries {
-		st, err := s.Module(ctx, sub.Person.EmployeeID, sub.ModuleID)
+		st, err := s.state(ctx, m, sub.Person.EmployeeID)
 		if err != nil {
 			return Outcome{}, err
 		}
 		if st.Open == nil {
 			return Outcome{}, errAlreadyCompleted
+		}
+		if err := s.checkAllowance(ctx, *st.Open); err != nil {
+			return Outcome{}, err
 		}
 		graded, problems := Grade(st.Module, sub.Answers)
 		if len(problems) > 0 {
@@ -150,6 +217,13 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		return Outcome{Result: graded, Attempt: at.Number}, nil
 	}
 	return Outcome{}, errors.Join(apperr.New(apperr.Conflict, "too many simultaneous submissions; try again"), lastErr)
+}
+
+func (s *Service) attemptsPerDay() int {
+	if s.AttemptsPerDay > 0 {
+		return s.AttemptsPerDay
+	}
+	return DefaultAttemptsPerDay
 }
 
 func (s *Service) now() time.Time {

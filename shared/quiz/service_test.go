@@ -60,6 +60,7 @@ func TestSubmitCompletesExactlyOnceUnderConcurrency(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, _ := a.Catalog.Module("security-awareness")
+	a.Quiz.AttemptsPerDay = 100 // the daily cap has its own test
 
 	// submitAll sends n submissions at once, the i-th passing if pass(i),
 	// and returns the recorded outcomes; refusals must be Conflicts.
@@ -139,5 +140,73 @@ func TestSubmitCompletesExactlyOnceUnderConcurrency(t *testing.T) {
 	}
 	if counts[audit.ActionModuleCompleted] != 1 || counts[audit.ActionModuleAttempted] != len(stored)-1 {
 		t.Errorf("audit events %v, want one completion and %d other attempts", counts, len(stored)-1)
+	}
+}
+
+// TestSubmitCapsAttemptsPerDay submits more failing attempts at once than
+// the daily cap allows, on DynamoDB Local: exactly the cap is recorded
+// (each refusal is a Conflict, to be retried, or RateLimited), further
+// submissions are RateLimited naming the limit and the reset, with nothing
+// recorded, and the next UTC day the person can try again.
+func TestSubmitCapsAttemptsPerDay(t *testing.T) {
+	t.Parallel()
+	client := devtest.Shared(t).DynamoClient()
+	ctx := context.Background()
+	name := devtest.Table(t, client, "quizcap")
+	now := time.Date(2026, 11, 2, 23, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	a, err := app.New(app.Config{DynamoDB: client, TableName: name, BaseURL: "http://tracker.test", Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Quiz.AttemptsPerDay = 3
+	csv := "employee_id,email,name,roles,start_date,time_zone\nQ2,q2@example.com,Quincy,all-staff,2026-01-05,Asia/Tokyo\n"
+	if _, err := a.Roster.Import(ctx, roster.Request{Body: strings.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync, Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	rec, _, err := a.Store.GetPerson(ctx, "Q2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := a.Catalog.Module("security-awareness")
+	submit := func(pass bool) error {
+		_, err := a.Quiz.Submit(ctx, quiz.Submission{Person: rec.Person, ModuleID: m.ID, Answers: answers(m, pass), Source: "192.0.2.1", UserAgent: "test"})
+		return err
+	}
+
+	var wg sync.WaitGroup
+	for range 12 {
+		wg.Go(func() {
+			if err := submit(false); err != nil && apperr.CodeOf(err) != apperr.Conflict && apperr.CodeOf(err) != apperr.RateLimited {
+				t.Errorf("a concurrent submission failed with %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	// Retry the refused ones until the cap answers.
+	for range 6 {
+		if err := submit(false); apperr.CodeOf(err) == apperr.RateLimited {
+			break
+		}
+	}
+	stored, err := a.Store.Attempts(ctx, "Q2", m.ID)
+	if err != nil || len(stored) != 3 {
+		t.Fatalf("%d attempts stored (err %v), want the cap of 3", len(stored), err)
+	}
+	err = submit(true)
+	if e, ok := apperr.As(err); !ok || e.Code != apperr.RateLimited || !strings.Contains(e.Message, "all 3 attempts") || !strings.Contains(e.Message, "2026-11-03 00:00 UTC") {
+		t.Errorf("over the cap: %v, want RateLimited naming 3 and 2026-11-03 00:00 UTC", err)
+	}
+	st, err := a.Quiz.Module(ctx, "Q2", m.ID)
+	if err != nil || st.Today.Left != 0 || st.Today.Limit != 3 {
+		t.Errorf("module state over the cap: %+v err %v", st.Today, err)
+	}
+
+	mu.Lock()
+	now = now.Add(time.Hour) // 00:00 UTC the next day
+	mu.Unlock()
+	if err := submit(true); err != nil {
+		t.Errorf("the next day: %v", err)
 	}
 }

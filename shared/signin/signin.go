@@ -42,10 +42,20 @@ type People interface {
 	PersonByEmail(ctx context.Context, email string) (roster.Record, bool, error)
 }
 
-// Limits on sign-in link requests, counted in the store per hour.
+// Limits on sign-in link requests, counted in the store per hour. An
+// address is limited per network it is asked for from, never on its own, so
+// that nobody can lock a person out by asking for their address; a network
+// (often an office behind one NAT) has a ceiling well above what its people
+// need. Reminder emails' links are under no limit.
 const (
-	linksPerAddressPerHour = 5
-	linksPerIPPerHour      = 30
+	linksPerAddressAndIPPerHour = 5
+	linksPerIPPerHour           = 300
+)
+
+// Scopes of the request counters (table.RatePK).
+const (
+	scopeIP           = "link-ip"
+	scopeAddressAndIP = "link-email-ip"
 )
 
 // Service issues sign-in links and turns them into sessions.
@@ -79,22 +89,22 @@ func (s *Service) IssueLink(ctx context.Context, employeeID string, kind auth.Li
 }
 
 // RequestLink answers a request for a sign-in link to address from ip: when
-// the address belongs to an active person and has not asked too often, the
-// person gets a link by email. The result does not depend on the address:
-// only a malformed address (Invalid), too many requests from ip
-// (RateLimited) or a failure to count them is an error; what happens to the
-// address is logged, never returned.
+// the address belongs to an active person and has not been asked for too
+// often from ip, the person gets a link by email. The result does not
+// depend on the address: only a malformed address (Invalid), too many
+// requests from ip (RateLimited) or a failure to count them is an error;
+// what happens to the address is logged, never returned.
 func (s *Service) RequestLink(ctx context.Context, address, ip string) error {
 	address = strings.TrimSpace(address)
 	if identity.CheckEmail(address) != nil {
 		return apperr.New(apperr.Invalid, "that is not an email address")
 	}
-	n, err := s.Store.CountRequest(ctx, "link-ip", ip, time.Hour)
+	n, err := s.Store.CountRequest(ctx, scopeIP, ip, time.Hour)
 	if err != nil {
 		return err
 	}
 	if n > linksPerIPPerHour {
-		return apperr.New(apperr.RateLimited, "too many sign-in requests from this network; try again later")
+		return apperr.New(apperr.RateLimited, "too many sign-in requests from this network; try again in an hour")
 	}
 	if err := s.sendIfKnown(ctx, address, ip); err != nil {
 		s.log().ErrorContext(ctx, "sign-in link not sent", "err", err)
@@ -103,10 +113,11 @@ func (s *Service) RequestLink(ctx context.Context, address, ip string) error {
 }
 
 // sendIfKnown emails a sign-in link when the address belongs to an active
-// person and the address has not asked too often.
+// person and has not been asked for too often from ip. The counter's key is
+// a hash of the pair, so the table holds no address.
 func (s *Service) sendIfKnown(ctx context.Context, address, ip string) error {
-	n, err := s.Store.CountRequest(ctx, "link-email", auth.HashSecret(strings.ToLower(address)), time.Hour)
-	if err != nil || n > linksPerAddressPerHour {
+	n, err := s.Store.CountRequest(ctx, scopeAddressAndIP, auth.HashSecret(strings.ToLower(address)+" "+ip), time.Hour)
+	if err != nil || n > linksPerAddressAndIPPerHour {
 		return err
 	}
 	rec, found, err := s.People.PersonByEmail(ctx, address)

@@ -55,7 +55,7 @@
 //	GET /api/people/{id}[/notifications] by another  record who read whose record      conditional PutItem AUDIT#<day>       0 (1 write)
 //	POST /api/people/{id}/nudge      claim the nudge with its audit event               TransactWrite NOTIFY#<r> / <day>#nudge (if absent) + audit  0 (2 writes)
 //	POST /auth/link                  find the person of an address                      GetItem EMAIL#<email>, PERSON#<id>    2
-//	POST /auth/link                  count requests per address and per source IP       UpdateItem RATE#... ADD count         0 (1 write each)
+//	POST /auth/link                  count requests per source IP, and per address+IP   UpdateItem RATE#link-ip#<ip>, RATE#link-email-ip#<sha256 of address and IP> ADD count  0 (1 write each)
 //	GET, POST /l/<token>             look up the token and its person, then consume it  GetItem TOKEN#, PERSON#<id> / PROFILE, conditional Update TOKEN#  2
 //	every request with a cookie      session and its person (active, credentialsNotBefore)  GetItem SESSION#<hash>, PERSON#<id> / PROFILE (in parallel)  2
 //	daily assignment run             last run date, catalog fingerprint                 GetItem JOB#assign / STATE            1
@@ -316,7 +316,8 @@ func TokenPK(tokenHash string) string { return tokenPrefix + tokenHash }
 func SessionPK(idHash string) string { return sessionPrefix + idHash }
 
 // RatePK is the partition of a rate-limit counter: scope names the limit
-// (such as "link-email"), key what is counted (a hashed address, an IP).
+// (such as "link-ip"), key what is counted (an IP, or the hash of an
+// address and an IP).
 func RatePK(scope, key string) string { return ratePrefix + scope + "#" + key }
 
 // DueShards is how many partitions the due index is spread over: at 100,000
