@@ -111,6 +111,25 @@ func (e *env) do(method, path, key, contentType string, body []byte) (int, map[s
 	return resp.StatusCode, out
 }
 
+// seedTeam imports, as the admin key, one person per row ("id", "roles"
+// (";"-separated), "manager id") with addresses unique to this run under
+// domain, and returns them by id.
+func (e *env) seedTeam(domain string, rows ...[3]string) map[string]person {
+	e.t.Helper()
+	tag := time.Now().UnixNano()
+	ps := map[string]person{}
+	csv := header
+	for _, r := range rows {
+		p := person{id: r[0], email: fmt.Sprintf("%s-%d@%s", strings.ToLower(r[0]), tag, domain), name: "Person " + r[0]}
+		ps[r[0]] = p
+		csv += fmt.Sprintf("%s,%s,%s,%s,%s,Ops,employee,,,2026-01-05,,UTC\n", p.id, p.email, p.name, r[1], r[2])
+	}
+	if status, body := e.putRoster("", "text/csv", csv); status != http.StatusOK {
+		e.t.Fatalf("seed: %d %v", status, body)
+	}
+	return ps
+}
+
 func (e *env) putRoster(query, contentType, body string) (int, map[string]any) {
 	e.t.Helper()
 	return e.do(http.MethodPut, "/api/roster"+query, e.admin, contentType, []byte(body))

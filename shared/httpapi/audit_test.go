@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -33,17 +32,7 @@ func (e *env) eventsOf(action string) []audit.Event {
 func TestNudgeIsAudited(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	tag := time.Now().UnixNano()
-	ps := map[string]person{}
-	csv := header
-	for _, r := range []struct{ id, manager string }{{"M1", ""}, {"R1", "M1"}, {"R2", "M1"}} {
-		p := person{id: r.id, email: fmt.Sprintf("%s-%d@nudge-audit.example.com", strings.ToLower(r.id), tag), name: "Person " + r.id}
-		ps[r.id] = p
-		csv += fmt.Sprintf("%s,%s,%s,all-staff,%s,Ops,employee,,,2026-01-05,,UTC\n", p.id, p.email, p.name, r.manager)
-	}
-	if status, body := e.putRoster("", "text/csv", csv); status != http.StatusOK {
-		t.Fatalf("seed: %d %v", status, body)
-	}
+	ps := e.seedTeam("nudge-audit.example.com", [3]string{"M1", "all-staff", ""}, [3]string{"R1", "all-staff", "M1"}, [3]string{"R2", "all-staff", "M1"})
 	c, csrf := e.signedIn(ps["M1"])
 	for range 2 {
 		e.send(c, http.MethodPost, "/api/people/R1/nudge", http.Header{"X-Csrf-Token": {csrf}, "User-Agent": {"nudge-test"}}, "")
@@ -73,17 +62,7 @@ func TestNudgeIsAudited(t *testing.T) {
 func TestReadsOfAPersonAreAudited(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	tag := time.Now().UnixNano()
-	ps := map[string]person{}
-	csv := header
-	for _, r := range []struct{ id, roles, manager string }{{"M1", "all-staff", ""}, {"R1", "all-staff", "M1"}, {"AUD", "all-staff;auditor", ""}} {
-		p := person{id: r.id, email: fmt.Sprintf("%s-%d@read-audit.example.com", strings.ToLower(r.id), tag), name: "Person " + r.id}
-		ps[r.id] = p
-		csv += fmt.Sprintf("%s,%s,%s,%s,%s,Ops,employee,,,2026-01-05,,UTC\n", p.id, p.email, p.name, r.roles, r.manager)
-	}
-	if status, body := e.putRoster("", "text/csv", csv); status != http.StatusOK {
-		t.Fatalf("seed: %d %v", status, body)
-	}
+	ps := e.seedTeam("read-audit.example.com", [3]string{"M1", "all-staff", ""}, [3]string{"R1", "all-staff", "M1"}, [3]string{"AUD", "all-staff;auditor", ""})
 	manager, _ := e.signedIn(ps["M1"])
 	auditor, _ := e.signedIn(ps["AUD"])
 	ua := http.Header{"User-Agent": {"read-audit-test"}}

@@ -68,22 +68,6 @@ func (e *env) mePolicies(c *http.Client) map[string]mePolicyRow {
 	return out
 }
 
-// ackEvents returns the policy.acknowledged audit events of the current day.
-func (e *env) ackEvents() []audit.Event {
-	e.t.Helper()
-	all, err := e.app.Store.AuditEvents(context.Background(), e.now.UTC().Format(time.DateOnly))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []audit.Event
-	for _, ev := range all {
-		if ev.Action == audit.ActionPolicyAcknowledged {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
-
 func (e *env) storedAcks(employeeID string) int {
 	e.t.Helper()
 	all, err := e.app.Store.Acknowledgments(context.Background(), employeeID)
@@ -188,7 +172,7 @@ func TestPolicyAcknowledgmentJourney(t *testing.T) {
 	}
 
 	// The audit event.
-	events := e.ackEvents()
+	events := e.eventsOf(audit.ActionPolicyAcknowledged)
 	if len(events) != 1 {
 		t.Fatalf("got %d policy.acknowledged events, want 1", len(events))
 	}
@@ -432,7 +416,7 @@ func TestPolicyAcknowledgmentRefusals(t *testing.T) {
 	if n := e.storedAcks(p.id); n != 0 {
 		t.Errorf("refused requests stored %d acknowledgments", n)
 	}
-	if evs := e.ackEvents(); len(evs) != 0 {
+	if evs := e.eventsOf(audit.ActionPolicyAcknowledged); len(evs) != 0 {
 		t.Errorf("refused requests wrote %d audit events", len(evs))
 	}
 	// The gate lets the same request through once the time is up.
@@ -482,7 +466,7 @@ func TestPolicyAcknowledgmentConcurrentSubmissions(t *testing.T) {
 	if n := e.storedAcks(p.id); n != 1 {
 		t.Errorf("%d acknowledgments stored, want 1", n)
 	}
-	if evs := e.ackEvents(); len(evs) != 1 {
+	if evs := e.eventsOf(audit.ActionPolicyAcknowledged); len(evs) != 1 {
 		t.Errorf("%d audit events, want 1", len(evs))
 	}
 }

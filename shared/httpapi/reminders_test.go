@@ -2,27 +2,15 @@ package httpapi_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestNudgesAndReminderRuns(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	tag := time.Now().UnixNano()
-	ps := map[string]person{}
-	csv := header
-	for _, r := range []struct{ id, manager string }{{"M1", ""}, {"R1", "M1"}, {"O1", ""}} {
-		p := person{id: r.id, email: fmt.Sprintf("%s-%d@nudge.example.com", strings.ToLower(r.id), tag), name: "Person " + r.id}
-		ps[r.id] = p
-		csv += fmt.Sprintf("%s,%s,%s,all-staff,%s,Ops,employee,,,2026-01-05,,UTC\n", p.id, p.email, p.name, r.manager)
-	}
-	if status, body := e.putRoster("", "text/csv", csv); status != http.StatusOK {
-		t.Fatalf("seed: %d %v", status, body)
-	}
+	ps := e.seedTeam("nudge.example.com", [3]string{"M1", "all-staff", ""}, [3]string{"R1", "all-staff", "M1"}, [3]string{"O1", "all-staff", ""})
 	c, csrf := e.signedIn(ps["M1"])
 	nudge := func(id string) int {
 		resp, _ := e.send(c, http.MethodPost, "/api/people/"+id+"/nudge", http.Header{"X-Csrf-Token": {csrf}}, "")
