@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/attest-oss/attest/shared/env"
@@ -65,19 +67,36 @@ func runTests(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	applyNag(app)
 	synthesized.stack = NewTrackerStack(app, stackName, &TrackerStackProps{
 		BuildDir:             buildDir,
 		SenderEmail:          testSenderEmail,
 		DailyScheduleHourUTC: 6,
 		ReminderCadence:      testCadence,
 	})
-	synthesized.template = assertions.Template_FromStack(synthesized.stack, nil)
+	synthesized.template, err = synthesize(synthesized.stack)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	synthesized.resources, err = templateResources(synthesized.template)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return m.Run()
+}
+
+// synthesize synthesizes stack into a Template, reporting as an error the
+// panic of a synthesis that fails validation: cdk-nag's unsuppressed errors
+// (its findings are printed above the error).
+func synthesize(stack awscdk.Stack) (template assertions.Template, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synthesis failed (cdk-nag errors, if any, are listed above): %v", r)
+		}
+	}()
+	return assertions.Template_FromStack(stack, nil), nil
 }
 
 // templateResources is the Resources section of template by logical id.
@@ -420,7 +439,35 @@ func TestNoSenderEmailGrantsNoSES(t *testing.T) {
 // grants of every function: all on the reminder queue alone.
 func TestOnlyRemindAndAPISendToAndOnlySendConsumesReminderQueue(t *testing.T) {
 	queueArn := getAtt(logicalID(t, "ReminderQueue"), "Arn")
+	failedArn := getAtt(logicalID(t, "FailedInvocationsQueue"), "Arn")
 	grants := allowed(t, synthesized.resources, "sqs:")
+	// The grants on the queue of failed invocations: only the asynchronously
+	// invoked functions may send to it (their on-failure destination).
+	failed := map[string][]string{}
+	for role, actions := range grants {
+		for action, resources := range actions {
+			if containsValue(resources, failedArn) {
+				failed[role] = append(failed[role], action)
+				actions[action] = slices.DeleteFunc(resources, func(r any) bool { return reflect.DeepEqual(r, failedArn) })
+				if len(actions[action]) == 0 {
+					delete(actions, action)
+				}
+			}
+		}
+		if len(actions) == 0 {
+			delete(grants, role)
+		}
+	}
+	destination := []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}
+	wantFailed := map[string][]string{
+		roleOf(t, "AssignFunction"): destination, roleOf(t, "RemindFunction"): destination, roleOf(t, "BounceFunction"): destination,
+	}
+	for _, actions := range failed {
+		sort.Strings(actions)
+	}
+	if !reflect.DeepEqual(failed, wantFailed) {
+		t.Errorf("grants on the queue of failed invocations %v, want %v", failed, wantFailed)
+	}
 	for role, actions := range grants {
 		for action, resources := range actions {
 			if !reflect.DeepEqual(resources, []any{queueArn}) {
@@ -687,60 +734,163 @@ func TestConfigurationSetSendsBouncesAndComplaintsToBounceFunction(t *testing.T)
 	})
 }
 
-func TestFunctionsMayUseDynamoDBOnlyOnTableAndIndexes(t *testing.T) {
-	tableArn := getAtt(logicalID(t, "Table"), "Arn")
-	allowed := []any{
-		tableArn,
-		map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/*"}}},
-	}
-	keyArn := getAtt(logicalID(t, "TableKey"), "Arn")
+// functionConstructs maps each function name to its construct id.
+var functionConstructs = map[string]string{
+	apiFunction: "ApiFunction", assignFunction: "AssignFunction", remindFunction: "RemindFunction",
+	sendFunction: "SendFunction", bounceFunction: "BounceFunction",
+}
 
-	// Every statement with a dynamodb action, in any policy, is limited to
-	// the table and its indexes.
+// TestFunctionsMayUseDynamoDBOnlyAsDeclared: each function's role allows
+// exactly one statement per grant of its table.FunctionAccess, with the
+// grant's actions, on the table (and its indexes when the grant queries),
+// limited by a ForAllValues:StringLike dynamodb:LeadingKeys condition to the
+// grant's keys; and nothing else on DynamoDB.
+func TestFunctionsMayUseDynamoDBOnlyAsDeclared(t *testing.T) {
+	tableArn := getAtt(logicalID(t, "Table"), "Arn")
+	indexArn := map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/*"}}}
+	for name, access := range table.FunctionAccess() {
+		t.Run(name, func(t *testing.T) {
+			var want []any
+			for _, g := range access {
+				var actions, keys []any
+				resources := []any{tableArn}
+				for _, a := range g.Actions {
+					actions = append(actions, "dynamodb:"+string(a))
+					if a == table.Query {
+						resources = append(resources, indexArn)
+					}
+				}
+				for _, k := range g.Keys {
+					keys = append(keys, k)
+				}
+				want = append(want, map[string]any{
+					"Action": sortedJSON(actions), "Resource": resources,
+					"Condition": map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": sortedJSON(keys)}},
+				})
+			}
+			var got []any
+			for _, s := range roleStatements(t, roleOf(t, functionConstructs[name])) {
+				if s["Effect"] != "Allow" || !hasActionPrefix(s, "dynamodb:") {
+					continue
+				}
+				cond, _ := s["Condition"].(map[string]any)
+				like, _ := cond["ForAllValues:StringLike"].(map[string]any)
+				got = append(got, map[string]any{
+					"Action": sortedJSON(asList(s["Action"])), "Resource": asList(s["Resource"]),
+					"Condition": map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": sortedJSON(asList(like["dynamodb:LeadingKeys"]))}},
+				})
+				if len(cond) != 1 {
+					t.Errorf("statement %v: want the LeadingKeys condition alone", s)
+				}
+			}
+			if !reflect.DeepEqual(sortedJSON(got), sortedJSON(want)) {
+				t.Errorf("dynamodb statements\n got %v\nwant %v", sortedJSON(got), sortedJSON(want))
+			}
+		})
+	}
+}
+
+// TestNoPolicyAllowsScanOrEveryDynamoDBAction: no statement anywhere allows
+// Scan, a wildcard DynamoDB action or a table-level action.
+func TestNoPolicyAllowsScanOrEveryDynamoDBAction(t *testing.T) {
+	item := map[string]bool{}
+	for _, a := range []table.Action{table.GetItem, table.BatchGetItem, table.Query, table.PutItem, table.UpdateItem, table.DeleteItem, table.ConditionCheckItem} {
+		item["dynamodb:"+string(a)] = true
+	}
 	for id, res := range synthesized.resources {
 		if res["Type"] != "AWS::IAM::Policy" {
 			continue
 		}
 		for _, s := range policyStatements(t, res) {
-			if hasActionPrefix(s, "dynamodb:") && !reflect.DeepEqual(asList(s["Resource"]), allowed) {
-				t.Errorf("policy %s grants dynamodb on %v, want only %v", id, s["Resource"], allowed)
+			if s["Effect"] != "Allow" {
+				continue
+			}
+			for _, a := range asList(s["Action"]) {
+				if action := a.(string); strings.HasPrefix(action, "dynamodb:") && !item[action] || action == "*" {
+					t.Errorf("policy %s allows %s", id, action)
+				}
 			}
 		}
 	}
+}
 
-	// Each function's role reads and writes the table and may use its key.
-	for _, construct := range []string{"ApiFunction", "AssignFunction", "RemindFunction", "SendFunction", "BounceFunction"} {
-		t.Run(construct, func(t *testing.T) {
-			fn := properties(t, logicalID(t, construct), "AWS::Lambda::Function")
-			roleID := fn["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
-			var dynamo, kms bool
-			for _, res := range synthesized.resources {
-				if res["Type"] != "AWS::IAM::Policy" {
-					continue
-				}
-				roles := res["Properties"].(map[string]any)["Roles"].([]any)
-				if !containsValue(roles, ref(roleID)) {
-					continue
-				}
-				for _, s := range policyStatements(t, res) {
-					actions := asList(s["Action"])
-					if containsValue(actions, "dynamodb:PutItem") && containsValue(actions, "dynamodb:Query") {
-						dynamo = true
-					}
-					if containsValue(actions, "kms:Decrypt") && containsValue(actions, "kms:GenerateDataKey*") &&
-						reflect.DeepEqual(s["Resource"], keyArn) {
-						kms = true
-					}
+// TestEveryFunctionIsDeniedChangingAuditEvents: every function's role
+// explicitly denies updating or deleting an item of an audit partition, in
+// any way, so the audit trail is append-only whatever else is allowed.
+func TestEveryFunctionIsDeniedChangingAuditEvents(t *testing.T) {
+	tableArn := getAtt(logicalID(t, "Table"), "Arn")
+	want := map[string]any{
+		"Effect":    "Deny",
+		"Action":    []any{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PartiQLDelete", "dynamodb:PartiQLUpdate", "dynamodb:UpdateItem"},
+		"Resource":  []any{tableArn},
+		"Condition": map[string]any{"ForAnyValue:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{"AUDIT#*"}}},
+	}
+	for name, construct := range functionConstructs {
+		t.Run(name, func(t *testing.T) {
+			var denies []any
+			for _, s := range roleStatements(t, roleOf(t, construct)) {
+				if s["Effect"] == "Deny" {
+					cond, _ := s["Condition"].(map[string]any)
+					like, _ := cond["ForAnyValue:StringLike"].(map[string]any)
+					denies = append(denies, map[string]any{
+						"Effect": "Deny", "Action": sortedJSON(asList(s["Action"])), "Resource": asList(s["Resource"]),
+						"Condition": map[string]any{"ForAnyValue:StringLike": map[string]any{"dynamodb:LeadingKeys": asList(like["dynamodb:LeadingKeys"])}},
+					})
 				}
 			}
-			if !dynamo {
-				t.Errorf("role %s has no dynamodb read/write statement", roleID)
-			}
-			if !kms {
-				t.Errorf("role %s may not use the table key %v", roleID, keyArn)
+			if !reflect.DeepEqual(denies, []any{want}) {
+				t.Errorf("deny statements %v, want %v", denies, want)
 			}
 		})
 	}
+}
+
+// TestFunctionsMayUseTheTableKeyOnlyThroughDynamoDB: each function may use
+// the table's key through DynamoDB only (kms:ViaService), to decrypt, and to
+// encrypt only if it writes; the reminder run only reads.
+func TestFunctionsMayUseTheTableKeyOnlyThroughDynamoDB(t *testing.T) {
+	keyArn := getAtt(logicalID(t, "TableKey"), "Arn")
+	read := []any{"kms:Decrypt", "kms:DescribeKey"}
+	write := []any{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
+	viaDynamoDB := map[string]any{"StringEquals": map[string]any{"kms:ViaService": map[string]any{
+		"Fn::Join": []any{"", []any{"dynamodb.", ref("AWS::Region"), ".amazonaws.com"}}}}}
+	for name, construct := range functionConstructs {
+		t.Run(name, func(t *testing.T) {
+			want := write
+			if name == remindFunction {
+				want = read
+			}
+			var kms []map[string]any
+			for _, s := range roleStatements(t, roleOf(t, construct)) {
+				if hasActionPrefix(s, "kms:") {
+					kms = append(kms, s)
+				}
+			}
+			if len(kms) != 1 {
+				t.Fatalf("kms statements %v, want one", kms)
+			}
+			s := kms[0]
+			if got := sortedJSON(asList(s["Action"])); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(s["Resource"], keyArn) || !reflect.DeepEqual(s["Condition"], viaDynamoDB) {
+				t.Errorf("kms statement %v, want %v on %v if %v", s, want, keyArn, viaDynamoDB)
+			}
+		})
+	}
+}
+
+// roleStatements are the statements of every policy attached to the role
+// roleID.
+func roleStatements(t *testing.T, roleID string) []map[string]any {
+	t.Helper()
+	var all []map[string]any
+	for _, res := range synthesized.resources {
+		if res["Type"] != "AWS::IAM::Policy" {
+			continue
+		}
+		if containsValue(res["Properties"].(map[string]any)["Roles"].([]any), ref(roleID)) {
+			all = append(all, policyStatements(t, res)...)
+		}
+	}
+	return all
 }
 
 func TestNoManagedFullAccessOrWildcardPolicies(t *testing.T) {
@@ -833,6 +983,21 @@ func TestDeadLettersRaiseAnAlarm(t *testing.T) {
 	}
 	if !reflect.DeepEqual(alarm["AlarmActions"], []any{ref(logicalID(t, "OperationsTopic"))}) {
 		t.Errorf("alarm actions %v, want the operations topic", alarm["AlarmActions"])
+	}
+}
+
+// TestCdkNagReportsNothingUnsuppressed: the AwsSolutions and Serverless
+// packs of cdk-nag find no unsuppressed error or warning in the stack; every
+// suppression (see stack.go) names its reason.
+func TestCdkNagReportsNothingUnsuppressed(t *testing.T) {
+	annotations := assertions.Annotations_FromStack(synthesized.stack)
+	for level, found := range map[string]*[]*cxapi.SynthesisMessage{
+		"error":   annotations.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String(".*"))),
+		"warning": annotations.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String(".*"))),
+	} {
+		for _, m := range *found {
+			t.Errorf("cdk-nag %s at %s: %v", level, *m.Id, m.Entry.Data)
+		}
 	}
 }
 
