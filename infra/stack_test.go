@@ -1001,6 +1001,189 @@ func TestCdkNagReportsNothingUnsuppressed(t *testing.T) {
 	}
 }
 
+// TestHTTPAPILogsEveryRequestAsJSON: the $default stage writes one JSON
+// access log line per request, with the route but never the path (which
+// holds sign-in tokens), to a log group kept 90 days.
+func TestHTTPAPILogsEveryRequestAsJSON(t *testing.T) {
+	logGroupID := logicalID(t, "ApiAccessLogGroup")
+	stage := properties(t, logicalID(t, "HttpApi", "DefaultStage"), "AWS::ApiGatewayV2::Stage")
+	settings, _ := stage["AccessLogSettings"].(map[string]any)
+	if !reflect.DeepEqual(settings["DestinationArn"], getAtt(logGroupID, "Arn")) {
+		t.Errorf("access logs go to %v, want %s", settings["DestinationArn"], logGroupID)
+	}
+	format, _ := settings["Format"].(string)
+	var line map[string]string
+	if err := json.Unmarshal([]byte(format), &line); err != nil {
+		t.Fatalf("access log format %q is not a JSON object: %v", format, err)
+	}
+	for field, variable := range map[string]string{
+		"requestId": "$context.requestId", "sourceIp": "$context.identity.sourceIp", "routeKey": "$context.routeKey",
+		"status": "$context.status", "responseLatency": "$context.responseLatency", "integrationLatency": "$context.integrationLatency",
+	} {
+		if line[field] != variable {
+			t.Errorf("access log field %s = %q, want %s", field, line[field], variable)
+		}
+	}
+	if strings.Contains(format, "$context.path") {
+		t.Errorf("access log format %s logs the path, which holds sign-in tokens", format)
+	}
+	logGroup := resource(t, logGroupID, "AWS::Logs::LogGroup")
+	if got := logGroup["Properties"].(map[string]any)["RetentionInDays"]; got != float64(90) {
+		t.Errorf("access log group RetentionInDays = %v, want 90", got)
+	}
+}
+
+// TestSignInRoutesAreThrottledTighterThanTheRest: /auth/* and /l/* have
+// routes of their own, to the API function, which the stage throttles more
+// tightly than its default.
+func TestSignInRoutesAreThrottledTighterThanTheRest(t *testing.T) {
+	apiID := logicalID(t, "HttpApi")
+	integrationID := logicalID(t, "HttpApi", "DefaultRoute", "ApiIntegration")
+	stageID := logicalID(t, "HttpApi", "DefaultStage")
+	stage := resource(t, stageID, "AWS::ApiGatewayV2::Stage")
+	props := stage["Properties"].(map[string]any)
+	defaults := props["DefaultRouteSettings"].(map[string]any)
+	routeSettings, _ := props["RouteSettings"].(map[string]any)
+	for _, key := range []string{"ANY /auth/{proxy+}", "ANY /l/{proxy+}"} {
+		t.Run(key, func(t *testing.T) {
+			expect(t, func() {
+				synthesized.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{
+					"ApiId":    ref(apiID),
+					"RouteKey": key,
+					"Target":   map[string]any{"Fn::Join": []any{"", []any{"integrations/", ref(integrationID)}}},
+				})
+			})
+			got, _ := routeSettings[key].(map[string]any)
+			rate, _ := got["ThrottlingRateLimit"].(float64)
+			burst, _ := got["ThrottlingBurstLimit"].(float64)
+			if rate <= 0 || burst <= 0 || rate >= defaults["ThrottlingRateLimit"].(float64) || burst >= defaults["ThrottlingBurstLimit"].(float64) {
+				t.Errorf("route settings %v, want a throttle below the default %v", got, defaults)
+			}
+		})
+	}
+	// The route settings name the routes, which must exist first.
+	if deps := fmt.Sprint(stage["DependsOn"]); !strings.Contains(deps, "HttpApiANYauthproxy") || !strings.Contains(deps, "HttpApiANYlproxy") {
+		t.Errorf("stage DependsOn %s, want the sign-in routes", deps)
+	}
+}
+
+// TestEveryFunctionIsTraced: active X-Ray tracing on every function.
+func TestEveryFunctionIsTraced(t *testing.T) {
+	for _, construct := range functionConstructs {
+		props := properties(t, logicalID(t, construct), "AWS::Lambda::Function")
+		if want := map[string]any{"Mode": "Active"}; !reflect.DeepEqual(props["TracingConfig"], want) {
+			t.Errorf("%s TracingConfig = %v, want %v", construct, props["TracingConfig"], want)
+		}
+	}
+}
+
+// TestAsynchronousInvocationsKeepWhatFailed: whatever the SNS subscription
+// and the EventBridge rules fail to deliver, and every event the
+// asynchronously invoked functions fail on after 2 retries, lands in the
+// queue of failed invocations.
+func TestAsynchronousInvocationsKeepWhatFailed(t *testing.T) {
+	failedArn := getAtt(logicalID(t, "FailedInvocationsQueue"), "Arn")
+	for _, construct := range []string{"AssignFunction", "RemindFunction", "BounceFunction"} {
+		t.Run(construct, func(t *testing.T) {
+			expect(t, func() {
+				synthesized.template.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
+					"FunctionName":         ref(logicalID(t, construct)),
+					"MaximumRetryAttempts": 2,
+					"DestinationConfig":    map[string]any{"OnFailure": map[string]any{"Destination": failedArn}},
+				})
+			})
+		})
+	}
+	if got := countResources("AWS::Lambda::EventInvokeConfig"); got != 3 {
+		t.Errorf("%d EventInvokeConfigs, want 3 (the API and send functions are invoked synchronously)", got)
+	}
+	expect(t, func() {
+		synthesized.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
+			"Protocol":      "lambda",
+			"RedrivePolicy": map[string]any{"deadLetterTargetArn": failedArn},
+		})
+	})
+	for _, rule := range []string{"DailyAssignRule", "HourlyRemindRule"} {
+		targets := properties(t, logicalID(t, rule), "AWS::Events::Rule")["Targets"].([]any)
+		for _, target := range targets {
+			if want := map[string]any{"Arn": failedArn}; !reflect.DeepEqual(target.(map[string]any)["DeadLetterConfig"], want) {
+				t.Errorf("%s target DeadLetterConfig = %v, want %v", rule, target.(map[string]any)["DeadLetterConfig"], want)
+			}
+		}
+	}
+	failed := properties(t, logicalID(t, "FailedInvocationsQueue"), "AWS::SQS::Queue")
+	if failed["SqsManagedSseEnabled"] != true || failed["MessageRetentionPeriod"] != float64(14*24*60*60) {
+		t.Errorf("queue of failed invocations %v, want encrypted, kept 14 days", failed)
+	}
+}
+
+// TestAlarmsNotifyTheOperationsTopic: errors and throttles of every
+// function, the API's 5xx answers, messages in either dead-letter queue and
+// the account's SES bounce and complaint rates raise alarms, and every alarm
+// notifies the operations topic.
+func TestAlarmsNotifyTheOperationsTopic(t *testing.T) {
+	topic := ref(logicalID(t, "OperationsTopic"))
+	type want struct {
+		namespace, metric string
+		dimension         any // the value of the alarm's one dimension; nil: none
+		threshold         float64
+	}
+	alarms := map[string]want{
+		"ApiServerErrorsAlarm":     {"AWS/ApiGateway", "5xx", ref(logicalID(t, "HttpApi")), 1},
+		"ReminderDeadLettersAlarm": {"AWS/SQS", "ApproximateNumberOfMessagesVisible", getAtt(logicalID(t, "ReminderDeadLetterQueue"), "QueueName"), 1},
+		"FailedInvocationsAlarm":   {"AWS/SQS", "ApproximateNumberOfMessagesVisible", getAtt(logicalID(t, "FailedInvocationsQueue"), "QueueName"), 1},
+		"SESBounceRateAlarm":       {"AWS/SES", "Reputation.BounceRate", nil, 0.05},
+		"SESComplaintRateAlarm":    {"AWS/SES", "Reputation.ComplaintRate", nil, 0.001},
+	}
+	for _, construct := range functionConstructs {
+		alarms[construct+"ErrorsAlarm"] = want{"AWS/Lambda", "Errors", ref(logicalID(t, construct)), 1}
+		alarms[construct+"ThrottlesAlarm"] = want{"AWS/Lambda", "Throttles", ref(logicalID(t, construct)), 1}
+	}
+	for id, w := range alarms {
+		t.Run(id, func(t *testing.T) {
+			alarm := properties(t, logicalID(t, id), "AWS::CloudWatch::Alarm")
+			if alarm["Namespace"] != w.namespace || alarm["MetricName"] != w.metric || alarm["Threshold"] != w.threshold {
+				t.Errorf("alarm on %v %v at %v, want %s %s at %v", alarm["Namespace"], alarm["MetricName"], alarm["Threshold"], w.namespace, w.metric, w.threshold)
+			}
+			var values []any
+			for _, d := range asList(alarm["Dimensions"]) {
+				if d != nil {
+					values = append(values, d.(map[string]any)["Value"])
+				}
+			}
+			if w.dimension == nil && len(values) != 0 || w.dimension != nil && !reflect.DeepEqual(values, []any{w.dimension}) {
+				t.Errorf("alarm dimensions %v, want %v", alarm["Dimensions"], w.dimension)
+			}
+			if alarm["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || alarm["TreatMissingData"] != "notBreaching" {
+				t.Errorf("alarm fires on %v (missing data %v), want reaching the threshold", alarm["ComparisonOperator"], alarm["TreatMissingData"])
+			}
+		})
+	}
+	if got := countResources("AWS::CloudWatch::Alarm"); got != len(alarms) {
+		t.Errorf("%d alarms, want %d: add the new one to this test", got, len(alarms))
+	}
+	for id, res := range synthesized.resources {
+		if res["Type"] == "AWS::CloudWatch::Alarm" && !reflect.DeepEqual(res["Properties"].(map[string]any)["AlarmActions"], []any{topic}) {
+			t.Errorf("alarm %s notifies %v, want the operations topic", id, res["Properties"].(map[string]any)["AlarmActions"])
+		}
+	}
+}
+
+// TestAlarmEmailSubscribesToTheOperationsTopic: the optional address
+// receives the alarms; without one, the topic has no subscriber.
+func TestAlarmEmailSubscribesToTheOperationsTopic(t *testing.T) {
+	template, _ := synthOther(t, TrackerStackProps{AlarmEmail: "oncall@example.com"})
+	expect(t, func() {
+		template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
+			"Protocol": "email",
+			"Endpoint": "oncall@example.com",
+		})
+	})
+	expect(t, func() {
+		synthesized.template.ResourcePropertiesCountIs(jsii.String("AWS::SNS::Subscription"), map[string]any{"Protocol": "email"}, jsii.Number(0))
+	})
+}
+
 func TestNewTrackerStackRejectsInvalidProps(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
