@@ -100,9 +100,12 @@ func FunctionAccess() map[string]Access {
 		// the audit export and manual reminders.
 		"api": {
 			{Actions: []Action{GetItem, BatchGetItem, Query, PutItem, UpdateItem, ConditionCheckItem}, Keys: []string{
-				personKeys, emailKeys, managerKeys, RosterPK, wakeKeys, dueKeys, notifyKeys, suppressKeys,
-				apiKeyKeys, apiKeyListPK, tokenKeys, sessionKeys, rateKeys, jobKeys, SettingsPK, VendorsPK,
+				personKeys, emailKeys, notifyKeys, suppressKeys, apiKeyKeys, apiKeyListPK,
+				tokenKeys, sessionKeys, rateKeys, jobKeys, SettingsPK, VendorsPK,
 			}},
+			// The index partitions: the roster, a manager's reports, the
+			// people to re-evaluate on a day, the open assignments.
+			{Actions: []Action{Query}, Keys: []string{RosterPK, managerKeys, wakeKeys, dueKeys}},
 			// A roster email change releases the old address's claim;
 			// signing out deletes the session.
 			{Actions: []Action{DeleteItem}, Keys: []string{emailKeys, sessionKeys}},
