@@ -15,6 +15,11 @@
 //	                   SES sending rate, see TrackerStackProps
 //	reminderCadence    the reminder cadence, e.g. "beforeDue=10,3;max=6" (see reminder.ParseConfig)
 //	quizAttemptsPerDay quiz attempts a person has at one module per UTC day (optional, default 10)
+//	alarmEmail         an address subscribed to the operations topic, which
+//	                   every alarm notifies (optional; it must confirm)
+//
+// Synthesis runs cdk-nag's AwsSolutions and Serverless packs on the stack: an
+// unsuppressed error fails it.
 //
 // The account and region come from CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION,
 // which the cdk CLI sets from the caller's AWS profile; without them the
@@ -62,6 +67,7 @@ func run() error {
 
 	senderEmail, _ := app.Node().TryGetContext(jsii.String("senderEmail")).(string)
 	reminderCadence, _ := app.Node().TryGetContext(jsii.String("reminderCadence")).(string)
+	alarmEmail, _ := app.Node().TryGetContext(jsii.String("alarmEmail")).(string)
 	if _, err := reminder.ParseConfig(reminderCadence); err != nil {
 		return err
 	}
@@ -92,7 +98,9 @@ func run() error {
 		SenderConcurrency:    senderConcurrency,
 		ReminderCadence:      reminderCadence,
 		QuizAttemptsPerDay:   quizAttemptsPerDay,
+		AlarmEmail:           alarmEmail,
 	})
+	applyNag(app)
 	app.Synth(nil)
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
@@ -27,6 +28,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/reminder"
@@ -90,6 +92,10 @@ type TrackerStackProps struct {
 	// day (QUIZ_ATTEMPTS_PER_DAY of the api function); 0 keeps
 	// quiz.DefaultAttemptsPerDay.
 	QuizAttemptsPerDay int
+	// AlarmEmail, when set, is subscribed to the operations topic, which
+	// every alarm notifies; main.go reads it from the CDK context value
+	// alarmEmail. The address must confirm the subscription.
+	AlarmEmail string
 }
 
 // NewTrackerStack defines the whole tracker: the encrypted DynamoDB table,
@@ -125,17 +131,24 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 	}
 
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	ops := newOperations(stack, props.AlarmEmail)
 	data := newData(stack)
-	email := newEmail(stack, data, buildDir, props.SenderEmail)
-	api := newAPI(stack, data, email, buildDir, props.ReminderCadence)
-	newSchedules(stack, data, buildDir, props.DailyScheduleHourUTC)
-	reminders := newReminders(stack, data, email, buildDir, api.endpoint, senderConcurrency, props.ReminderCadence)
+	email := newEmail(stack, data, ops, buildDir, props.SenderEmail)
+	api := newAPI(stack, data, email, ops, buildDir, props.ReminderCadence)
+	assign := newSchedules(stack, data, ops, buildDir, props.DailyScheduleHourUTC)
+	reminders := newReminders(stack, data, email, ops, buildDir, api.endpoint, senderConcurrency, props.ReminderCadence)
 	// POST /api/reminders/run fans out through the queue too, like the schedule.
 	api.fn.AddEnvironment(jsii.String(env.QueueURL), reminders.queue.QueueUrl(), nil)
 	if props.QuizAttemptsPerDay != 0 {
 		api.fn.AddEnvironment(jsii.String(env.QuizAttemptsPerDay), jsii.String(strconv.Itoa(props.QuizAttemptsPerDay)), nil)
 	}
 	reminders.queue.GrantSendMessages(api.fn)
+	for id, fn := range map[string]awslambda.Function{
+		"ApiFunction": api.fn, "AssignFunction": assign, "RemindFunction": reminders.remind,
+		"SendFunction": reminders.send, "BounceFunction": email.bounce,
+	} {
+		ops.alarmOnFunction(id, fn)
+	}
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Base URL of the tracker HTTP API"),
@@ -155,9 +168,19 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("OperationsTopicArn"), &awscdk.CfnOutputProps{
 		Description: jsii.String("SNS topic of operational alarms; subscribe the on-call address"),
-		Value:       reminders.operations.TopicArn(),
+		Value:       ops.topic.TopicArn(),
 	})
 	return stack
+}
+
+// applyNag checks every stack under scope with cdk-nag's AwsSolutions and
+// Serverless packs when it is synthesized: a finding that is not suppressed
+// (with its reason, next to the resource in this file) becomes an error or
+// warning annotation, which the CDK tests fail on.
+func applyNag(scope constructs.IConstruct) {
+	aspects := awscdk.Aspects_Of(scope)
+	aspects.Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	aspects.Add(cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }
 
 // validateSenderConcurrency checks TrackerStackProps.SenderConcurrency (after
@@ -212,9 +235,85 @@ func repoRoot() (string, error) {
 	}
 }
 
+// operations are what tells an operator that something failed: the topic
+// every alarm notifies, and the queue that keeps the events of asynchronous
+// invocations that failed every retry.
+type operations struct {
+	stack awscdk.Stack
+	topic awssns.Topic
+	// failed receives what the SNS subscription of the bounce function and
+	// the EventBridge rules could not deliver, and the events the
+	// asynchronously invoked functions (assign, remind, bounce) failed on.
+	failed awssqs.Queue
+}
+
+// newOperations defines the operations topic, subscribing alarmEmail when
+// it is set, and the queue of failed invocations with its alarm.
+func newOperations(stack awscdk.Stack, alarmEmail string) operations {
+	topic := awssns.NewTopic(stack, jsii.String("OperationsTopic"), &awssns.TopicProps{
+		DisplayName: jsii.String("Attest tracker operations"),
+		EnforceSSL:  jsii.Bool(true),
+	})
+	if alarmEmail != "" {
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(alarmEmail), nil))
+	}
+	failed := awssqs.NewQueue(stack, jsii.String("FailedInvocationsQueue"), &awssqs.QueueProps{
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(failed, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-SQS3"), Reason: jsii.String("It is itself the dead-letter queue of the asynchronous invocations; its depth raises an alarm.")},
+		{Id: jsii.String("Serverless-SQSRedrivePolicy"), Reason: jsii.String("It is itself the dead-letter queue of the asynchronous invocations; its depth raises an alarm.")},
+	}, jsii.Bool(true))
+	ops := operations{stack: stack, topic: topic, failed: failed}
+	ops.alarm("FailedInvocationsAlarm", "Events of a scheduled run or an SES bounce failed every retry and wait in the queue of failed invocations",
+		failed.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+			Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum"),
+		}), 1)
+	ops.alarm("SESBounceRateAlarm", "The account's SES bounce rate reached 5 % (SES reviews the account at 5 % and may pause sending at 10 %)",
+		sesReputationMetric("Reputation.BounceRate"), 0.05)
+	ops.alarm("SESComplaintRateAlarm", "The account's SES complaint rate reached 0.1 % (SES reviews the account at 0.1 % and may pause sending at 0.5 %)",
+		sesReputationMetric("Reputation.ComplaintRate"), 0.001)
+	return ops
+}
+
+// sesReputationMetric is the account's SES reputation metric name, the
+// highest value of each hour.
+func sesReputationMetric(name string) awscloudwatch.Metric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace: jsii.String("AWS/SES"), MetricName: jsii.String(name),
+		Period: awscdk.Duration_Hours(jsii.Number(1)), Statistic: jsii.String("Maximum"),
+	})
+}
+
+// alarm defines the alarm id, which notifies the operations topic when
+// metric reaches threshold in one period; missing data is not breaching.
+func (o operations) alarm(id, description string, metric awscloudwatch.IMetric, threshold float64) awscloudwatch.Alarm {
+	alarm := awscloudwatch.NewAlarm(o.stack, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String(description),
+		Metric:             metric,
+		Threshold:          jsii.Number(threshold),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(o.topic))
+	return alarm
+}
+
+// alarmOnFunction defines the alarms <id>ErrorsAlarm and <id>ThrottlesAlarm:
+// any error or throttled invocation of fn in 5 minutes.
+func (o operations) alarmOnFunction(id string, fn awslambda.Function) {
+	opts := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}
+	o.alarm(id+"ErrorsAlarm", "The "+id+" failed", fn.MetricErrors(opts), 1)
+	o.alarm(id+"ThrottlesAlarm", "The "+id+" was throttled", fn.MetricThrottles(opts), 1)
+}
+
 // dataResources are the stateful resources the functions use.
 type dataResources struct {
 	table awsdynamodb.Table
+	key   awskms.Key // encrypts the table
 }
 
 // newData defines the customer-managed KMS key and the single DynamoDB table,
@@ -252,7 +351,85 @@ func newData(stack awscdk.Stack) dataResources {
 			ProjectionType: awsdynamodb.ProjectionType_ALL,
 		})
 	}
-	return dataResources{table: tbl}
+	return dataResources{table: tbl, key: key}
+}
+
+// auditDenied are the actions that could change or remove an audit event,
+// which every function is explicitly denied on the audit partitions.
+// Overwriting one with PutItem cannot be denied by IAM (it does not tell a
+// new item from an existing one); the store's audit puts are conditional on
+// the item's absence.
+var auditDenied = []string{"UpdateItem", "DeleteItem", "BatchWriteItem", "PartiQLUpdate", "PartiQLDelete"}
+
+// grantTable allows fn exactly the access table.FunctionAccess declares for
+// the function name: one statement per grant, limited by a
+// ForAllValues:StringLike dynamodb:LeadingKeys condition to the grant's
+// partition keys (for a Query on an index, the index's partition key), on
+// the table, and on its indexes when the grant includes Query. It denies
+// every change to an audit event (auditDenied), and allows the use of the
+// table's key through DynamoDB only: to decrypt, and to encrypt when the
+// function writes.
+func grantTable(fn awslambda.Function, data dataResources, name string) {
+	access, ok := table.FunctionAccess()[name]
+	if !ok {
+		panic(fmt.Sprintf("table.FunctionAccess declares no access for function %s", name))
+	}
+	tableArn := data.table.TableArn()
+	writes := false
+	for _, g := range access {
+		resources := []*string{tableArn}
+		var actions []*string
+		for _, a := range g.Actions {
+			actions = append(actions, jsii.String("dynamodb:"+string(a)))
+			switch a {
+			case table.Query:
+				resources = append(resources, jsii.String(*tableArn+"/index/*"))
+			case table.PutItem, table.UpdateItem, table.DeleteItem:
+				writes = true
+			}
+		}
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   &actions,
+			Resources: &resources,
+			Conditions: &map[string]any{
+				"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": g.Keys},
+			},
+		}))
+	}
+	var denied []*string
+	for _, a := range auditDenied {
+		denied = append(denied, jsii.String("dynamodb:"+a))
+	}
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Effect:    awsiam.Effect_DENY,
+		Actions:   &denied,
+		Resources: &[]*string{tableArn},
+		Conditions: &map[string]any{
+			"ForAnyValue:StringLike": map[string]any{"dynamodb:LeadingKeys": []string{table.AuditKeys}},
+		},
+	}))
+	kms := []string{"kms:Decrypt", "kms:DescribeKey"}
+	suppressions := []*cdknag.NagPackSuppression{{
+		Id:        jsii.String("AwsSolutions-IAM5"),
+		Reason:    jsii.String("Queries on the table's indexes are limited by the dynamodb:LeadingKeys condition to the index partitions table.FunctionAccess declares."),
+		AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<Table[0-9A-F]+\.Arn>\/index\/\*$/`)}},
+	}}
+	if writes {
+		kms = append(kms, "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
+		suppressions = append(suppressions, &cdknag.NagPackSuppression{
+			Id:        jsii.String("AwsSolutions-IAM5"),
+			Reason:    jsii.String("DynamoDB's documented key actions for writing a table with a customer-managed key, on that key only and through DynamoDB only (kms:ViaService)."),
+			AppliesTo: &[]any{"Action::kms:ReEncrypt*", "Action::kms:GenerateDataKey*"},
+		})
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(fn.Role(), &suppressions, jsii.Bool(true))
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings(kms...),
+		Resources: &[]*string{data.key.KeyArn()},
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"kms:ViaService": "dynamodb." + *awscdk.Aws_REGION() + ".amazonaws.com"},
+		},
+	}))
 }
 
 // stringAttribute is a string key attribute named name.
@@ -270,7 +447,7 @@ type apiResources struct {
 // newAPI defines the API function and the HTTP API that sends every request
 // to it. The function sends sign-in links and manual nudges through the
 // configuration set of email.
-func newAPI(stack awscdk.Stack, data dataResources, email emailResources, buildDir, cadence string) apiResources {
+func newAPI(stack awscdk.Stack, data dataResources, email emailResources, ops operations, buildDir, cadence string) apiResources {
 	fn := newGoFunction(stack, goFunctionProps{
 		id:          "ApiFunction",
 		name:        apiFunction,
@@ -287,18 +464,28 @@ func newAPI(stack awscdk.Stack, data dataResources, email emailResources, buildD
 	if cadence != "" {
 		fn.AddEnvironment(jsii.String(env.ReminderCadence), jsii.String(cadence), nil)
 	}
-	data.table.GrantReadWriteData(fn)
+	grantTable(fn, data, apiFunction)
 	email.grantSend(fn)
 
+	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("ApiIntegration"), fn, nil)
 	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
 		ApiName:     stack.StackName(),
 		Description: jsii.String("Attest tracker API"),
 		// A $default route sends every method and path to the function.
-		DefaultIntegration: awsapigatewayv2integrations.NewHttpLambdaIntegration(
-			jsii.String("ApiIntegration"), fn, nil),
+		DefaultIntegration: integration,
 		// The $default stage is added below, with throttling.
 		CreateDefaultStage: jsii.Bool(false),
 	})
+	// The sign-in routes have routes of their own, to the same function,
+	// only so that the stage can throttle them more tightly.
+	var signInRoutes []awsapigatewayv2.HttpRoute
+	for _, path := range signInPaths {
+		signInRoutes = append(signInRoutes, *api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(path),
+			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_ANY},
+			Integration: integration,
+		})...)
+	}
 	// Links in emails point at the API's own endpoint ($default stage: no
 	// path prefix, no trailing slash).
 	fn.AddEnvironment(jsii.String(env.BaseURL), api.ApiEndpoint(), nil)
@@ -310,14 +497,62 @@ func newAPI(stack awscdk.Stack, data dataResources, email emailResources, buildD
 			RateLimit:  jsii.Number(50),
 		},
 	})
+	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogGroup"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_THREE_MONTHS,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	routeSettings := map[string]any{}
+	for _, path := range signInPaths {
+		routeSettings["ANY "+path] = map[string]any{
+			"ThrottlingBurstLimit": signInBurstLimit,
+			"ThrottlingRateLimit":  signInRateLimit,
+		}
+	}
+	cfnStage := stage.Node().DefaultChild().(awsapigatewayv2.CfnStage)
+	cfnStage.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
+		DestinationArn: accessLogs.LogGroupArn(),
+		Format:         jsii.String(accessLogFormat),
+	})
+	cfnStage.SetRouteSettings(routeSettings)
+	// The stage's route settings name the routes, which must exist first.
+	for _, r := range signInRoutes {
+		stage.Node().AddDependency(r)
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(api, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-APIG4"), Reason: jsii.String("The API function authorises every request itself (API keys, sessions, per-route roles), so the routes have no API Gateway authorizer.")},
+	}, jsii.Bool(true))
+	ops.alarm("ApiServerErrorsAlarm", "The HTTP API answered 5xx", api.MetricServerError(&awscloudwatch.MetricOptions{
+		Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum"),
+	}), 1)
 	return apiResources{fn: fn, url: stage.Url(), endpoint: api.ApiEndpoint()}
 }
+
+// signInPaths are the routes of sign-in (POST /auth/link) and of the links
+// in email (/l/<token>), which the stage throttles to signInRateLimit
+// requests a second (bursts of signInBurstLimit) instead of the default 50.
+var signInPaths = []string{"/auth/{proxy+}", "/l/{proxy+}"}
+
+// The throttle of signInPaths.
+const (
+	signInRateLimit  = 10
+	signInBurstLimit = 20
+)
+
+// accessLogFormat is one JSON object per request. It logs the route, never
+// the path, which holds a sign-in token on /l/ routes.
+const accessLogFormat = `{"requestId":"$context.requestId","sourceIp":"$context.identity.sourceIp",` +
+	`"requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","routeKey":"$context.routeKey",` +
+	`"status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength",` +
+	`"responseLatency":"$context.responseLatency","integrationLatency":"$context.integrationLatency",` +
+	`"integrationStatus":"$context.integrationStatus","integrationError":"$context.integrationErrorMessage",` +
+	`"userAgent":"$context.identity.userAgent"}`
 
 // emailResources are what the functions that send email need: the sender
 // and the SES configuration set that reports bounces and complaints.
 type emailResources struct {
 	stack            awscdk.Stack
-	senderEmail      string // empty: sending is not allowed
+	bounce           awslambda.Function // handles bounces and complaints
+	senderEmail      string             // empty: sending is not allowed
 	configurationSet awsses.ConfigurationSet
 }
 
@@ -337,7 +572,7 @@ func (e emailResources) grantSend(fn awslambda.Function) {
 // bounces and complaints. The topic is not encrypted: SES can publish only
 // to a topic whose KMS key policy admits it, and the events hold no more
 // than the addresses the table holds anyway; it accepts only TLS.
-func newEmail(stack awscdk.Stack, data dataResources, buildDir, senderEmail string) emailResources {
+func newEmail(stack awscdk.Stack, data dataResources, ops operations, buildDir, senderEmail string) emailResources {
 	set := awsses.NewConfigurationSet(stack, jsii.String("ConfigurationSet"), &awsses.ConfigurationSetProps{
 		SuppressionReasons: awsses.SuppressionReasons_BOUNCES_AND_COMPLAINTS,
 		ReputationMetrics:  jsii.Bool(true),
@@ -361,11 +596,16 @@ func newEmail(stack awscdk.Stack, data dataResources, buildDir, senderEmail stri
 		environment: map[string]string{
 			env.TableName: *data.table.TableName(),
 		},
+		onFailure: ops.failed,
 	})
-	data.table.GrantReadWriteData(fn)
-	topic.AddSubscription(awssnssubscriptions.NewLambdaSubscription(fn, nil))
+	grantTable(fn, data, bounceFunction)
+	// SNS retries a failed delivery, then moves the event to the queue of
+	// failed invocations; so does Lambda with an event the function failed.
+	topic.AddSubscription(awssnssubscriptions.NewLambdaSubscription(fn, &awssnssubscriptions.LambdaSubscriptionProps{
+		DeadLetterQueue: ops.failed,
+	}))
 
-	return emailResources{stack: stack, senderEmail: senderEmail, configurationSet: set}
+	return emailResources{stack: stack, bounce: fn, senderEmail: senderEmail, configurationSet: set}
 }
 
 // sendEmailStatement allows sending mail from the sender's SES identity only
@@ -387,8 +627,8 @@ func sendEmailStatement(stack awscdk.Stack, senderEmail string, set awsses.Confi
 }
 
 // newSchedules defines the daily assignment function and the EventBridge
-// rule that invokes it every day at hourUTC:00 UTC.
-func newSchedules(stack awscdk.Stack, data dataResources, buildDir string, hourUTC int) {
+// rule that invokes it every day at hourUTC:00 UTC, and returns the function.
+func newSchedules(stack awscdk.Stack, data dataResources, ops operations, buildDir string, hourUTC int) awslambda.Function {
 	fn := newGoFunction(stack, goFunctionProps{
 		id:          "AssignFunction",
 		name:        assignFunction,
@@ -399,8 +639,9 @@ func newSchedules(stack awscdk.Stack, data dataResources, buildDir string, hourU
 		environment: map[string]string{
 			env.TableName: *data.table.TableName(),
 		},
+		onFailure: ops.failed,
 	})
-	data.table.GrantReadWriteData(fn)
+	grantTable(fn, data, assignFunction)
 
 	rule := awsevents.NewRule(stack, jsii.String("DailyAssignRule"), &awsevents.RuleProps{
 		Description: jsii.String("Starts the daily assignment run"),
@@ -410,14 +651,16 @@ func newSchedules(stack awscdk.Stack, data dataResources, buildDir string, hourU
 		}),
 	})
 	rule.AddTarget(awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
-		RetryAttempts: jsii.Number(2),
+		RetryAttempts:   jsii.Number(2),
+		DeadLetterQueue: ops.failed,
 	}))
+	return fn
 }
 
 // reminderResources are the queues of the reminder run.
 type reminderResources struct {
 	queue, deadLetterQueue awssqs.Queue
-	operations             awssns.Topic
+	remind, send           awslambda.Function
 }
 
 // sendTimeoutSeconds is the send function's timeout; the reminder queue's
@@ -430,12 +673,15 @@ const sendTimeoutSeconds = 60
 // the configuration set of email, at most concurrency invocations at once. A
 // message that fails 5 times moves to the dead-letter queue, which keeps it
 // 14 days. baseURL is the API's endpoint, the base of links in email.
-func newReminders(stack awscdk.Stack, data dataResources, email emailResources, buildDir string, baseURL *string, concurrency int, cadence string) reminderResources {
+func newReminders(stack awscdk.Stack, data dataResources, email emailResources, ops operations, buildDir string, baseURL *string, concurrency int, cadence string) reminderResources {
 	dlq := awssqs.NewQueue(stack, jsii.String("ReminderDeadLetterQueue"), &awssqs.QueueProps{
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 	})
+	cdknag.NagSuppressions_AddResourceSuppressions(dlq, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("Serverless-SQSRedrivePolicy"), Reason: jsii.String("It is itself the reminder queue's dead-letter queue; its depth raises an alarm.")},
+	}, jsii.Bool(true))
 	queue := awssqs.NewQueue(stack, jsii.String("ReminderQueue"), &awssqs.QueueProps{
 		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(6 * sendTimeoutSeconds)),
 		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
@@ -457,11 +703,12 @@ func newReminders(stack awscdk.Stack, data dataResources, email emailResources, 
 			env.TableName: *data.table.TableName(),
 			env.QueueURL:  *queue.QueueUrl(),
 		},
+		onFailure: ops.failed,
 	})
 	if cadence != "" {
 		remind.AddEnvironment(jsii.String(env.ReminderCadence), jsii.String(cadence), nil)
 	}
-	data.table.GrantReadWriteData(remind)
+	grantTable(remind, data, remindFunction)
 	queue.GrantSendMessages(remind)
 
 	rule := awsevents.NewRule(stack, jsii.String("HourlyRemindRule"), &awsevents.RuleProps{
@@ -469,7 +716,8 @@ func newReminders(stack awscdk.Stack, data dataResources, email emailResources, 
 		Schedule:    awsevents.Schedule_Cron(&awsevents.CronOptions{Minute: jsii.String("0")}),
 	})
 	rule.AddTarget(awseventstargets.NewLambdaFunction(remind, &awseventstargets.LambdaFunctionProps{
-		RetryAttempts: jsii.Number(2),
+		RetryAttempts:   jsii.Number(2),
+		DeadLetterQueue: ops.failed,
 	}))
 
 	send := newGoFunction(stack, goFunctionProps{
@@ -486,7 +734,7 @@ func newReminders(stack awscdk.Stack, data dataResources, email emailResources, 
 			env.ConfigurationSet: *email.configurationSet.ConfigurationSetName(),
 		},
 	})
-	data.table.GrantReadWriteData(send)
+	grantTable(send, data, sendFunction)
 	email.grantSend(send)
 	// The event source grants send the right to receive and delete messages.
 	send.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
@@ -494,26 +742,28 @@ func newReminders(stack awscdk.Stack, data dataResources, email emailResources, 
 		ReportBatchItemFailures: jsii.Bool(true),
 		MaxConcurrency:          jsii.Number(float64(concurrency)),
 	}))
+	cdknag.NagSuppressions_AddResourceSuppressions(send, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("Serverless-LambdaEventSourceMappingDestination"), Reason: jsii.String("An SQS event source takes no on-failure destination: the reminder queue's redrive policy moves a message to its dead-letter queue after 5 receives.")},
+	}, jsii.Bool(true))
 
 	// Anybody subscribed to the operations topic hears as soon as a reminder
 	// could not be sent after every retry.
-	alerts := awssns.NewTopic(stack, jsii.String("OperationsTopic"), &awssns.TopicProps{
-		DisplayName: jsii.String("Attest tracker operations"),
-		EnforceSSL:  jsii.Bool(true),
-	})
-	alarm := awscloudwatch.NewAlarm(stack, jsii.String("ReminderDeadLettersAlarm"), &awscloudwatch.AlarmProps{
-		AlarmDescription: jsii.String("Reminder emails could not be sent after 5 tries and wait in the dead-letter queue"),
-		Metric: dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+	ops.alarm("ReminderDeadLettersAlarm", "Reminder emails could not be sent after 5 tries and wait in the dead-letter queue",
+		dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 			Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum"),
-		}),
-		Threshold:          jsii.Number(1),
-		EvaluationPeriods:  jsii.Number(1),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	})
-	alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(alerts))
+		}), 1)
 
-	return reminderResources{queue: queue, deadLetterQueue: dlq, operations: alerts}
+	return reminderResources{queue: queue, deadLetterQueue: dlq, remind: remind, send: send}
+}
+
+// retryAttempts is how often Lambda retries an asynchronous invocation that
+// failed: twice (its default, made explicit) for a function with an
+// on-failure destination, unset for the others.
+func retryAttempts(onFailure awssqs.IQueue) *float64 {
+	if onFailure == nil {
+		return nil
+	}
+	return jsii.Number(2)
 }
 
 // goFunctionProps describes one Go Lambda function.
@@ -525,11 +775,15 @@ type goFunctionProps struct {
 	memoryMB    float64
 	timeout     awscdk.Duration
 	environment map[string]string // LOG_LEVEL=INFO is added
+	// onFailure, for a function invoked asynchronously, is the on-failure
+	// destination of the events it failed on after Lambda's 2 retries.
+	onFailure awssqs.IQueue
 }
 
 // newGoFunction defines an arm64 provided.al2023 function running the Go
 // bootstrap binary <buildDir>/<name>/bootstrap, logging JSON at INFO to its
-// own log group, which keeps 90 days and is retained with the stack.
+// own log group, which keeps 90 days and is retained with the stack, and
+// tracing with X-Ray.
 func newGoFunction(stack awscdk.Stack, p goFunctionProps) awslambda.Function {
 	logGroup := awslogs.NewLogGroup(stack, jsii.String(p.id+"LogGroup"), &awslogs.LogGroupProps{
 		Retention:     awslogs.RetentionDays_THREE_MONTHS,
@@ -550,7 +804,22 @@ func newGoFunction(stack awscdk.Stack, p goFunctionProps) awslambda.Function {
 		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
 		Resources: &[]*string{logGroup.LogGroupArn()},
 	}))
-	return awslambda.NewFunction(stack, jsii.String(p.id), &awslambda.FunctionProps{
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
+		Id:        jsii.String("AwsSolutions-IAM5"),
+		Reason:    jsii.String("Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions."),
+		AppliesTo: &[]any{"Resource::*"},
+	}}, jsii.Bool(true))
+	// An on-failure destination keeps what a dead-letter queue would keep,
+	// with the error; every function does without a dead-letter queue.
+	suppressions := []*cdknag.NagPackSuppression{{
+		Id:     jsii.String("Serverless-LambdaDLQ"),
+		Reason: jsii.String("An asynchronously invoked function has an on-failure destination instead, which keeps the event with its error; the others are invoked synchronously (API Gateway, or the SQS event source whose queue has a dead-letter queue)."),
+	}}
+	var onFailure awslambda.IDestination
+	if p.onFailure != nil {
+		onFailure = awslambdadestinations.NewSqsDestination(p.onFailure)
+	}
+	fn := awslambda.NewFunction(stack, jsii.String(p.id), &awslambda.FunctionProps{
 		Role:                  role,
 		Description:           jsii.String(p.description),
 		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
@@ -564,5 +833,10 @@ func newGoFunction(stack awscdk.Stack, p goFunctionProps) awslambda.Function {
 		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
 		SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,
 		LogGroup:              logGroup,
+		Tracing:               awslambda.Tracing_ACTIVE,
+		OnFailure:             onFailure,
+		RetryAttempts:         retryAttempts(p.onFailure),
 	})
+	cdknag.NagSuppressions_AddResourceSuppressions(fn, &suppressions, jsii.Bool(true))
+	return fn
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,6 +71,7 @@ func runTests(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	applyNag(app)
 	synthesized.stack = NewTrackerStack(app, stackName, &TrackerStackProps{
 		BuildDir:             buildDir,
 		SenderEmail:          testSenderEmail,
@@ -77,13 +79,29 @@ func runTests(m *testing.M) int {
 		ReminderCadence:      testCadence,
 		QuizAttemptsPerDay:   testQuizAttemptsPerDay,
 	})
-	synthesized.template = assertions.Template_FromStack(synthesized.stack, nil)
+	synthesized.template, err = synthesize(synthesized.stack)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	synthesized.resources, err = templateResources(synthesized.template)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return m.Run()
+}
+
+// synthesize synthesizes stack into a Template, reporting as an error the
+// panic of a synthesis that fails validation: cdk-nag's unsuppressed errors
+// (its findings are printed above the error).
+func synthesize(stack awscdk.Stack) (template assertions.Template, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synthesis failed (cdk-nag errors, if any, are listed above): %v", r)
+		}
+	}()
+	return assertions.Template_FromStack(stack, nil), nil
 }
 
 // templateResources is the Resources section of template by logical id.
@@ -427,7 +445,35 @@ func TestNoSenderEmailGrantsNoSES(t *testing.T) {
 // grants of every function: all on the reminder queue alone.
 func TestOnlyRemindAndAPISendToAndOnlySendConsumesReminderQueue(t *testing.T) {
 	queueArn := getAtt(logicalID(t, "ReminderQueue"), "Arn")
+	failedArn := getAtt(logicalID(t, "FailedInvocationsQueue"), "Arn")
 	grants := allowed(t, synthesized.resources, "sqs:")
+	// The grants on the queue of failed invocations: only the asynchronously
+	// invoked functions may send to it (their on-failure destination).
+	failed := map[string][]string{}
+	for role, actions := range grants {
+		for action, resources := range actions {
+			if containsValue(resources, failedArn) {
+				failed[role] = append(failed[role], action)
+				actions[action] = slices.DeleteFunc(resources, func(r any) bool { return reflect.DeepEqual(r, failedArn) })
+				if len(actions[action]) == 0 {
+					delete(actions, action)
+				}
+			}
+		}
+		if len(actions) == 0 {
+			delete(grants, role)
+		}
+	}
+	destination := []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}
+	wantFailed := map[string][]string{
+		roleOf(t, "AssignFunction"): destination, roleOf(t, "RemindFunction"): destination, roleOf(t, "BounceFunction"): destination,
+	}
+	for _, actions := range failed {
+		sort.Strings(actions)
+	}
+	if !reflect.DeepEqual(failed, wantFailed) {
+		t.Errorf("grants on the queue of failed invocations %v, want %v", failed, wantFailed)
+	}
 	for role, actions := range grants {
 		for action, resources := range actions {
 			if !reflect.DeepEqual(resources, []any{queueArn}) {
@@ -694,60 +740,163 @@ func TestConfigurationSetSendsBouncesAndComplaintsToBounceFunction(t *testing.T)
 	})
 }
 
-func TestFunctionsMayUseDynamoDBOnlyOnTableAndIndexes(t *testing.T) {
-	tableArn := getAtt(logicalID(t, "Table"), "Arn")
-	allowed := []any{
-		tableArn,
-		map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/*"}}},
-	}
-	keyArn := getAtt(logicalID(t, "TableKey"), "Arn")
+// functionConstructs maps each function name to its construct id.
+var functionConstructs = map[string]string{
+	apiFunction: "ApiFunction", assignFunction: "AssignFunction", remindFunction: "RemindFunction",
+	sendFunction: "SendFunction", bounceFunction: "BounceFunction",
+}
 
-	// Every statement with a dynamodb action, in any policy, is limited to
-	// the table and its indexes.
+// TestFunctionsMayUseDynamoDBOnlyAsDeclared: each function's role allows
+// exactly one statement per grant of its table.FunctionAccess, with the
+// grant's actions, on the table (and its indexes when the grant queries),
+// limited by a ForAllValues:StringLike dynamodb:LeadingKeys condition to the
+// grant's keys; and nothing else on DynamoDB.
+func TestFunctionsMayUseDynamoDBOnlyAsDeclared(t *testing.T) {
+	tableArn := getAtt(logicalID(t, "Table"), "Arn")
+	indexArn := map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/*"}}}
+	for name, access := range table.FunctionAccess() {
+		t.Run(name, func(t *testing.T) {
+			var want []any
+			for _, g := range access {
+				var actions, keys []any
+				resources := []any{tableArn}
+				for _, a := range g.Actions {
+					actions = append(actions, "dynamodb:"+string(a))
+					if a == table.Query {
+						resources = append(resources, indexArn)
+					}
+				}
+				for _, k := range g.Keys {
+					keys = append(keys, k)
+				}
+				want = append(want, map[string]any{
+					"Action": sortedJSON(actions), "Resource": resources,
+					"Condition": map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": sortedJSON(keys)}},
+				})
+			}
+			var got []any
+			for _, s := range roleStatements(t, roleOf(t, functionConstructs[name])) {
+				if s["Effect"] != "Allow" || !hasActionPrefix(s, "dynamodb:") {
+					continue
+				}
+				cond, _ := s["Condition"].(map[string]any)
+				like, _ := cond["ForAllValues:StringLike"].(map[string]any)
+				got = append(got, map[string]any{
+					"Action": sortedJSON(asList(s["Action"])), "Resource": asList(s["Resource"]),
+					"Condition": map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": sortedJSON(asList(like["dynamodb:LeadingKeys"]))}},
+				})
+				if len(cond) != 1 {
+					t.Errorf("statement %v: want the LeadingKeys condition alone", s)
+				}
+			}
+			if !reflect.DeepEqual(sortedJSON(got), sortedJSON(want)) {
+				t.Errorf("dynamodb statements\n got %v\nwant %v", sortedJSON(got), sortedJSON(want))
+			}
+		})
+	}
+}
+
+// TestNoPolicyAllowsScanOrEveryDynamoDBAction: no statement anywhere allows
+// Scan, a wildcard DynamoDB action or a table-level action.
+func TestNoPolicyAllowsScanOrEveryDynamoDBAction(t *testing.T) {
+	item := map[string]bool{}
+	for _, a := range []table.Action{table.GetItem, table.BatchGetItem, table.Query, table.PutItem, table.UpdateItem, table.DeleteItem, table.ConditionCheckItem} {
+		item["dynamodb:"+string(a)] = true
+	}
 	for id, res := range synthesized.resources {
 		if res["Type"] != "AWS::IAM::Policy" {
 			continue
 		}
 		for _, s := range policyStatements(t, res) {
-			if hasActionPrefix(s, "dynamodb:") && !reflect.DeepEqual(asList(s["Resource"]), allowed) {
-				t.Errorf("policy %s grants dynamodb on %v, want only %v", id, s["Resource"], allowed)
+			if s["Effect"] != "Allow" {
+				continue
+			}
+			for _, a := range asList(s["Action"]) {
+				if action := a.(string); strings.HasPrefix(action, "dynamodb:") && !item[action] || action == "*" {
+					t.Errorf("policy %s allows %s", id, action)
+				}
 			}
 		}
 	}
+}
 
-	// Each function's role reads and writes the table and may use its key.
-	for _, construct := range []string{"ApiFunction", "AssignFunction", "RemindFunction", "SendFunction", "BounceFunction"} {
-		t.Run(construct, func(t *testing.T) {
-			fn := properties(t, logicalID(t, construct), "AWS::Lambda::Function")
-			roleID := fn["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
-			var dynamo, kms bool
-			for _, res := range synthesized.resources {
-				if res["Type"] != "AWS::IAM::Policy" {
-					continue
-				}
-				roles := res["Properties"].(map[string]any)["Roles"].([]any)
-				if !containsValue(roles, ref(roleID)) {
-					continue
-				}
-				for _, s := range policyStatements(t, res) {
-					actions := asList(s["Action"])
-					if containsValue(actions, "dynamodb:PutItem") && containsValue(actions, "dynamodb:Query") {
-						dynamo = true
-					}
-					if containsValue(actions, "kms:Decrypt") && containsValue(actions, "kms:GenerateDataKey*") &&
-						reflect.DeepEqual(s["Resource"], keyArn) {
-						kms = true
-					}
+// TestEveryFunctionIsDeniedChangingAuditEvents: every function's role
+// explicitly denies updating or deleting an item of an audit partition, in
+// any way, so the audit trail is append-only whatever else is allowed.
+func TestEveryFunctionIsDeniedChangingAuditEvents(t *testing.T) {
+	tableArn := getAtt(logicalID(t, "Table"), "Arn")
+	want := map[string]any{
+		"Effect":    "Deny",
+		"Action":    []any{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PartiQLDelete", "dynamodb:PartiQLUpdate", "dynamodb:UpdateItem"},
+		"Resource":  []any{tableArn},
+		"Condition": map[string]any{"ForAnyValue:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{"AUDIT#*"}}},
+	}
+	for name, construct := range functionConstructs {
+		t.Run(name, func(t *testing.T) {
+			var denies []any
+			for _, s := range roleStatements(t, roleOf(t, construct)) {
+				if s["Effect"] == "Deny" {
+					cond, _ := s["Condition"].(map[string]any)
+					like, _ := cond["ForAnyValue:StringLike"].(map[string]any)
+					denies = append(denies, map[string]any{
+						"Effect": "Deny", "Action": sortedJSON(asList(s["Action"])), "Resource": asList(s["Resource"]),
+						"Condition": map[string]any{"ForAnyValue:StringLike": map[string]any{"dynamodb:LeadingKeys": asList(like["dynamodb:LeadingKeys"])}},
+					})
 				}
 			}
-			if !dynamo {
-				t.Errorf("role %s has no dynamodb read/write statement", roleID)
-			}
-			if !kms {
-				t.Errorf("role %s may not use the table key %v", roleID, keyArn)
+			if !reflect.DeepEqual(denies, []any{want}) {
+				t.Errorf("deny statements %v, want %v", denies, want)
 			}
 		})
 	}
+}
+
+// TestFunctionsMayUseTheTableKeyOnlyThroughDynamoDB: each function may use
+// the table's key through DynamoDB only (kms:ViaService), to decrypt, and to
+// encrypt only if it writes; the reminder run only reads.
+func TestFunctionsMayUseTheTableKeyOnlyThroughDynamoDB(t *testing.T) {
+	keyArn := getAtt(logicalID(t, "TableKey"), "Arn")
+	read := []any{"kms:Decrypt", "kms:DescribeKey"}
+	write := []any{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
+	viaDynamoDB := map[string]any{"StringEquals": map[string]any{"kms:ViaService": map[string]any{
+		"Fn::Join": []any{"", []any{"dynamodb.", ref("AWS::Region"), ".amazonaws.com"}}}}}
+	for name, construct := range functionConstructs {
+		t.Run(name, func(t *testing.T) {
+			want := write
+			if name == remindFunction {
+				want = read
+			}
+			var kms []map[string]any
+			for _, s := range roleStatements(t, roleOf(t, construct)) {
+				if hasActionPrefix(s, "kms:") {
+					kms = append(kms, s)
+				}
+			}
+			if len(kms) != 1 {
+				t.Fatalf("kms statements %v, want one", kms)
+			}
+			s := kms[0]
+			if got := sortedJSON(asList(s["Action"])); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(s["Resource"], keyArn) || !reflect.DeepEqual(s["Condition"], viaDynamoDB) {
+				t.Errorf("kms statement %v, want %v on %v if %v", s, want, keyArn, viaDynamoDB)
+			}
+		})
+	}
+}
+
+// roleStatements are the statements of every policy attached to the role
+// roleID.
+func roleStatements(t *testing.T, roleID string) []map[string]any {
+	t.Helper()
+	var all []map[string]any
+	for _, res := range synthesized.resources {
+		if res["Type"] != "AWS::IAM::Policy" {
+			continue
+		}
+		if containsValue(res["Properties"].(map[string]any)["Roles"].([]any), ref(roleID)) {
+			all = append(all, policyStatements(t, res)...)
+		}
+	}
+	return all
 }
 
 func TestNoManagedFullAccessOrWildcardPolicies(t *testing.T) {
@@ -841,6 +990,217 @@ func TestDeadLettersRaiseAnAlarm(t *testing.T) {
 	if !reflect.DeepEqual(alarm["AlarmActions"], []any{ref(logicalID(t, "OperationsTopic"))}) {
 		t.Errorf("alarm actions %v, want the operations topic", alarm["AlarmActions"])
 	}
+}
+
+// TestCdkNagReportsNothingUnsuppressed: the AwsSolutions and Serverless
+// packs of cdk-nag find no unsuppressed error or warning in the stack; every
+// suppression (see stack.go) names its reason.
+func TestCdkNagReportsNothingUnsuppressed(t *testing.T) {
+	annotations := assertions.Annotations_FromStack(synthesized.stack)
+	everything := assertions.Match_StringLikeRegexp(jsii.String(".*"))
+	for level, found := range map[string]any{
+		"error":   annotations.FindError(jsii.String("*"), everything),
+		"warning": annotations.FindWarning(jsii.String("*"), everything),
+	} {
+		// Read through JSON: the Go type of the messages is deprecated.
+		raw, err := json.Marshal(found)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var messages []struct {
+			ID    string `json:"id"`
+			Entry struct{ Data any }
+		}
+		if err := json.Unmarshal(raw, &messages); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range messages {
+			t.Errorf("cdk-nag %s at %s: %v", level, m.ID, m.Entry.Data)
+		}
+	}
+}
+
+// TestHTTPAPILogsEveryRequestAsJSON: the $default stage writes one JSON
+// access log line per request, with the route but never the path (which
+// holds sign-in tokens), to a log group kept 90 days.
+func TestHTTPAPILogsEveryRequestAsJSON(t *testing.T) {
+	logGroupID := logicalID(t, "ApiAccessLogGroup")
+	stage := properties(t, logicalID(t, "HttpApi", "DefaultStage"), "AWS::ApiGatewayV2::Stage")
+	settings, _ := stage["AccessLogSettings"].(map[string]any)
+	if !reflect.DeepEqual(settings["DestinationArn"], getAtt(logGroupID, "Arn")) {
+		t.Errorf("access logs go to %v, want %s", settings["DestinationArn"], logGroupID)
+	}
+	format, _ := settings["Format"].(string)
+	var line map[string]string
+	if err := json.Unmarshal([]byte(format), &line); err != nil {
+		t.Fatalf("access log format %q is not a JSON object: %v", format, err)
+	}
+	for field, variable := range map[string]string{
+		"requestId": "$context.requestId", "sourceIp": "$context.identity.sourceIp", "routeKey": "$context.routeKey",
+		"status": "$context.status", "responseLatency": "$context.responseLatency", "integrationLatency": "$context.integrationLatency",
+	} {
+		if line[field] != variable {
+			t.Errorf("access log field %s = %q, want %s", field, line[field], variable)
+		}
+	}
+	if strings.Contains(format, "$context.path") {
+		t.Errorf("access log format %s logs the path, which holds sign-in tokens", format)
+	}
+	logGroup := resource(t, logGroupID, "AWS::Logs::LogGroup")
+	if got := logGroup["Properties"].(map[string]any)["RetentionInDays"]; got != float64(90) {
+		t.Errorf("access log group RetentionInDays = %v, want 90", got)
+	}
+}
+
+// TestSignInRoutesAreThrottledTighterThanTheRest: /auth/* and /l/* have
+// routes of their own, to the API function, which the stage throttles more
+// tightly than its default.
+func TestSignInRoutesAreThrottledTighterThanTheRest(t *testing.T) {
+	apiID := logicalID(t, "HttpApi")
+	integrationID := logicalID(t, "HttpApi", "DefaultRoute", "ApiIntegration")
+	stageID := logicalID(t, "HttpApi", "DefaultStage")
+	stage := resource(t, stageID, "AWS::ApiGatewayV2::Stage")
+	props := stage["Properties"].(map[string]any)
+	defaults := props["DefaultRouteSettings"].(map[string]any)
+	routeSettings, _ := props["RouteSettings"].(map[string]any)
+	for _, key := range []string{"ANY /auth/{proxy+}", "ANY /l/{proxy+}"} {
+		t.Run(key, func(t *testing.T) {
+			expect(t, func() {
+				synthesized.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{
+					"ApiId":    ref(apiID),
+					"RouteKey": key,
+					"Target":   map[string]any{"Fn::Join": []any{"", []any{"integrations/", ref(integrationID)}}},
+				})
+			})
+			got, _ := routeSettings[key].(map[string]any)
+			rate, _ := got["ThrottlingRateLimit"].(float64)
+			burst, _ := got["ThrottlingBurstLimit"].(float64)
+			if rate <= 0 || burst <= 0 || rate >= defaults["ThrottlingRateLimit"].(float64) || burst >= defaults["ThrottlingBurstLimit"].(float64) {
+				t.Errorf("route settings %v, want a throttle below the default %v", got, defaults)
+			}
+		})
+	}
+	// The route settings name the routes, which must exist first.
+	if deps := fmt.Sprint(stage["DependsOn"]); !strings.Contains(deps, "HttpApiANYauthproxy") || !strings.Contains(deps, "HttpApiANYlproxy") {
+		t.Errorf("stage DependsOn %s, want the sign-in routes", deps)
+	}
+}
+
+// TestEveryFunctionIsTraced: active X-Ray tracing on every function.
+func TestEveryFunctionIsTraced(t *testing.T) {
+	for _, construct := range functionConstructs {
+		props := properties(t, logicalID(t, construct), "AWS::Lambda::Function")
+		if want := map[string]any{"Mode": "Active"}; !reflect.DeepEqual(props["TracingConfig"], want) {
+			t.Errorf("%s TracingConfig = %v, want %v", construct, props["TracingConfig"], want)
+		}
+	}
+}
+
+// TestAsynchronousInvocationsKeepWhatFailed: whatever the SNS subscription
+// and the EventBridge rules fail to deliver, and every event the
+// asynchronously invoked functions fail on after 2 retries, lands in the
+// queue of failed invocations.
+func TestAsynchronousInvocationsKeepWhatFailed(t *testing.T) {
+	failedArn := getAtt(logicalID(t, "FailedInvocationsQueue"), "Arn")
+	for _, construct := range []string{"AssignFunction", "RemindFunction", "BounceFunction"} {
+		t.Run(construct, func(t *testing.T) {
+			expect(t, func() {
+				synthesized.template.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
+					"FunctionName":         ref(logicalID(t, construct)),
+					"MaximumRetryAttempts": 2,
+					"DestinationConfig":    map[string]any{"OnFailure": map[string]any{"Destination": failedArn}},
+				})
+			})
+		})
+	}
+	if got := countResources("AWS::Lambda::EventInvokeConfig"); got != 3 {
+		t.Errorf("%d EventInvokeConfigs, want 3 (the API and send functions are invoked synchronously)", got)
+	}
+	expect(t, func() {
+		synthesized.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
+			"Protocol":      "lambda",
+			"RedrivePolicy": map[string]any{"deadLetterTargetArn": failedArn},
+		})
+	})
+	for _, rule := range []string{"DailyAssignRule", "HourlyRemindRule"} {
+		targets := properties(t, logicalID(t, rule), "AWS::Events::Rule")["Targets"].([]any)
+		for _, target := range targets {
+			if want := map[string]any{"Arn": failedArn}; !reflect.DeepEqual(target.(map[string]any)["DeadLetterConfig"], want) {
+				t.Errorf("%s target DeadLetterConfig = %v, want %v", rule, target.(map[string]any)["DeadLetterConfig"], want)
+			}
+		}
+	}
+	failed := properties(t, logicalID(t, "FailedInvocationsQueue"), "AWS::SQS::Queue")
+	if failed["SqsManagedSseEnabled"] != true || failed["MessageRetentionPeriod"] != float64(14*24*60*60) {
+		t.Errorf("queue of failed invocations %v, want encrypted, kept 14 days", failed)
+	}
+}
+
+// TestAlarmsNotifyTheOperationsTopic: errors and throttles of every
+// function, the API's 5xx answers, messages in either dead-letter queue and
+// the account's SES bounce and complaint rates raise alarms, and every alarm
+// notifies the operations topic.
+func TestAlarmsNotifyTheOperationsTopic(t *testing.T) {
+	topic := ref(logicalID(t, "OperationsTopic"))
+	type want struct {
+		namespace, metric string
+		dimension         any // the value of the alarm's one dimension; nil: none
+		threshold         float64
+	}
+	alarms := map[string]want{
+		"ApiServerErrorsAlarm":     {"AWS/ApiGateway", "5xx", ref(logicalID(t, "HttpApi")), 1},
+		"ReminderDeadLettersAlarm": {"AWS/SQS", "ApproximateNumberOfMessagesVisible", getAtt(logicalID(t, "ReminderDeadLetterQueue"), "QueueName"), 1},
+		"FailedInvocationsAlarm":   {"AWS/SQS", "ApproximateNumberOfMessagesVisible", getAtt(logicalID(t, "FailedInvocationsQueue"), "QueueName"), 1},
+		"SESBounceRateAlarm":       {"AWS/SES", "Reputation.BounceRate", nil, 0.05},
+		"SESComplaintRateAlarm":    {"AWS/SES", "Reputation.ComplaintRate", nil, 0.001},
+	}
+	for _, construct := range functionConstructs {
+		alarms[construct+"ErrorsAlarm"] = want{"AWS/Lambda", "Errors", ref(logicalID(t, construct)), 1}
+		alarms[construct+"ThrottlesAlarm"] = want{"AWS/Lambda", "Throttles", ref(logicalID(t, construct)), 1}
+	}
+	for id, w := range alarms {
+		t.Run(id, func(t *testing.T) {
+			alarm := properties(t, logicalID(t, id), "AWS::CloudWatch::Alarm")
+			if alarm["Namespace"] != w.namespace || alarm["MetricName"] != w.metric || alarm["Threshold"] != w.threshold {
+				t.Errorf("alarm on %v %v at %v, want %s %s at %v", alarm["Namespace"], alarm["MetricName"], alarm["Threshold"], w.namespace, w.metric, w.threshold)
+			}
+			var values []any
+			for _, d := range asList(alarm["Dimensions"]) {
+				if d != nil {
+					values = append(values, d.(map[string]any)["Value"])
+				}
+			}
+			if w.dimension == nil && len(values) != 0 || w.dimension != nil && !reflect.DeepEqual(values, []any{w.dimension}) {
+				t.Errorf("alarm dimensions %v, want %v", alarm["Dimensions"], w.dimension)
+			}
+			if alarm["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || alarm["TreatMissingData"] != "notBreaching" {
+				t.Errorf("alarm fires on %v (missing data %v), want reaching the threshold", alarm["ComparisonOperator"], alarm["TreatMissingData"])
+			}
+		})
+	}
+	if got := countResources("AWS::CloudWatch::Alarm"); got != len(alarms) {
+		t.Errorf("%d alarms, want %d: add the new one to this test", got, len(alarms))
+	}
+	for id, res := range synthesized.resources {
+		if res["Type"] == "AWS::CloudWatch::Alarm" && !reflect.DeepEqual(res["Properties"].(map[string]any)["AlarmActions"], []any{topic}) {
+			t.Errorf("alarm %s notifies %v, want the operations topic", id, res["Properties"].(map[string]any)["AlarmActions"])
+		}
+	}
+}
+
+// TestAlarmEmailSubscribesToTheOperationsTopic: the optional address
+// receives the alarms; without one, the topic has no subscriber.
+func TestAlarmEmailSubscribesToTheOperationsTopic(t *testing.T) {
+	template, _ := synthOther(t, TrackerStackProps{AlarmEmail: "oncall@example.com"})
+	expect(t, func() {
+		template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
+			"Protocol": "email",
+			"Endpoint": "oncall@example.com",
+		})
+	})
+	expect(t, func() {
+		synthesized.template.ResourcePropertiesCountIs(jsii.String("AWS::SNS::Subscription"), map[string]any{"Protocol": "email"}, jsii.Number(0))
+	})
 }
 
 func TestNewTrackerStackRejectsInvalidProps(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/roster"
+	"github.com/attest-oss/attest/shared/table"
 )
 
 func TestMain(m *testing.M) { devtest.Main(m) }
@@ -27,8 +28,8 @@ func TestWireServesAPIGatewayEvents(t *testing.T) {
 	ctx := context.Background()
 	stack := devtest.Shared(t)
 	client := stack.DynamoClient()
-	table := devtest.Table(t, client, "api")
-	seed, err := app.New(app.Config{DynamoDB: client, TableName: table})
+	tableName := devtest.Table(t, client, "api")
+	seed, err := app.New(app.Config{DynamoDB: client, TableName: tableName})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,10 +43,11 @@ func TestWireServesAPIGatewayEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	t.Setenv(env.TableName, table)
+	t.Setenv(env.TableName, tableName)
 	t.Setenv(env.SenderEmail, "training@attest.test")
 	t.Setenv(env.BaseURL, "https://tracker.attest.test")
-	proxy, err := wire(slog.New(slog.DiscardHandler), client, stack.SESClient(), nil)
+	var calls devtest.AccessLog
+	proxy, err := wire(slog.New(slog.DiscardHandler), stack.DynamoClient(calls.Option), stack.SESClient(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +84,7 @@ func TestWireServesAPIGatewayEvents(t *testing.T) {
 			}
 		})
 	}
+	calls.CheckWithin(t, table.FunctionAccess()["api"])
 }
 
 // apiBody is what the test reads of the API's JSON answers.

@@ -14,6 +14,7 @@ import (
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/roster"
+	"github.com/attest-oss/attest/shared/table"
 )
 
 func TestMain(m *testing.M) { devtest.Main(m) }
@@ -25,8 +26,8 @@ func TestMain(m *testing.M) { devtest.Main(m) }
 func TestWireRunsTheDailyJobOfTheEvent(t *testing.T) {
 	ctx := context.Background()
 	client := devtest.Shared(t).DynamoClient()
-	table := devtest.Table(t, client, "assign")
-	seed, err := app.New(app.Config{DynamoDB: client, TableName: table,
+	tableName := devtest.Table(t, client, "assign")
+	seed, err := app.New(app.Config{DynamoDB: client, TableName: tableName,
 		Now: func() time.Time { return time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
@@ -42,8 +43,9 @@ func TestWireRunsTheDailyJobOfTheEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	t.Setenv(env.TableName, table)
-	daily, err := wire(slog.New(slog.DiscardHandler), client)
+	t.Setenv(env.TableName, tableName)
+	var calls devtest.AccessLog
+	daily, err := wire(slog.New(slog.DiscardHandler), devtest.Shared(t).DynamoClient(calls.Option))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +65,7 @@ func TestWireRunsTheDailyJobOfTheEvent(t *testing.T) {
 			t.Errorf("%s is still open", a.ModuleID)
 		}
 	}
+	calls.CheckWithin(t, table.FunctionAccess()["assign"])
 }
 
 // TestWireFailsWithoutTheTable: a function that cannot be wired says which

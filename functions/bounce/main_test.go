@@ -12,6 +12,7 @@ import (
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/env"
+	"github.com/attest-oss/attest/shared/table"
 )
 
 func TestMain(m *testing.M) { devtest.Main(m) }
@@ -22,9 +23,10 @@ func TestMain(m *testing.M) { devtest.Main(m) }
 func TestWireMarksPermanentBounces(t *testing.T) {
 	ctx := context.Background()
 	client := devtest.Shared(t).DynamoClient()
-	table := devtest.Table(t, client, "bounce")
-	t.Setenv(env.TableName, table)
-	bounce, err := wire(slog.New(slog.DiscardHandler), client)
+	tableName := devtest.Table(t, client, "bounce")
+	t.Setenv(env.TableName, tableName)
+	var calls devtest.AccessLog
+	bounce, err := wire(slog.New(slog.DiscardHandler), devtest.Shared(t).DynamoClient(calls.Option))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,12 +34,17 @@ func TestWireMarksPermanentBounces(t *testing.T) {
 	if err := bounce(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	store := dynamo.New(client, table, time.Now)
+	store := dynamo.New(client, tableName, time.Now)
 	for _, addr := range []string{"jane.doe@example.com", "sam.lee@example.com"} {
 		if reason, found, err := store.Undeliverable(ctx, addr); err != nil || !found || reason != "bounce" {
 			t.Errorf("%s: reason %q found=%v err=%v, want undeliverable after a bounce", addr, reason, found, err)
 		}
 	}
+	// Replayed, the event finds the addresses marked already.
+	if err := bounce(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	calls.CheckWithin(t, table.FunctionAccess()["bounce"])
 }
 
 // TestWireFailsWithoutTheTable: a function that cannot be wired says which

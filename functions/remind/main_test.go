@@ -28,6 +28,7 @@ import (
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
+	"github.com/attest-oss/attest/shared/table"
 )
 
 func TestMain(m *testing.M) { devtest.Main(m) }
@@ -94,8 +95,8 @@ func (f *fakeSQS) queued() []string {
 func TestWireQueuesOneMessagePerNotification(t *testing.T) {
 	ctx := context.Background()
 	client := devtest.Shared(t).DynamoClient()
-	table := devtest.Table(t, client, "remind")
-	seed, err := app.New(app.Config{DynamoDB: client, TableName: table, Now: func() time.Time { return monday }})
+	tableName := devtest.Table(t, client, "remind")
+	seed, err := app.New(app.Config{DynamoDB: client, TableName: tableName, Now: func() time.Time { return monday }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,9 +118,10 @@ func TestWireQueuesOneMessagePerNotification(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	queue := awssqs.NewFromConfig(devstack.AWSConfig(), func(o *awssqs.Options) { o.BaseEndpoint = aws.String(srv.URL) })
-	t.Setenv(env.TableName, table)
+	t.Setenv(env.TableName, tableName)
 	t.Setenv(env.QueueURL, queueURL)
-	run, err := wire(slog.New(slog.DiscardHandler), client, queue)
+	var calls devtest.AccessLog
+	run, err := wire(slog.New(slog.DiscardHandler), devtest.Shared(t).DynamoClient(calls.Option), queue)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,6 +148,7 @@ func TestWireQueuesOneMessagePerNotification(t *testing.T) {
 	if !slices.Equal(got, wantKeys) {
 		t.Errorf("queued %v,\nwant %v", got, wantKeys)
 	}
+	calls.CheckWithin(t, table.FunctionAccess()["remind"])
 }
 
 // TestWireFailsWithoutItsConfiguration: a function that cannot be wired

@@ -20,6 +20,7 @@ import (
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
+	"github.com/attest-oss/attest/shared/table"
 )
 
 func TestMain(m *testing.M) { devtest.Main(m) }
@@ -38,9 +39,9 @@ func TestWireSendsDigestsWithSignInLinks(t *testing.T) {
 	ctx := context.Background()
 	stack := devtest.Shared(t)
 	client := stack.DynamoClient()
-	table := devtest.Table(t, client, "send")
-	domain := strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(table)) + ".test"
-	seed, err := app.New(app.Config{DynamoDB: client, TableName: table,
+	tableName := devtest.Table(t, client, "send")
+	domain := strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(tableName)) + ".test"
+	seed, err := app.New(app.Config{DynamoDB: client, TableName: tableName,
 		Now: func() time.Time { return time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
@@ -81,10 +82,11 @@ func TestWireSendsDigestsWithSignInLinks(t *testing.T) {
 		emails[strings.ToLower(p.Email)] = id
 	}
 
-	t.Setenv(env.TableName, table)
+	t.Setenv(env.TableName, tableName)
 	t.Setenv(env.SenderEmail, "training@attest.test")
 	t.Setenv(env.BaseURL, baseURL)
-	send, err := wire(slog.New(slog.DiscardHandler), client, stack.SESClient())
+	var calls devtest.AccessLog
+	send, err := wire(slog.New(slog.DiscardHandler), stack.DynamoClient(calls.Option), stack.SESClient())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +131,7 @@ func TestWireSendsDigestsWithSignInLinks(t *testing.T) {
 			t.Errorf("%s got %d emails, want 1", id, got[id])
 		}
 	}
+	calls.CheckWithin(t, table.FunctionAccess()["send"])
 }
 
 // TestWireFailsWithoutTheTable: a function that cannot be wired says which

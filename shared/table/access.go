@@ -1,0 +1,144 @@
+package table
+
+import "strings"
+
+// Action is a DynamoDB IAM action on items, without the "dynamodb:" prefix.
+// IAM authorises each part of a TransactWriteItems call as the PutItem,
+// UpdateItem, DeleteItem or ConditionCheckItem it holds, and a BatchGetItem
+// call key by key.
+type Action string
+
+// The item actions the functions use.
+const (
+	GetItem            Action = "GetItem"
+	BatchGetItem       Action = "BatchGetItem"
+	Query              Action = "Query"
+	PutItem            Action = "PutItem"
+	UpdateItem         Action = "UpdateItem"
+	DeleteItem         Action = "DeleteItem"
+	ConditionCheckItem Action = "ConditionCheckItem"
+)
+
+// Grant allows Actions on the items whose partition key matches one of Keys,
+// and on the index entries whose index partition key does (for a Query on an
+// index, IAM's dynamodb:LeadingKeys is the index's partition key). A key is
+// either exact ("ROSTER") or a prefix followed by "*" ("PERSON#*"), as IAM's
+// StringLike matches it.
+type Grant struct {
+	Actions []Action
+	Keys    []string
+}
+
+// Access is what one Lambda function may do to the table: the union of its
+// grants. The CDK stack turns each grant into one IAM statement with a
+// ForAllValues:StringLike dynamodb:LeadingKeys condition, and each function's
+// wiring test checks that every call it makes falls within its Access.
+type Access []Grant
+
+// Allows reports whether a grant of a allows action on partition key pk.
+func (a Access) Allows(action Action, pk string) bool {
+	for _, g := range a {
+		if contains(g.Actions, action) && MatchesAny(g.Keys, pk) {
+			return true
+		}
+	}
+	return false
+}
+
+// MatchesAny reports whether pk matches one of the key patterns (see Grant).
+func MatchesAny(patterns []string, pk string) bool {
+	for _, p := range patterns {
+		if prefix, ok := strings.CutSuffix(p, "*"); ok && strings.HasPrefix(pk, prefix) || p == pk {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(actions []Action, a Action) bool {
+	for _, x := range actions {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// AuditKeys matches the partitions of audit events, which no function may
+// update or delete: the stack denies it explicitly, so the audit trail is
+// append-only.
+const AuditKeys = auditPrefix + "*"
+
+// apiKeyListPK is the partition listing every API key (sort key: the key
+// id), beside the APIKEY#<hash> lookup items.
+const apiKeyListPK = "APIKEYS"
+
+// Key patterns (see Grant) of each kind of partition.
+const (
+	personKeys   = personPrefix + "*"
+	emailKeys    = emailPrefix + "*"
+	managerKeys  = managerPrefix + "*"
+	wakeKeys     = wakePrefix + "*"
+	dueKeys      = duePrefix + "*"
+	notifyKeys   = notifyPrefix + "*"
+	suppressKeys = suppressPrefix + "*"
+	apiKeyKeys   = apiKeyPrefix + "*"
+	tokenKeys    = tokenPrefix + "*"
+	sessionKeys  = sessionPrefix + "*"
+	rateKeys     = ratePrefix + "*"
+	jobKeys      = jobPrefix + "*"
+)
+
+// FunctionAccess is each Lambda function's access to the table, by function
+// name (its directory under functions/). Every function only appends to the
+// audit partitions (PutItem, conditional on absence); the API alone also
+// reads them, for the evidence export.
+func FunctionAccess() map[string]Access {
+	return map[string]Access{
+		// The API serves every route: people and the roster, training and
+		// acknowledgments, sign-in and sessions, API keys, settings, vendors,
+		// the audit export and manual reminders.
+		"api": {
+			{Actions: []Action{GetItem, BatchGetItem, Query, PutItem, UpdateItem, ConditionCheckItem}, Keys: []string{
+				personKeys, emailKeys, notifyKeys, suppressKeys, apiKeyKeys, apiKeyListPK,
+				tokenKeys, sessionKeys, rateKeys, jobKeys, SettingsPK, VendorsPK,
+			}},
+			// The index partitions: the roster, a manager's reports, the
+			// people to re-evaluate on a day, the open assignments.
+			{Actions: []Action{Query}, Keys: []string{RosterPK, managerKeys, wakeKeys, dueKeys}},
+			// A roster email change releases the old address's claim;
+			// signing out deletes the session.
+			{Actions: []Action{DeleteItem}, Keys: []string{emailKeys, sessionKeys}},
+			{Actions: []Action{Query, PutItem}, Keys: []string{AuditKeys}},
+		},
+		// The daily run reads the roster and the people to re-evaluate that
+		// day, writes their assignments with audit events, and keeps its
+		// state.
+		"assign": {
+			{Actions: []Action{GetItem, Query, PutItem, UpdateItem}, Keys: []string{personKeys}},
+			{Actions: []Action{Query}, Keys: []string{RosterPK, wakeKeys}},
+			{Actions: []Action{GetItem, PutItem}, Keys: []string{jobKeys}},
+			{Actions: []Action{PutItem}, Keys: []string{AuditKeys}},
+		},
+		// The hourly run only reads: the settings, the open assignments
+		// through the due index, their people and managers, the vendors and
+		// the undeliverable addresses. It queues; the send function writes.
+		"remind": {
+			{Actions: []Action{GetItem, BatchGetItem, Query}, Keys: []string{personKeys, dueKeys, suppressKeys, SettingsPK, VendorsPK}},
+		},
+		// The sender claims each notification, records its outcome and the
+		// assignments reminded, and stores the sign-in link the email
+		// carries with its audit event.
+		"send": {
+			{Actions: []Action{GetItem, PutItem, UpdateItem}, Keys: []string{notifyKeys}},
+			{Actions: []Action{UpdateItem}, Keys: []string{personKeys}},
+			{Actions: []Action{PutItem}, Keys: []string{tokenKeys, AuditKeys}},
+		},
+		// The bounce handler marks addresses undeliverable, once, with an
+		// audit event.
+		"bounce": {
+			{Actions: []Action{GetItem, PutItem}, Keys: []string{suppressKeys}},
+			{Actions: []Action{PutItem}, Keys: []string{AuditKeys}},
+		},
+	}
+}
