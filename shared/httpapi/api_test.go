@@ -21,6 +21,7 @@ import (
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/localgw"
+	"github.com/attest-oss/attest/shared/table"
 )
 
 func TestMain(m *testing.M) { devtest.Main(m) }
@@ -56,8 +57,13 @@ func newEnv(t testing.TB) *env {
 	srv := httptest.NewServer(served)
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
+	// Every DynamoDB call the server makes must be one the API function's
+	// IAM policy allows (table.FunctionAccess): the HTTP tests exercise
+	// every route, so they check the policy against what the code does.
+	calls := &devtest.AccessLog{}
+	t.Cleanup(func() { calls.CheckWithin(t, table.FunctionAccess()["api"]) })
 	a, err := app.New(app.Config{
-		DynamoDB: client, TableName: name, SES: stack.SESClient(), SenderEmail: "training@attest.test",
+		DynamoDB: stack.DynamoClient(calls.Option), TableName: name, SES: stack.SESClient(), SenderEmail: "training@attest.test",
 		BaseURL: srv.URL, InsecureCookies: true, Now: func() time.Time { return e.now },
 	})
 	if err != nil {

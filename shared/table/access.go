@@ -69,10 +69,6 @@ func contains(actions []Action, a Action) bool {
 // append-only.
 const AuditKeys = auditPrefix + "*"
 
-// apiKeyListPK is the partition listing every API key (sort key: the key
-// id), beside the APIKEY#<hash> lookup items.
-const apiKeyListPK = "APIKEYS"
-
 // Key patterns (see Grant) of each kind of partition.
 const (
 	personKeys   = personPrefix + "*"
@@ -100,7 +96,7 @@ func FunctionAccess() map[string]Access {
 		// the audit export and manual reminders.
 		"api": {
 			{Actions: []Action{GetItem, BatchGetItem, Query, PutItem, UpdateItem, ConditionCheckItem}, Keys: []string{
-				personKeys, emailKeys, notifyKeys, suppressKeys, apiKeyKeys, apiKeyListPK,
+				personKeys, emailKeys, notifyKeys, suppressKeys, apiKeyKeys, APIKeysPK,
 				tokenKeys, sessionKeys, rateKeys, jobKeys, SettingsPK, VendorsPK,
 			}},
 			// The index partitions: the roster, a manager's reports, the
