@@ -17,8 +17,9 @@ import (
 	"github.com/attest-oss/attest/shared/auth"
 )
 
-// screenshotDir is where the browser test leaves its screenshots: build/ at
-// the repository root (go test runs in the package directory).
+// screenshotDir is where the browser tests leave their screenshots, one
+// folder per test: build/ at the repository root (go test runs in the
+// package directory).
 var screenshotDir = filepath.Join("..", "..", "build", "screenshots")
 
 // chromiumHint says how to get the browser the browser test drives.
@@ -30,6 +31,7 @@ const chromiumHint = "Chromium is not installed; the browser test needs it. " +
 type phone struct {
 	t    *testing.T
 	ctx  context.Context
+	dir  string // where its screenshots go
 	step int
 }
 
@@ -47,16 +49,18 @@ func chromium(t *testing.T) string {
 	return path
 }
 
-// newPhone starts the Chromium at path, 375 px wide with a fresh profile.
-// Every action shares one deadline so that a hung browser fails the test
-// instead of blocking it.
-func newPhone(t *testing.T, path string) *phone {
+// newPhone starts the Chromium at path, 375 px wide with a fresh profile,
+// leaving its screenshots in the folder series of screenshotDir. Every
+// action shares one deadline so that a hung browser fails the test instead
+// of blocking it.
+func newPhone(t *testing.T, path, series string) *phone {
 	t.Helper()
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+	dir := filepath.Join(screenshotDir, series)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	// Screenshots of an earlier run must not pass for this run's.
-	old, _ := filepath.Glob(filepath.Join(screenshotDir, "[0-9][0-9]-*.png"))
+	old, _ := filepath.Glob(filepath.Join(dir, "[0-9][0-9]-*.png"))
 	for _, f := range old {
 		if err := os.Remove(f); err != nil {
 			t.Fatal(err)
@@ -82,7 +86,7 @@ func newPhone(t *testing.T, path string) *phone {
 	t.Cleanup(cancelTimeout)
 	t.Cleanup(cancelAlloc)
 	t.Cleanup(cancelTab)
-	p := &phone{t: t, ctx: ctx}
+	p := &phone{t: t, ctx: ctx, dir: dir}
 	// Headless Chromium keeps windows at least 500 px wide, so the viewport
 	// is narrowed as well. Desktop (not mobile) emulation keeps innerWidth at
 	// 375 even when a page overflows, where a mobile one would zoom out.
@@ -130,7 +134,7 @@ func (p *phone) text(css string) string {
 	return run(p, chromedp.Text(chromedp.CSS(css)))
 }
 
-// shot saves a full-page screenshot as build/screenshots/NN-name.png.
+// shot saves a full-page screenshot as build/screenshots/<series>/NN-name.png.
 func (p *phone) shot(name string) {
 	p.t.Helper()
 	p.step++
@@ -138,7 +142,7 @@ func (p *phone) shot(name string) {
 	if !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) || len(png) < 1000 {
 		p.t.Fatalf("screenshot %s: %d bytes, not a PNG", name, len(png))
 	}
-	path := filepath.Join(screenshotDir, fmt.Sprintf("%02d-%s.png", p.step, name))
+	path := filepath.Join(p.dir, fmt.Sprintf("%02d-%s.png", p.step, name))
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		p.t.Fatal(err)
 	}
@@ -163,7 +167,7 @@ func TestBrowserEmployeeJourney(t *testing.T) {
 	browser := chromium(t)
 	e := newEnv(t)
 	who := e.seedPeople("browser", "B1")["B1"]
-	p := newPhone(t, browser)
+	p := newPhone(t, browser, "employee")
 
 	// Ask for a link.
 	p.load(http.StatusOK, "/signin", chromedp.Navigate(e.url+"/signin"))
@@ -286,4 +290,63 @@ func TestBrowserEmployeeJourney(t *testing.T) {
 		t.Errorf("/me shows the policy as %q, want it acknowledged", item)
 	}
 	p.shot("me-acknowledged")
+}
+
+// TestBrowserAdminKeys drives the admin console's API keys on a phone-sized
+// screen: an admin signs in, makes an hris key with the form, sees it once,
+// finds it listed and revokes it; the key works in between and not after.
+func TestBrowserAdminKeys(t *testing.T) {
+	t.Parallel()
+	browser := chromium(t)
+	e := newEnv(t)
+	admin := e.seedTeam("browser-admin.example.com", [3]string{"BA1", "all-staff;admin", ""})["BA1"]
+	link, _, err := e.app.SignIn.IssueLink(context.Background(), admin.id, auth.LinkSignIn, "browser test", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What an hris key may send: the roster as it is, as a dry run.
+	row := fmt.Sprintf("%s,%s,%s,all-staff;admin,,Ops,employee,,,2026-01-05,,UTC\n", admin.id, admin.email, admin.name)
+	p := newPhone(t, browser, "admin-keys")
+	path := link[strings.Index(link, "/l/"):]
+	p.load(http.StatusOK, path, chromedp.Navigate(e.url+path))
+	p.load(http.StatusOK, "/me", chromedp.Click(chromedp.CSS("main button[type=submit]")))
+
+	p.load(http.StatusOK, "/admin/keys", chromedp.Navigate(e.url+"/admin/keys"))
+	if h := p.text("h1"); h != "API keys" {
+		t.Fatalf("/admin/keys title %q", h)
+	}
+	p.fitsWidth("/admin/keys")
+	p.shot("keys")
+	p.do(
+		chromedp.SendKeys(chromedp.CSS("#label"), "hr-sync"),
+		chromedp.SetValue(chromedp.CSS("#role"), "hris"),
+	)
+	p.load(http.StatusOK, "/admin/keys", chromedp.Click(chromedp.CSS(`form[action="/admin/keys"] button[type=submit]`)))
+	if h := p.text("h1"); h != "New API key: hr-sync" {
+		t.Fatalf("after making a key: %q", h)
+	}
+	key := run(p, chromedp.Evaluate[string](`document.querySelector("#key").value`))
+	if !strings.HasPrefix(key, auth.APIKeyPrefix) {
+		t.Fatalf("the page shows %q, not a key", key)
+	}
+	p.fitsWidth("the new key page")
+	p.shot("key-made")
+	if status, _ := e.putRosterAs(key, "?mode=upsert&dryRun=true", "text/csv", header+row); status != http.StatusOK {
+		t.Errorf("the new hris key's dry run: %d, want 200", status)
+	}
+
+	p.load(http.StatusOK, "/admin/keys", chromedp.Click(chromedp.CSS(`main a[href="/admin/keys"]`)))
+	if body := p.text("main"); strings.Contains(body, key) || !strings.Contains(body, "hr-sync") {
+		t.Errorf("the list shows the key or misses its label: %q", body)
+	}
+	p.load(http.StatusOK, "/admin/keys", chromedp.Click(chromedp.Search(`//button[normalize-space()="Revoke hr-sync"]`)))
+	item := run(p, chromedp.Evaluate[string](`[...document.querySelectorAll("main ul.items li")].find(li => li.querySelector("strong")?.textContent === "hr-sync")?.innerText ?? ""`))
+	if !strings.HasPrefix(item, "Revoked") {
+		t.Errorf("after revoking, the key reads %q", item)
+	}
+	p.fitsWidth("/admin/keys after revoking")
+	p.shot("key-revoked")
+	if status, _ := e.putRosterAs(key, "?mode=upsert&dryRun=true", "text/csv", header+row); status != http.StatusUnauthorized {
+		t.Errorf("the revoked key's dry run: %d, want 401", status)
+	}
 }
