@@ -198,8 +198,9 @@ func ensureAPIKey(ctx context.Context, a *app.App, given string) (string, error)
 	return key, err
 }
 
-// demoPeople are the demo employee and manager who get a printed sign-in link.
-var demoPeople = []struct{ id, what string }{{"E020", "employee"}, {"E010", "manager"}}
+// demoPeople are the demo employee, manager and admin who get a printed
+// sign-in link.
+var demoPeople = []struct{ id, what string }{{"E020", "employee"}, {"E010", "manager"}, {"E050", "admin"}}
 
 // demoLinks issues a sign-in link (of the 7-day reminder kind, so it
 // outlives a coffee break) for each demo person still active.
@@ -237,6 +238,7 @@ Attest is running locally.
 
 %[6]s
   Each link works once, for 7 days; more at %[1]s/signin (the email lands in the SES emulator).
+  The admin manages API keys at %[1]s/admin/keys.
 
 Press Ctrl-C to stop; data survives a restart (make dev-reset wipes it).
 `, base, stack.DynamoEndpoint(), cfg.table, stack.SESEndpoint(), key, strings.Join(links, "\n"))
