@@ -66,7 +66,7 @@ func TestDecideUnderWaivers(t *testing.T) {
 		},
 		{
 			name: "MissingWaiverReopens", existing: aware(waived("aware", 1, "wvr_gone", "2026-02-04")),
-			day:  "2026-03-01", want: []string{"^aware#1 2026-02-04"},
+			day: "2026-03-01", want: []string{"^aware#1 2026-02-04"},
 		},
 		{
 			name: "ExpiredWaiverFollowedByANewOneMovesOver", existing: aware(waived("aware", 1, "wvr_a", "2026-02-04")),
