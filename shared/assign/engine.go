@@ -75,6 +75,10 @@ type Assignment struct {
 	LastRemindedOn string `json:"lastRemindedOn,omitempty"`
 	ClosedOn       string `json:"closedOn,omitempty"`
 	CloseReason    Reason `json:"closeReason,omitempty"`
+	// WaiverID names the waiver that covers the cycle while it is waived; a
+	// waived cycle completed (a waived module may still be taken) keeps it,
+	// a reopened one loses it.
+	WaiverID string `json:"waiverId,omitempty"`
 	// Version is the optimistic-locking counter of the stored item.
 	Version int `json:"-"`
 }
@@ -89,7 +93,39 @@ func (a Assignment) RenewOn(loc *time.Location) string {
 	return a.CompletedAt.In(loc).AddDate(1, 0, 0).Format(roster.DateLayout)
 }
 
-// Closure closes one open assignment as cancelled.
+// Exemption is a waiver of one module as the engine sees it: it holds on
+// every day up to and including Through (YYYY-MM-DD, UTC) unless revoked.
+type Exemption struct {
+	WaiverID string
+	ModuleID string
+	Through  string
+	Revoked  bool
+}
+
+// HoldsOn reports whether the exemption holds on day (YYYY-MM-DD).
+func (e Exemption) HoldsOn(day string) bool { return !e.Revoked && day <= e.Through }
+
+// Waiving puts one open assignment under a waiver (or a waived one under
+// another waiver): status waived, off the due index.
+type Waiving struct {
+	ModuleID string
+	Cycle    int
+	WaiverID string
+	// Version is the stored version the change expects (optimistic locking).
+	Version int
+}
+
+// Reopening takes one waived assignment out of its waiver (expired or
+// revoked): open again with its original due date, back on the due index.
+type Reopening struct {
+	ModuleID string
+	Cycle    int
+	DueOn    string
+	// Version is the stored version the change expects (optimistic locking).
+	Version int
+}
+
+// Closure closes one open or waived assignment as cancelled.
 type Closure struct {
 	ModuleID string
 	Cycle    int
@@ -102,10 +138,49 @@ type Closure struct {
 type Plan struct {
 	Create []Assignment
 	Close  []Closure
+	Waive  []Waiving
+	Reopen []Reopening
 }
 
 // Empty reports whether the plan changes nothing.
-func (p Plan) Empty() bool { return len(p.Create) == 0 && len(p.Close) == 0 }
+func (p Plan) Empty() bool {
+	return len(p.Create) == 0 && len(p.Close) == 0 && len(p.Waive) == 0 && len(p.Reopen) == 0
+}
+
+// live reports whether the assignment is still to be done or excused: open
+// or waived, not completed or cancelled.
+func (a Assignment) live() bool { return a.Status == StatusOpen || a.Status == StatusWaived }
+
+// holding returns the exemption of module that holds on day, if any (the one
+// lasting longest when several do).
+func holding(exemptions []Exemption, moduleID, day string) (Exemption, bool) {
+	var best Exemption
+	found := false
+	for _, e := range exemptions {
+		if e.ModuleID == moduleID && e.HoldsOn(day) && (!found || e.Through > best.Through) {
+			best, found = e, true
+		}
+	}
+	return best, found
+}
+
+// WaiverChange returns how an assignment cycle a must change on day under
+// the exemptions: put under the waiver that holds (when it is open, or
+// waived under another waiver), reopened (when it is waived and none
+// holds), or nothing. Only the latest live cycle of a module is ever waived.
+func WaiverChange(a Assignment, exemptions []Exemption, day string) (*Waiving, *Reopening) {
+	if !a.live() {
+		return nil, nil
+	}
+	e, ok := holding(exemptions, a.ModuleID, day)
+	switch {
+	case ok && (a.Status == StatusOpen || a.WaiverID != e.WaiverID):
+		return &Waiving{ModuleID: a.ModuleID, Cycle: a.Cycle, WaiverID: e.WaiverID, Version: a.Version}, nil
+	case !ok && a.Status == StatusWaived:
+		return nil, &Reopening{ModuleID: a.ModuleID, Cycle: a.Cycle, DueOn: a.DueOn, Version: a.Version}
+	}
+	return nil, nil
+}
 
 // Decide returns what must change for person on day (YYYY-MM-DD, the run's
 // date) so that their assignments match the catalog:
@@ -123,13 +198,19 @@ func (p Plan) Empty() bool { return len(p.Create) == 0 && len(p.Close) == 0 }
 //   - a module no role requires any more: its open cycle is cancelled;
 //   - a leaver (day after end_date): every open cycle is cancelled.
 //
-// existing may be in any order. Decide never modifies it.
-func Decide(person roster.Person, cat *catalog.Catalog, existing []Assignment, day string) Plan {
+// Waived cycles count as open for closing. Under the person's module
+// exemptions (waivers): a new cycle of a module with an exemption holding on
+// day is created waived; the latest open cycle of such a module is waived;
+// a waived cycle whose exemption no longer holds (expired, revoked) is
+// reopened with its original due date (see WaiverChange).
+//
+// existing and exemptions may be in any order. Decide never modifies them.
+func Decide(person roster.Person, cat *catalog.Catalog, existing []Assignment, exemptions []Exemption, day string) Plan {
 	latest := latestByModule(existing)
 	var plan Plan
 	if !person.ActiveOn(day) {
 		for _, a := range sortedLatest(latest) {
-			if a.Status == StatusOpen {
+			if a.live() {
 				plan.Close = append(plan.Close, Closure{ModuleID: a.ModuleID, Cycle: a.Cycle, Reason: ReasonLeaver, Version: a.Version})
 			}
 		}
@@ -142,6 +223,7 @@ func Decide(person roster.Person, cat *catalog.Catalog, existing []Assignment, d
 	for _, m := range modules {
 		required[m.ID] = true
 		last, ok := latest[m.ID]
+		created := len(plan.Create)
 		switch {
 		case !ok:
 			reason := ReasonRoleChange
@@ -152,7 +234,7 @@ func Decide(person roster.Person, cat *catalog.Catalog, existing []Assignment, d
 		case last.Status == StatusCancelled:
 			plan.Create = append(plan.Create, newAssignment(person, m, last.Cycle+1, ReasonRoleChange, laterDay(day, person.StartDate), loc))
 		case last.ModuleMajor < m.Version.Major:
-			if last.Status == StatusOpen {
+			if last.live() {
 				plan.Close = append(plan.Close, Closure{ModuleID: m.ID, Cycle: last.Cycle, Reason: ReasonSuperseded, Version: last.Version})
 			}
 			plan.Create = append(plan.Create, newAssignment(person, m, last.Cycle+1, ReasonContentChange, laterDay(day, person.StartDate), loc))
@@ -160,10 +242,24 @@ func Decide(person roster.Person, cat *catalog.Catalog, existing []Assignment, d
 			if renew := last.RenewOn(loc); renew != "" && renew <= day {
 				plan.Create = append(plan.Create, newAssignment(person, m, last.Cycle+1, ReasonRenewal, renew, loc))
 			}
+		default:
+			waive, reopen := WaiverChange(last, exemptions, day)
+			if waive != nil {
+				plan.Waive = append(plan.Waive, *waive)
+			}
+			if reopen != nil {
+				plan.Reopen = append(plan.Reopen, *reopen)
+			}
+		}
+		if len(plan.Create) > created {
+			if e, ok := holding(exemptions, m.ID, day); ok {
+				a := &plan.Create[len(plan.Create)-1]
+				a.Status, a.WaiverID = StatusWaived, e.WaiverID
+			}
 		}
 	}
 	for _, a := range sortedLatest(latest) {
-		if !required[a.ModuleID] && a.Status == StatusOpen {
+		if !required[a.ModuleID] && a.live() {
 			plan.Close = append(plan.Close, Closure{ModuleID: a.ModuleID, Cycle: a.Cycle, Reason: ReasonNoLongerRequired, Version: a.Version})
 		}
 	}

@@ -228,7 +228,7 @@ func TestDecide(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cat := testCatalog(t, tt.version)
-			got := summary(Decide(tt.person, cat, tt.existing, tt.day))
+			got := summary(Decide(tt.person, cat, tt.existing, nil, tt.day))
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
@@ -243,9 +243,9 @@ func TestDecideIsIdempotent(t *testing.T) {
 	p := person("engineer")
 	var stored []Assignment
 	for _, day := range []string{"2026-02-10", "2026-02-10", "2026-03-01"} {
-		plan := Decide(p, cat, stored, day)
+		plan := Decide(p, cat, stored, nil, day)
 		stored = apply(stored, plan)
-		if again := Decide(p, cat, stored, day); !again.Empty() {
+		if again := Decide(p, cat, stored, nil, day); !again.Empty() {
 			t.Fatalf("day %s: second decision %v, want empty", day, summary(again))
 		}
 	}

@@ -26,7 +26,11 @@ type Store interface {
 	// ApplyAssignmentPlans writes plans; it returns a Conflict error when
 	// another writer changed an assignment first.
 	ApplyAssignmentPlans(ctx context.Context, plans []PersonPlan, actor, source string, at time.Time) error
-	// WokenPeople returns the people with a leaving or renewal date on day.
+	// Exemptions returns every module waiver of a person, revoked and
+	// expired ones included.
+	Exemptions(ctx context.Context, employeeID string) ([]Exemption, error)
+	// WokenPeople returns the people with a leaving, renewal or waiver
+	// expiry date on day.
 	WokenPeople(ctx context.Context, day string) ([]string, error)
 	// GetJobState returns the state of a scheduled job.
 	GetJobState(ctx context.Context, name string) (JobState, error)
@@ -59,12 +63,14 @@ type Summary struct {
 	Evaluated int  `json:"evaluated"`
 	Created   int  `json:"created"`
 	Closed    int  `json:"closed"`
+	Waived    int  `json:"waived"`
+	Reopened  int  `json:"reopened"`
 	Full      bool `json:"full"`
 	DryRun    bool `json:"dryRun"`
 }
 
 // Subject is a person to evaluate; New marks people just created, who have
-// no assignments yet, so their (empty) assignments need not be read.
+// no assignments (nor waivers) yet, so these need not be read.
 type Subject struct {
 	Person roster.Person
 	New    bool
@@ -98,6 +104,8 @@ func (r *Runner) Evaluate(ctx context.Context, subjects []Subject, day, actor, s
 	for _, pp := range plans {
 		sum.Created += len(pp.Plan.Create)
 		sum.Closed += len(pp.Plan.Close)
+		sum.Waived += len(pp.Plan.Waive)
+		sum.Reopened += len(pp.Plan.Reopen)
 		if !pp.Plan.Empty() {
 			changed = append(changed, pp)
 		}
@@ -127,14 +135,19 @@ func (r *Runner) plan(ctx context.Context, subjects []Subject, day string) ([]Pe
 			for i := range jobs {
 				s := subjects[i]
 				var existing []Assignment
+				var exemptions []Exemption
 				if !s.New {
 					var err error
 					if existing, err = r.Store.Assignments(ctx, s.Person.EmployeeID); err != nil {
 						cancel(err)
 						continue
 					}
+					if exemptions, err = r.Store.Exemptions(ctx, s.Person.EmployeeID); err != nil {
+						cancel(err)
+						continue
+					}
 				}
-				plans[i] = PersonPlan{EmployeeID: s.Person.EmployeeID, Plan: Decide(s.Person, r.Catalog, existing, day)}
+				plans[i] = PersonPlan{EmployeeID: s.Person.EmployeeID, Plan: Decide(s.Person, r.Catalog, existing, exemptions, day)}
 			}
 		})
 	}
@@ -165,7 +178,8 @@ const maxCatchUpDays = 31
 // catalog changed since the last run (new modules, new major versions, new
 // role mappings), when it never ran, or when more than a month of runs was
 // missed; otherwise only the people the wake index names for the days since
-// the last run (leavers and annual renewals). So a normal day reads what is
+// the last run (leavers, annual renewals and waivers that expired the day
+// before). So a normal day reads what is
 // due that day, not the whole organisation. Running it twice for the same day
 // creates nothing new.
 func (r *Runner) Daily(ctx context.Context, day, actor, source string, dryRun bool) (Summary, error) {

@@ -38,6 +38,12 @@ const (
 	ActionPersonRead = "person.read"
 )
 
+// Actions of the exceptions register (package waiver).
+const (
+	ActionWaiverGranted = "waiver.granted"
+	ActionWaiverRevoked = "waiver.revoked"
+)
+
 // Event is one audit record.
 type Event struct {
 	ID      string    `json:"id"`

@@ -49,6 +49,7 @@ type assignmentItem struct {
 	LastRemindedOn   string        `dynamodbav:"lastRemindedOn,omitempty"`
 	ClosedOn         string        `dynamodbav:"closedOn,omitempty"`
 	CloseReason      assign.Reason `dynamodbav:"closeReason,omitempty"`
+	WaiverID         string        `dynamodbav:"waiverId,omitempty"`
 	Version          int           `dynamodbav:"version"`
 }
 
@@ -59,7 +60,7 @@ func newAssignmentItem(a assign.Assignment) assignmentItem {
 		ContentSHA256: a.ContentSHA256, Reason: a.Reason, AssignedOn: a.AssignedOn, DueOn: a.DueOn, DueAt: a.DueAt,
 		Recurrence: a.Recurrence, Status: a.Status, CompletedAt: formatInstant(a.CompletedAt), Score: a.Score, Attempts: a.Attempts,
 		CompletedVersion: a.CompletedVersion, CompletedSHA256: a.CompletedSHA256, RemindersSent: a.RemindersSent,
-		LastRemindedOn: a.LastRemindedOn, ClosedOn: a.ClosedOn, CloseReason: a.CloseReason, Version: a.Version,
+		LastRemindedOn: a.LastRemindedOn, ClosedOn: a.ClosedOn, CloseReason: a.CloseReason, WaiverID: a.WaiverID, Version: a.Version,
 	}
 	if a.Status == assign.StatusOpen {
 		it.GSI4PK, it.GSI4SK = table.DuePK(a.EmployeeID), table.DueSK(a.DueOn, a.EmployeeID, a.ModuleID, a.Cycle)
@@ -77,7 +78,7 @@ func (it assignmentItem) assignment() (assign.Assignment, error) {
 		ContentSHA256: it.ContentSHA256, Reason: it.Reason, AssignedOn: it.AssignedOn, DueOn: it.DueOn, DueAt: it.DueAt,
 		Recurrence: it.Recurrence, Status: it.Status, CompletedAt: completed, Score: it.Score, Attempts: it.Attempts,
 		CompletedVersion: it.CompletedVersion, CompletedSHA256: it.CompletedSHA256, RemindersSent: it.RemindersSent,
-		LastRemindedOn: it.LastRemindedOn, ClosedOn: it.ClosedOn, CloseReason: it.CloseReason, Version: it.Version,
+		LastRemindedOn: it.LastRemindedOn, ClosedOn: it.ClosedOn, CloseReason: it.CloseReason, WaiverID: it.WaiverID, Version: it.Version,
 	}, nil
 }
 
@@ -93,8 +94,8 @@ func (s *Store) Assignments(ctx context.Context, employeeID string) ([]assign.As
 
 // ApplyAssignmentPlans writes assignment plans: new cycles are created only if
 // absent (their keys are deterministic, so a second run of the same day
-// cannot duplicate them), closures only if the assignment is still open at the
-// version that was read. One audit event per person describes the change, in
+// cannot duplicate them), closures, waivings and reopenings only if the
+// assignment is still open or waived at the version that was read. One audit event per person describes the change, in
 // the same transaction.
 func (s *Store) ApplyAssignmentPlans(ctx context.Context, plans []assign.PersonPlan, actor, source string, at time.Time) error {
 	batch := audit.NewBatchID()
@@ -112,7 +113,7 @@ func (s *Store) ApplyAssignmentPlans(ctx context.Context, plans []assign.PersonP
 
 func (s *Store) assignmentWrites(pp assign.PersonPlan, actor, source string, at time.Time, eventID string) ([]types.TransactWriteItem, error) {
 	var writes []types.TransactWriteItem
-	var created, closed []string
+	var created, closed, waived, reopened []string
 	for _, a := range pp.Plan.Create {
 		a.Version = 1
 		w, err := put(s.table, newAssignmentItem(a), notExists())
@@ -124,30 +125,45 @@ func (s *Store) assignmentWrites(pp assign.PersonPlan, actor, source string, at 
 	}
 	closedOn := at.UTC().Format(time.DateOnly)
 	for _, c := range pp.Plan.Close {
-		update := expression.Set(expression.Name("status"), expression.Value(assign.StatusCancelled)).
+		upd := expression.Set(expression.Name("status"), expression.Value(assign.StatusCancelled)).
 			Set(expression.Name("closedOn"), expression.Value(closedOn)).
 			Set(expression.Name("closeReason"), expression.Value(c.Reason)).
 			Set(expression.Name(table.VersionAttribute), expression.Value(c.Version+1)).
 			Remove(expression.Name(table.GSI4PK)).Remove(expression.Name(table.GSI4SK))
-		cond := versionIs(c.Version).And(expression.Name("status").Equal(expression.Value(assign.StatusOpen)))
-		expr, err := expression.NewBuilder().WithUpdate(update).WithCondition(cond).Build()
+		cond := versionIs(c.Version).And(expression.Name("status").In(expression.Value(assign.StatusOpen), expression.Value(assign.StatusWaived)))
+		w, err := update(s.table, key(table.PersonPK(pp.EmployeeID), table.AssignmentSK(c.ModuleID, c.Cycle)), upd, cond)
 		if err != nil {
 			return nil, err
 		}
-		writes = append(writes, types.TransactWriteItem{Update: &types.Update{
-			TableName:                 aws.String(s.table),
-			Key:                       key(table.PersonPK(pp.EmployeeID), table.AssignmentSK(c.ModuleID, c.Cycle)),
-			UpdateExpression:          expr.Update(),
-			ConditionExpression:       expr.Condition(),
-			ExpressionAttributeNames:  expr.Names(),
-			ExpressionAttributeValues: expr.Values(),
-		}})
+		writes = append(writes, w)
 		closed = append(closed, fmt.Sprintf("%s#%d:%s", c.ModuleID, c.Cycle, c.Reason))
+	}
+	for _, c := range pp.Plan.Waive {
+		w, err := s.waiveWrite(pp.EmployeeID, c)
+		if err != nil {
+			return nil, err
+		}
+		writes = append(writes, w)
+		waived = append(waived, fmt.Sprintf("%s#%d:%s", c.ModuleID, c.Cycle, c.WaiverID))
+	}
+	for _, r := range pp.Plan.Reopen {
+		w, err := s.reopenWrite(pp.EmployeeID, r)
+		if err != nil {
+			return nil, err
+		}
+		writes = append(writes, w)
+		reopened = append(reopened, fmt.Sprintf("%s#%d", r.ModuleID, r.Cycle))
+	}
+	details := map[string]any{"created": strings.Join(created, ","), "closed": strings.Join(closed, ",")}
+	if len(waived) > 0 {
+		details["waived"] = strings.Join(waived, ",")
+	}
+	if len(reopened) > 0 {
+		details["reopened"] = strings.Join(reopened, ",")
 	}
 	event, err := s.auditPut(audit.Event{
 		ID: eventID, At: at, Actor: actor, Action: audit.ActionAssignmentsChanged, Source: source,
-		Subject: identity.PersonRef(pp.EmployeeID),
-		Details: map[string]any{"created": strings.Join(created, ","), "closed": strings.Join(closed, ",")},
+		Subject: identity.PersonRef(pp.EmployeeID), Details: details,
 	})
 	if err != nil {
 		return nil, err

@@ -55,7 +55,8 @@ func (it attemptItem) attempt() assign.Attempt {
 // counts it on the assignment; with a completion, the same write marks the
 // assignment completed and, for annual modules, puts it on the wake index for
 // its renewal day. The attempt's audit event is written in the same
-// transaction. The assignment must still be open at the version read:
+// transaction. The assignment must still be open (or waived: a waived cycle
+// may still be taken) at the version read:
 // otherwise nothing is written and a Conflict error is returned, so that two
 // concurrent passing attempts can never both complete it.
 func (s *Store) RecordAttempt(ctx context.Context, a assign.Assignment, at assign.Attempt, done *assign.Completion, event audit.Event) error {
@@ -73,7 +74,7 @@ func (s *Store) RecordAttempt(ctx context.Context, a assign.Assignment, at assig
 				Set(expression.Name(table.GSI3SK), expression.Value(table.WakeSKAssignment(a.EmployeeID, a.ModuleID)))
 		}
 	}
-	cond := versionIs(a.Version).And(expression.Name("status").Equal(expression.Value(assign.StatusOpen)))
+	cond := versionIs(a.Version).And(expression.Name("status").In(expression.Value(assign.StatusOpen), expression.Value(assign.StatusWaived)))
 	expr, err := expression.NewBuilder().WithUpdate(update).WithCondition(cond).Build()
 	if err != nil {
 		return err

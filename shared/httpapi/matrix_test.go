@@ -288,6 +288,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"DELETE /api/keys/{id}", func(m *matrix, _ int, c caller) int {
 			return m.call(c, http.MethodDelete, "/api/keys/"+m.newKey(), "", "")
 		}, [callerCount]int{401, 403, 403, 403, 403, 200, 403, 200, 403, 403}},
+
+		// Waivers. Each caller grants one of its own (a module, for its
+		// N- person) and revokes another (a policy), created with the admin key.
+		{"POST /api/waivers", func(m *matrix, who int, c caller) int {
+			return m.call(c, http.MethodPost, "/api/waivers", "application/json", m.waiverBody(who, "module:"+formModule.ID))
+		}, [callerCount]int{401, 403, 403, 403, 403, 201, 403, 201, 403, 403}},
+		{"GET /api/waivers", get("/api/waivers?active=true"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
+		{"DELETE /api/waivers/{id}", func(m *matrix, who int, c caller) int {
+			return m.call(c, http.MethodDelete, "/api/waivers/"+m.newWaiver(who, "policy:"+formPolicy.ID), "", "")
+		}, [callerCount]int{401, 403, 403, 403, 403, 200, 403, 200, 403, 403}},
 		{"GET /admin/keys", get("/admin/keys"), [callerCount]int{303, 403, 403, 403, 403, 200, 403, 303, 303, 303}},
 		{"POST /admin/keys", func(m *matrix, _ int, c caller) int {
 			return m.form(c, "/admin/keys", url.Values{"role": {"auditor"}, "label": {"matrix form"}})
@@ -357,6 +367,31 @@ func (m *matrix) newKey() string {
 		m.t.Fatalf("create a key: %d %v", resp.StatusCode, err)
 	}
 	return key.ID
+}
+
+// waiverBody is a valid waiver of item for the caller's own person N-<caller>.
+func (m *matrix) waiverBody(who int, item string) string {
+	return mustJSON(map[string]any{"employeeId": "N-" + callerNames[who], "item": item, "reason": "matrix",
+		"approver": "CISO", "expiresOn": m.e.now.AddDate(0, 1, 0).Format(time.DateOnly)})
+}
+
+// newWaiver grants a waiver of item for the caller's own person with the
+// admin key and returns its id.
+func (m *matrix) newWaiver(who int, item string) string {
+	m.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, m.e.url+"/api/waivers", strings.NewReader(m.waiverBody(who, item)))
+	req.Header.Set("Authorization", "Bearer "+m.e.admin)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := m.client.Do(req)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var w struct{ ID string }
+	if err := json.NewDecoder(resp.Body).Decode(&w); err != nil || resp.StatusCode != http.StatusCreated || w.ID == "" {
+		m.t.Fatalf("grant a waiver: %d %v", resp.StatusCode, err)
+	}
+	return w.ID
 }
 
 // documentedRoutes returns the document's operations as ServeMux patterns

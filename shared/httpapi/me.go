@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"github.com/attest-oss/attest/shared/ack"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/roster"
+	"github.com/attest-oss/attest/shared/waiver"
 )
 
 // meView is GET /api/me: the signed-in person, their assignments and the
@@ -42,6 +44,10 @@ type meAssignment struct {
 	CompletedAt   *time.Time `json:"completedAt"`
 	Score         *int       `json:"score"`
 	Minutes       int        `json:"estimatedMinutes"`
+	// WaiverID names the waiver that holds the assignment; null otherwise.
+	WaiverID *string `json:"waiverId"`
+	// waivedUntil is the last day (UTC) the waiver holds, for the page.
+	waivedUntil string
 }
 
 type mePolicy struct {
@@ -51,25 +57,46 @@ type mePolicy struct {
 	VersionSHA256  string     `json:"versionSha256"`
 	Cycle          string     `json:"cycle"`
 	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
+	// Status is acknowledged, waived (a waiver holds, so nothing is asked)
+	// or pending.
+	Status string `json:"status"`
+	// WaiverID names the waiver that holds the policy; null otherwise.
+	WaiverID    *string `json:"waiverId"`
+	waivedUntil string
 }
 
+// Statuses of a policy on /me.
+const (
+	policyAcknowledged = "acknowledged"
+	policyWaived       = "waived"
+	policyPending      = "pending"
+)
+
 // meFor builds the view of the signed-in person at now. The person's
-// assignments and acknowledgments are read at the same time.
+// assignments, acknowledgments and waivers are read at the same time. An
+// assignment is waived while its waiver holds; one stored as waived whose
+// waiver has expired (the daily run reopens it the next morning) shows as
+// open already.
 func (s *Server) meFor(r *http.Request, who *signedIn) (meView, error) {
 	p := who.person.Person
 	var (
-		acked    map[[2]string]time.Time
-		ackedErr error
-		wg       sync.WaitGroup
+		acked               map[[2]string]time.Time
+		waivers             []waiver.Waiver
+		ackedErr, waiverErr error
+		wg                  sync.WaitGroup
 	)
 	wg.Go(func() { acked, ackedErr = s.deps.Acks.AcknowledgedAt(r.Context(), p.EmployeeID) })
+	wg.Go(func() {
+		waivers, waiverErr = s.deps.Waivers.List(r.Context(), waiver.ListOptions{EmployeeID: p.EmployeeID, Active: true})
+	})
 	all, err := s.deps.People.Assignments(r.Context(), p.EmployeeID)
 	wg.Wait()
-	if err != nil {
+	if err = errors.Join(err, ackedErr, waiverErr); err != nil {
 		return meView{}, err
 	}
-	if ackedErr != nil {
-		return meView{}, ackedErr
+	byID, byItem := make(map[string]waiver.Waiver, len(waivers)), make(map[string]waiver.Waiver, len(waivers))
+	for _, w := range waivers {
+		byID[w.ID], byItem[w.Item] = w, w
 	}
 	now := s.deps.Now()
 	v := meView{
@@ -81,9 +108,17 @@ func (s *Server) meFor(r *http.Request, who *signedIn) (meView, error) {
 		if m, ok := s.deps.Catalog.Module(a.ModuleID); ok {
 			title, minutes = m.Title, m.EstimatedMinutes
 		}
+		shown := a
+		w, holds := byID[a.WaiverID]
+		if a.Status == assign.StatusWaived && !holds {
+			shown.Status = assign.StatusOpen
+		}
 		ma := meAssignment{
 			ModuleID: a.ModuleID, Title: title, ModuleVersion: a.ModuleVersion, Cycle: a.Cycle,
-			AssignedOn: a.AssignedOn, DueOn: a.DueOn, DueAt: a.DueAt, Status: a.StatusAt(now), Minutes: minutes,
+			AssignedOn: a.AssignedOn, DueOn: a.DueOn, DueAt: a.DueAt, Status: shown.StatusAt(now), Minutes: minutes,
+		}
+		if shown.Status == assign.StatusWaived {
+			ma.WaiverID, ma.waivedUntil = orNull(w.ID), w.ExpiresOn
 		}
 		if a.Status == assign.StatusCompleted {
 			ma.CompletedAt, ma.Score = &a.CompletedAt, &a.Score
@@ -96,9 +131,16 @@ func (s *Server) meFor(r *http.Request, who *signedIn) (meView, error) {
 		cycle := ack.Cycle(now, p.Location(), pol.Version.Major)
 		mp := mePolicy{
 			PolicyID: pol.ID, Title: pol.Title, Version: pol.Version.String(), VersionSHA256: pol.SHA256, Cycle: cycle,
+			Status: policyPending,
 		}
+		w, waived := byItem[waiver.PolicyPrefix+pol.ID]
 		if at, ok := acked[[2]string{pol.ID, cycle}]; ok {
-			mp.AcknowledgedAt = &at
+			mp.AcknowledgedAt, mp.Status = &at, policyAcknowledged
+		} else if waived {
+			mp.Status = policyWaived
+		}
+		if waived {
+			mp.WaiverID, mp.waivedUntil = orNull(w.ID), w.ExpiresOn
 		}
 		v.Policies = append(v.Policies, mp)
 	}
@@ -122,14 +164,22 @@ type mePage struct {
 	Next     string
 	Open     []openItem
 	Done     []doneItem
+	Waived   []waivedItem
 	Policies []policyItem
 	Zone     string
 }
 
 // policyItem is a policy on the /me page; Acknowledged is shown in the
-// person's time zone, empty while still to do.
+// person's time zone, empty while still to do; WaivedUntil is the last day
+// of the waiver that holds it, empty when none does.
 type policyItem struct {
-	PolicyID, Title, Version, Acknowledged string
+	PolicyID, Title, Version, Acknowledged, WaivedUntil string
+}
+
+// waivedItem is a waived module on the /me page: nothing is asked while the
+// waiver holds, but it may still be taken.
+type waivedItem struct {
+	ModuleID, Title, WaivedUntil string
 }
 
 type openItem struct {
@@ -151,10 +201,11 @@ func (s *Server) mePageHandler(w http.ResponseWriter, r *http.Request, who *sign
 	page := mePage{Person: v.Person, Zone: loc.String()}
 	pendingPolicies := 0
 	for _, p := range v.Policies {
-		item := policyItem{PolicyID: p.PolicyID, Title: p.Title, Version: p.Version}
-		if p.AcknowledgedAt != nil {
+		item := policyItem{PolicyID: p.PolicyID, Title: p.Title, Version: p.Version, WaivedUntil: p.waivedUntil}
+		switch p.Status {
+		case policyAcknowledged:
 			item.Acknowledged = formatInstant(*p.AcknowledgedAt, loc)
-		} else {
+		case policyPending:
 			pendingPolicies++
 		}
 		page.Policies = append(page.Policies, item)
@@ -168,6 +219,8 @@ func (s *Server) mePageHandler(w http.ResponseWriter, r *http.Request, who *sign
 				StatusLabel: map[string]string{assign.ShownOnTrack: "Due", assign.ShownOverdue: "Overdue"}[a.Status],
 				Due:         describeDue(a.DueOn, now.In(loc).Format(roster.DateLayout)),
 			})
+		case assign.ShownWaived:
+			page.Waived = append(page.Waived, waivedItem{ModuleID: a.ModuleID, Title: a.Title, WaivedUntil: a.waivedUntil})
 		case assign.ShownCompleted:
 			done := doneItem{Title: a.Title, Completed: "completed " + formatInstant(*a.CompletedAt, loc)}
 			if a.Score != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/attest-oss/attest/shared/reminder/outbox"
 	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/signin"
+	"github.com/attest-oss/attest/shared/waiver"
 )
 
 // KeyStore looks API keys up by hash.
@@ -85,6 +86,9 @@ type Deps struct {
 	OrgConfig *orgconfig.Service
 	// APIKeys creates, lists and revokes API keys.
 	APIKeys *apikey.Service
+	// Waivers grants, lists and revokes waivers, and tells /me what is
+	// waived.
+	Waivers *waiver.Service
 	// Audit records who read someone else's record.
 	Audit AuditLog
 	// InsecureCookies drops the Secure flag and the __Host- prefix of the
@@ -140,6 +144,9 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/keys", s.withKeyOrAccess(s.createKey, identity.Admin))
 	s.mux.Handle("GET /api/keys", s.withKeyOrAccess(s.listKeys, identity.Admin))
 	s.mux.Handle("DELETE /api/keys/{id}", s.withKeyOrAccess(s.revokeKey, identity.Admin))
+	s.mux.Handle("POST /api/waivers", s.withKeyOrAccess(s.grantWaiver, identity.Admin))
+	s.mux.Handle("GET /api/waivers", s.withKeyOrAccess(s.listWaivers, identity.Admin, identity.Auditor))
+	s.mux.Handle("DELETE /api/waivers/{id}", s.withKeyOrAccess(s.revokeWaiver, identity.Admin))
 	s.mux.Handle("GET /admin/keys", s.withAccess(asPage, s.keysPageHandler, identity.Admin))
 	s.mux.Handle("POST /admin/keys", s.withAccess(asPage, s.formCreateKey, identity.Admin))
 	s.mux.Handle("POST /admin/keys/{id}/revoke", s.withAccess(asPage, s.formRevokeKey, identity.Admin))

@@ -101,7 +101,8 @@ func (s *Service) state(ctx context.Context, m *catalog.Module, employeeID strin
 			continue
 		}
 		switch a.Status {
-		case assign.StatusOpen:
+		case assign.StatusOpen, assign.StatusWaived:
+			// A waived cycle may still be taken; passing completes it.
 			if st.Open == nil || a.Cycle > st.Open.Cycle {
 				st.Open = a
 			}

@@ -93,12 +93,14 @@ func FunctionAccess() map[string]Access {
 	return map[string]Access{
 		// The API serves every route: people and the roster, training and
 		// acknowledgments, sign-in and sessions, API keys, settings, vendors,
-		// the audit export and manual reminders.
+		// the audit export, manual reminders and waivers.
 		"api": {
 			{Actions: []Action{GetItem, BatchGetItem, Query, PutItem, UpdateItem, ConditionCheckItem}, Keys: []string{
 				personKeys, emailKeys, notifyKeys, suppressKeys, apiKeyKeys, APIKeysPK,
 				tokenKeys, sessionKeys, rateKeys, jobKeys, SettingsPK, VendorsPK,
 			}},
+			// The waiver listing: list, look up by id, grant, revoke.
+			{Actions: []Action{GetItem, Query, PutItem, UpdateItem}, Keys: []string{WaiversPK}},
 			// The index partitions: the roster, a manager's reports, the
 			// people to re-evaluate on a day, the open assignments.
 			{Actions: []Action{Query}, Keys: []string{RosterPK, managerKeys, wakeKeys, dueKeys}},
@@ -108,8 +110,8 @@ func FunctionAccess() map[string]Access {
 			{Actions: []Action{Query, PutItem}, Keys: []string{AuditKeys}},
 		},
 		// The daily run reads the roster and the people to re-evaluate that
-		// day, writes their assignments with audit events, and keeps its
-		// state.
+		// day (with their waivers), writes their assignments with audit
+		// events, and keeps its state.
 		"assign": {
 			{Actions: []Action{GetItem, Query, PutItem, UpdateItem}, Keys: []string{personKeys}},
 			{Actions: []Action{Query}, Keys: []string{RosterPK, wakeKeys}},

@@ -10,6 +10,9 @@
 //	person revision      revision        PERSON#<employeeId>        REV#<000000rev>                 -                                   -                          -
 //	email claim          email           EMAIL#<lower-case email>   EMAIL                           -                                   -                          -
 //	assignment           assignment      PERSON#<employeeId>        ASSIGN#<moduleId>#<0000cycle>   -                                   -                          WAKE#<renewal date> / PERSON#<id>#<moduleId> (completed annual only)
+//	waiver               waiver          PERSON#<employeeId>        WAIVER#<waiver id>              -                                   -                          WAKE#<day after expiry> / PERSON#<id>#WAIVER#<waiver id> (module waivers, until revoked)
+//	waiver claim         waiver-claim    PERSON#<employeeId>        WAIVED#<item>                   -                                   -                          -
+//	waiver listing       waiver-listing  WAIVERS                    <waiver id: wvr_ + 16 hex>      -                                   -                          -
 //	quiz attempt         attempt         PERSON#<employeeId>        ATTEMPT#<moduleId>#<0000cycle>#<0000n>  -                           -                          -
 //	notification         notification    NOTIFY#<recipient>         <YYYY-MM-DD>#<kind>             -                                   -                          -
 //	policy ack           acknowledgment  PERSON#<employeeId>        ACK#<policyId>#<cycle>          -                                   -                          -
@@ -28,7 +31,10 @@
 // The type column is the item's [TypeAttribute], one of the Type constants
 // (a rate-limit counter has none). Open assignments also carry GSI4, the due
 // index: DUE#<shard 0-9> / <due date>#<employeeId>#<moduleId>#<0000cycle>;
-// completion and cancellation remove it.
+// completion, cancellation and a waiver remove it, the waiver's end puts it
+// back. A waiver claim holds the id and expiry of the person's waiver of one
+// item that holds (or last held): a grant writes it only if it is absent,
+// expired or revoked, so two waivers of one item never hold at once.
 //
 // # Access patterns
 //
@@ -52,6 +58,11 @@
 //	GET /api/keys, /admin/keys       every API key, without secrets                     Query APIKEYS                         one per key (a handful)
 //	POST /api/keys, /admin/keys      create a key: lookup + listing (both if absent)    TransactWrite APIKEY#<hash>, APIKEYS / <id> + audit  0 (3 writes)
 //	DELETE /api/keys/{id}            find the key, revoke lookup + listing (if not yet)  GetItem APIKEYS / <id>, TransactWrite + audit  1 (+3 writes)
+//	GET /api/waivers?employeeId=     a person's waivers                                 Query PERSON#<id>, SK begins WAIVER#  one per waiver
+//	GET /api/waivers                 every waiver                                       Query WAIVERS                         one per waiver
+//	daily run, assignment engine     a person's waivers (which modules are waived)      Query PERSON#<id>, SK begins WAIVER#  one per waiver
+//	POST /api/waivers                waiver + claim + listing, open cycle waived        TransactWrite PERSON#<id> / WAIVER#, WAIVED#<item> (if free), WAIVERS / <id>, ASSIGN# (if open) + audit  0 (4-5 writes)
+//	DELETE /api/waivers/{id}         find it, revoke it, release the claim, reopen      GetItem WAIVERS / <id>, TransactWrite + audit  1 (+3-5 writes)
 //	GET /api/people/{id}[/notifications] by another  record who read whose record      conditional PutItem AUDIT#<day>       0 (1 write)
 //	POST /api/people/{id}/nudge      claim the nudge with its audit event               TransactWrite NOTIFY#<r> / <day>#nudge (if absent) + audit  0 (2 writes)
 //	POST /auth/link                  find the person of an address                      GetItem EMAIL#<email>, PERSON#<id>    2
@@ -110,6 +121,9 @@ const (
 	TypeSuppression    = "suppression"
 	TypeSettings       = "settings"
 	TypeVendor         = "vendor"
+	TypeWaiver         = "waiver"
+	TypeWaiverClaim    = "waiver-claim"
+	TypeWaiverListing  = "waiver-listing"
 )
 
 // Index names.
@@ -191,6 +205,9 @@ const (
 	// APIKeysPK is the partition listing every API key, one item per key
 	// with the key's id as sort key (see [APIKeyListSK]).
 	APIKeysPK = "APIKEYS"
+	// WaiversPK is the partition listing every waiver, one item per waiver
+	// with the waiver's id as sort key (see [WaiverListSK]).
+	WaiversPK = "WAIVERS"
 	// RosterPK is the GSI2 partition holding every person.
 	RosterPK = "ROSTER"
 )
@@ -215,6 +232,8 @@ const (
 	notifyPrefix     = "NOTIFY#"
 	jobPrefix        = "JOB#"
 	suppressPrefix   = "SUPPRESS#"
+	waiverPrefix     = "WAIVER#"
+	waivedPrefix     = "WAIVED#"
 )
 
 // PersonPK is the partition of everything that belongs to one person.
@@ -295,6 +314,26 @@ func WakeSKPerson(employeeID string) string { return personPrefix + employeeID }
 func WakeSKAssignment(employeeID, moduleID string) string {
 	return personPrefix + employeeID + "#" + moduleID
 }
+
+// WakeSKWaiver is the GSI3 sort key of a module waiver woken up the day
+// after it expires.
+func WakeSKWaiver(employeeID, waiverID string) string {
+	return personPrefix + employeeID + "#" + waiverPrefix + waiverID
+}
+
+// WaiverSK is the sort key of a waiver in its person's partition.
+func WaiverSK(waiverID string) string { return waiverPrefix + waiverID }
+
+// WaiverPrefix is the sort-key prefix of all of a person's waivers.
+const WaiverPrefix = waiverPrefix
+
+// WaiverClaimSK is the sort key of the claim a person's holding waiver has
+// on an item ("module:<id>" or "policy:<id>").
+func WaiverClaimSK(item string) string { return waivedPrefix + item }
+
+// WaiverListSK is the sort key of a waiver's listing item in [WaiversPK]:
+// its id ("wvr_" + 16 hex digits).
+func WaiverListSK(waiverID string) string { return waiverID }
 
 // APIKeyPK is the partition of an API key, addressed by the hex SHA-256 of
 // the key; the key itself is never stored.
