@@ -23,6 +23,7 @@ import (
 	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/ses"
 	"github.com/attest-oss/attest/shared/signin"
+	"github.com/attest-oss/attest/shared/team"
 )
 
 // Config is what the application needs to run.
@@ -69,7 +70,9 @@ type App struct {
 	Acks      *ack.Service
 	OrgConfig *orgconfig.Service
 	// Keys creates, lists and revokes API keys.
-	Keys    *apikey.Service
+	Keys *apikey.Service
+	// Teams builds managers' team views.
+	Teams   *team.Service
 	Handler *httpapi.Server
 }
 
@@ -106,11 +109,12 @@ func New(cfg Config) (*App, error) {
 		Acks:      &ack.Service{Store: store, Catalog: cat, Now: cfg.Now},
 		OrgConfig: &orgconfig.Service{SettingsStore: store, VendorStore: store, People: store},
 		Keys:      &apikey.Service{Store: store, Now: cfg.Now},
+		Teams:     &team.Service{Directory: store, Records: store, Reach: store, Audit: store, Catalog: cat, Now: cfg.Now},
 	}
 	a.Handler, err = httpapi.New(httpapi.Deps{
 		Keys: store, People: store, Sessions: store, SignIn: links, Quiz: a.Quiz, Acks: a.Acks,
 		Catalog: cat, Roster: rost, Assigner: runner, Reminders: rem, Notifications: store,
-		Suppressions: store, OrgConfig: a.OrgConfig, APIKeys: a.Keys, Audit: store, InsecureCookies: cfg.InsecureCookies,
+		Suppressions: store, OrgConfig: a.OrgConfig, APIKeys: a.Keys, Teams: a.Teams, Audit: store, InsecureCookies: cfg.InsecureCookies,
 		Logger: cfg.Logger, Now: cfg.Now,
 	})
 	if err != nil {

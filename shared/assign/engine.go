@@ -73,6 +73,12 @@ type Assignment struct {
 	// last one went out on LastRemindedOn (YYYY-MM-DD).
 	RemindersSent  int    `json:"remindersSent"`
 	LastRemindedOn string `json:"lastRemindedOn,omitempty"`
+	// LastRemindedAt is when the last reminder naming this assignment was
+	// recorded as sent; zero when none was, or when it was recorded before
+	// the instant was kept (LastRemindedOn still tells the day).
+	LastRemindedAt time.Time `json:"lastRemindedAt,omitzero"`
+	// WaiverID names the waiver that covers this assignment, if any.
+	WaiverID string `json:"waiverId,omitempty"`
 	ClosedOn       string `json:"closedOn,omitempty"`
 	CloseReason    Reason `json:"closeReason,omitempty"`
 	// Version is the optimistic-locking counter of the stored item.

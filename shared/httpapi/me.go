@@ -124,6 +124,9 @@ type mePage struct {
 	Done     []doneItem
 	Policies []policyItem
 	Zone     string
+	// HasTeam is set for a person somebody reports to: the page links to
+	// their team.
+	HasTeam bool
 }
 
 // policyItem is a policy on the /me page; Acknowledged is shown in the
@@ -147,8 +150,12 @@ func (s *Server) mePageHandler(w http.ResponseWriter, r *http.Request, who *sign
 	if err != nil {
 		return err
 	}
+	hasTeam, err := s.deps.Teams.HasReports(r.Context(), who.person.EmployeeID)
+	if err != nil {
+		return err
+	}
 	loc := who.person.Location()
-	page := mePage{Person: v.Person, Zone: loc.String()}
+	page := mePage{Person: v.Person, Zone: loc.String(), HasTeam: hasTeam}
 	pendingPolicies := 0
 	for _, p := range v.Policies {
 		item := policyItem{PolicyID: p.PolicyID, Title: p.Title, Version: p.Version}
