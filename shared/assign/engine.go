@@ -78,9 +78,9 @@ type Assignment struct {
 	// the instant was kept (LastRemindedOn still tells the day).
 	LastRemindedAt time.Time `json:"lastRemindedAt,omitzero"`
 	// WaiverID names the waiver that covers this assignment, if any.
-	WaiverID string `json:"waiverId,omitempty"`
-	ClosedOn       string `json:"closedOn,omitempty"`
-	CloseReason    Reason `json:"closeReason,omitempty"`
+	WaiverID    string `json:"waiverId,omitempty"`
+	ClosedOn    string `json:"closedOn,omitempty"`
+	CloseReason Reason `json:"closeReason,omitempty"`
 	// Version is the optimistic-locking counter of the stored item.
 	Version int `json:"-"`
 }
