@@ -29,16 +29,18 @@ const header = "employee_id,email,name,roles,manager_id,department,employment_ty
 // org is one test's organisation on DynamoDB Local, imported through the
 // real roster import, with a clock the test moves.
 type org struct {
-	t      *testing.T
+	t      testing.TB
 	now    time.Time
 	store  *dynamo.Store
 	cat    *catalog.Catalog
 	roster *roster.Service
 	quiz   *quiz.Service
 	teams  *team.Service
+	client dynamo.API
+	table  string
 }
 
-func newOrg(t *testing.T) *org {
+func newOrg(t testing.TB) *org {
 	t.Helper()
 	client := devtest.Shared(t).DynamoClient()
 	name := devtest.Table(t, client, "team")
@@ -48,6 +50,7 @@ func newOrg(t *testing.T) *org {
 	}
 	o := &org{t: t, cat: cat}
 	clock := func() time.Time { return o.now }
+	o.client, o.table = client, name
 	o.store = dynamo.New(client, name, clock)
 	runner := &assign.Runner{Store: o.store, Catalog: cat, Now: clock}
 	o.roster = &roster.Service{Store: o.store, Catalog: cat, Assigner: runner, Now: clock}
