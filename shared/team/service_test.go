@@ -379,7 +379,9 @@ func TestAccess(t *testing.T) {
 	if len(reads) != 6 {
 		t.Fatalf("%d team.read events, want 6 (one per view allowed)", len(reads))
 	}
-	i := slices.IndexFunc(reads, func(e audit.Event) bool { return e.Actor == identity.PersonActor("MA") && e.Subject == identity.PersonRef("MA") })
+	i := slices.IndexFunc(reads, func(e audit.Event) bool {
+		return e.Actor == identity.PersonActor("MA") && e.Subject == identity.PersonRef("MA")
+	})
 	if i < 0 {
 		t.Fatalf("no team.read of MA's own view: %+v", reads)
 	}
