@@ -23,6 +23,7 @@ import (
 	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/ses"
 	"github.com/attest-oss/attest/shared/signin"
+	"github.com/attest-oss/attest/shared/team"
 	"github.com/attest-oss/attest/shared/waiver"
 )
 
@@ -73,6 +74,8 @@ type App struct {
 	Keys *apikey.Service
 	// Waivers is the exceptions register.
 	Waivers *waiver.Service
+	// Teams builds managers' team views.
+	Teams   *team.Service
 	Handler *httpapi.Server
 }
 
@@ -110,11 +113,12 @@ func New(cfg Config) (*App, error) {
 		OrgConfig: &orgconfig.Service{SettingsStore: store, VendorStore: store, People: store},
 		Keys:      &apikey.Service{Store: store, Now: cfg.Now},
 		Waivers:   &waiver.Service{Store: store, Catalog: cat, Now: cfg.Now},
+		Teams:     &team.Service{Directory: store, Records: store, Reach: store, Audit: store, Catalog: cat, Now: cfg.Now},
 	}
 	a.Handler, err = httpapi.New(httpapi.Deps{
 		Keys: store, People: store, Sessions: store, SignIn: links, Quiz: a.Quiz, Acks: a.Acks,
 		Catalog: cat, Roster: rost, Assigner: runner, Reminders: rem, Notifications: store,
-		Suppressions: store, OrgConfig: a.OrgConfig, APIKeys: a.Keys, Waivers: a.Waivers, Audit: store, InsecureCookies: cfg.InsecureCookies,
+		Suppressions: store, OrgConfig: a.OrgConfig, APIKeys: a.Keys, Waivers: a.Waivers, Teams: a.Teams, Audit: store, InsecureCookies: cfg.InsecureCookies,
 		Logger: cfg.Logger, Now: cfg.Now,
 	})
 	if err != nil {

@@ -73,8 +73,12 @@ type Assignment struct {
 	// last one went out on LastRemindedOn (YYYY-MM-DD).
 	RemindersSent  int    `json:"remindersSent"`
 	LastRemindedOn string `json:"lastRemindedOn,omitempty"`
-	ClosedOn       string `json:"closedOn,omitempty"`
-	CloseReason    Reason `json:"closeReason,omitempty"`
+	// LastRemindedAt is when the last reminder naming this assignment was
+	// recorded as sent; zero when none was, or when it was recorded before
+	// the instant was kept (LastRemindedOn still tells the day).
+	LastRemindedAt time.Time `json:"lastRemindedAt,omitzero"`
+	ClosedOn       string    `json:"closedOn,omitempty"`
+	CloseReason    Reason    `json:"closeReason,omitempty"`
 	// WaiverID names the waiver that covers the cycle while it is waived; a
 	// waived cycle completed (a waived module may still be taken) keeps it,
 	// a reopened one loses it.

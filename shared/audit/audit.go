@@ -36,6 +36,10 @@ const (
 	// ActionPersonRead records that someone other than the person read
 	// their record; Details["record"] says which (profile, notifications).
 	ActionPersonRead = "person.read"
+	// ActionTeamRead records that someone viewed a manager's team (the
+	// training of the people under them); Details holds the managerId, the
+	// scope and the count of people shown.
+	ActionTeamRead = "team.read"
 )
 
 // Actions of the exceptions register (package waiver).

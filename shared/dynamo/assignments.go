@@ -47,9 +47,10 @@ type assignmentItem struct {
 	CompletedSHA256  string        `dynamodbav:"completedSha256,omitempty"`
 	RemindersSent    int           `dynamodbav:"remindersSent"`
 	LastRemindedOn   string        `dynamodbav:"lastRemindedOn,omitempty"`
+	LastRemindedAt   string        `dynamodbav:"lastRemindedAt,omitempty"` // formatInstant
+	WaiverID         string        `dynamodbav:"waiverId,omitempty"`
 	ClosedOn         string        `dynamodbav:"closedOn,omitempty"`
 	CloseReason      assign.Reason `dynamodbav:"closeReason,omitempty"`
-	WaiverID         string        `dynamodbav:"waiverId,omitempty"`
 	Version          int           `dynamodbav:"version"`
 }
 
@@ -60,7 +61,8 @@ func newAssignmentItem(a assign.Assignment) assignmentItem {
 		ContentSHA256: a.ContentSHA256, Reason: a.Reason, AssignedOn: a.AssignedOn, DueOn: a.DueOn, DueAt: a.DueAt,
 		Recurrence: a.Recurrence, Status: a.Status, CompletedAt: formatInstant(a.CompletedAt), Score: a.Score, Attempts: a.Attempts,
 		CompletedVersion: a.CompletedVersion, CompletedSHA256: a.CompletedSHA256, RemindersSent: a.RemindersSent,
-		LastRemindedOn: a.LastRemindedOn, ClosedOn: a.ClosedOn, CloseReason: a.CloseReason, WaiverID: a.WaiverID, Version: a.Version,
+		LastRemindedOn: a.LastRemindedOn, LastRemindedAt: formatInstant(a.LastRemindedAt), WaiverID: a.WaiverID,
+		ClosedOn: a.ClosedOn, CloseReason: a.CloseReason, Version: a.Version,
 	}
 	if a.Status == assign.StatusOpen {
 		it.GSI4PK, it.GSI4SK = table.DuePK(a.EmployeeID), table.DueSK(a.DueOn, a.EmployeeID, a.ModuleID, a.Cycle)
@@ -73,12 +75,17 @@ func (it assignmentItem) assignment() (assign.Assignment, error) {
 	if err != nil {
 		return assign.Assignment{}, fmt.Errorf("assignment %s/%s: %w", it.PK, it.SK, err)
 	}
+	reminded, err := parseInstant("lastRemindedAt", it.LastRemindedAt)
+	if err != nil {
+		return assign.Assignment{}, fmt.Errorf("assignment %s/%s: %w", it.PK, it.SK, err)
+	}
 	return assign.Assignment{
 		EmployeeID: it.EmployeeID, ModuleID: it.ModuleID, Cycle: it.Cycle, ModuleVersion: it.ModuleVersion, ModuleMajor: it.ModuleMajor,
 		ContentSHA256: it.ContentSHA256, Reason: it.Reason, AssignedOn: it.AssignedOn, DueOn: it.DueOn, DueAt: it.DueAt,
 		Recurrence: it.Recurrence, Status: it.Status, CompletedAt: completed, Score: it.Score, Attempts: it.Attempts,
 		CompletedVersion: it.CompletedVersion, CompletedSHA256: it.CompletedSHA256, RemindersSent: it.RemindersSent,
-		LastRemindedOn: it.LastRemindedOn, ClosedOn: it.ClosedOn, CloseReason: it.CloseReason, WaiverID: it.WaiverID, Version: it.Version,
+		LastRemindedOn: it.LastRemindedOn, LastRemindedAt: reminded, WaiverID: it.WaiverID,
+		ClosedOn: it.ClosedOn, CloseReason: it.CloseReason, Version: it.Version,
 	}, nil
 }
 
@@ -251,12 +258,14 @@ func (s *Store) OpenAssignments(ctx context.Context, fn func(assign.Assignment) 
 	return read, nil
 }
 
-// MarkReminded records that a reminder sent on day named the assignment. It
-// is idempotent: a second call for the same day changes nothing.
+// MarkReminded records that a reminder sent on day named the assignment, and
+// when (the store's clock, as lastRemindedAt). It is idempotent: a second
+// call for the same day changes nothing.
 func (s *Store) MarkReminded(ctx context.Context, employeeID, moduleID string, cycle int, day string) error {
 	expr, err := expression.NewBuilder().
 		WithUpdate(expression.Add(expression.Name("remindersSent"), expression.Value(1)).
-			Set(expression.Name("lastRemindedOn"), expression.Value(day))).
+			Set(expression.Name("lastRemindedOn"), expression.Value(day)).
+			Set(expression.Name("lastRemindedAt"), expression.Value(formatInstant(s.now())))).
 		WithCondition(expression.AttributeExists(expression.Name(table.PartitionKey)).
 			And(expression.Name("lastRemindedOn").NotEqual(expression.Value(day)).
 				Or(expression.AttributeNotExists(expression.Name("lastRemindedOn"))))).

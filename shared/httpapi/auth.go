@@ -19,6 +19,11 @@ type principal struct {
 	// actor names the caller in audit events (identity.KeyActor,
 	// identity.PersonActor).
 	actor string
+	// employeeID is the signed-in person's, empty for an API key.
+	employeeID string
+	// privileged is set, by withKeyOrPerson, for a key or a person holding
+	// one of the route's roles.
+	privileged bool
 }
 
 type principalKey struct{}
@@ -55,7 +60,7 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 	if !found || !rec.Valid(s.deps.Now()) {
 		return principal{}, apperr.New(apperr.Unauthorized, "the API key is not valid (unknown, revoked or expired)")
 	}
-	return principal{role: rec.Role, actor: identity.KeyActor(rec.Label, hash)}, nil
+	return principal{role: rec.Role, actor: identity.KeyActor(rec.Label, hash), privileged: true}, nil
 }
 
 // caller returns the authenticated principal of the request.
@@ -114,6 +119,19 @@ func (s *Server) withKeyOrAccess(next handler, roles ...identity.Role) http.Hand
 	return keyOrSession(s.withKey(next, roles...), bySession)
 }
 
+// withKeyOrPerson lets through, on a JSON route, an API key with one of
+// roles (as withKey: 401 without a valid key, 403 with another role) or any
+// signed-in person (as withPerson), whose principal says whether they hold
+// one of roles as an access role (privileged): the handler's service
+// decides what else a person may see (a team: their own and those below
+// them).
+func (s *Server) withKeyOrPerson(next handler, roles ...identity.Role) http.Handler {
+	bySession := s.withPerson(asJSON, func(w http.ResponseWriter, r *http.Request, who *signedIn) error {
+		return next(w, asPersonWith(r, who, roles))
+	})
+	return keyOrSession(s.withKey(next, roles...), bySession)
+}
+
 // keyOrSession serves requests with an Authorization header by byKey, the
 // others by bySession.
 func keyOrSession(byKey, bySession http.Handler) http.Handler {
@@ -127,8 +145,13 @@ func keyOrSession(byKey, bySession http.Handler) http.Handler {
 }
 
 // asPerson returns r carrying the signed-in person as its principal.
-func asPerson(r *http.Request, who *signedIn) *http.Request {
-	p := principal{actor: identity.PersonActor(who.person.EmployeeID)}
+func asPerson(r *http.Request, who *signedIn) *http.Request { return asPersonWith(r, who, nil) }
+
+// asPersonWith returns r carrying the signed-in person as its principal,
+// privileged when they hold one of roles as an access role.
+func asPersonWith(r *http.Request, who *signedIn, roles []identity.Role) *http.Request {
+	p := principal{actor: identity.PersonActor(who.person.EmployeeID), employeeID: who.person.EmployeeID,
+		privileged: slices.ContainsFunc(roles, who.person.HasAccess)}
 	return r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 }
 

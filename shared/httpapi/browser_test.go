@@ -55,6 +55,13 @@ func chromium(t *testing.T) string {
 // of blocking it.
 func newPhone(t *testing.T, path, series string) *phone {
 	t.Helper()
+	return newScreen(t, path, series, 375, 812)
+}
+
+// newScreen is newPhone with a window of width × height px (a desktop is
+// 1280 × 800).
+func newScreen(t *testing.T, path, series string, width, height int) *phone {
+	t.Helper()
 	dir := filepath.Join(screenshotDir, series)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -78,7 +85,7 @@ func newPhone(t *testing.T, path, series string) *phone {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(375, 812),
+		chromedp.WindowSize(max(width, 500), height),
 	)
 	ctx, cancelTab := chromedp.NewContext(ctx)
 	// Cleanups run last first: the tab, the browser, then the deadline, all
@@ -90,9 +97,9 @@ func newPhone(t *testing.T, path, series string) *phone {
 	// Headless Chromium keeps windows at least 500 px wide, so the viewport
 	// is narrowed as well. Desktop (not mobile) emulation keeps innerWidth at
 	// 375 even when a page overflows, where a mobile one would zoom out.
-	p.do(chromedp.EmulateViewport(375, 812, chromedp.EmulatePortrait))
-	if w := run(p, chromedp.Evaluate[int](`window.innerWidth`)); w != 375 {
-		t.Fatalf("the window is %d px wide, want 375", w)
+	p.do(chromedp.EmulateViewport(int64(width), int64(height), chromedp.EmulatePortrait))
+	if w := run(p, chromedp.Evaluate[int](`window.innerWidth`)); w != width {
+		t.Fatalf("the window is %d px wide, want %d", w, width)
 	}
 	return p
 }
@@ -153,7 +160,8 @@ func (p *phone) fitsWidth(page string) {
 	p.t.Helper()
 	if !run(p, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`)) {
 		w := run(p, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
-		p.t.Errorf("%s is %d px wide, wider than the 375 px screen", page, w)
+		screen := run(p, chromedp.Evaluate[int](`window.innerWidth`))
+		p.t.Errorf("%s is %d px wide, wider than the %d px screen", page, w, screen)
 	}
 }
 

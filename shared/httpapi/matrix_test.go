@@ -146,8 +146,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	m := &matrix{t: t, e: e, client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 
 	// The organisation: SUBJ reports to MGR; OMGR manages OREP; each caller
-	// nudges a person of their own (N-<caller>, reporting to MGR), since a
-	// person can be nudged once a day.
+	// nudges a person of their own (N-<caller> through the API, T-<caller>
+	// through the team page, reporting to MGR), since a person can be
+	// nudged once a day.
 	tag := time.Now().UnixNano()
 	csv := header
 	row := func(id, roles, managerID string) string {
@@ -164,6 +165,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	addPerson("LNK", "all-staff", "")
 	for who := range callerCount {
 		addPerson("N-"+callerNames[who], "all-staff", "MGR")
+		addPerson("T-"+callerNames[who], "all-staff", "MGR")
 	}
 	if status, body := e.putRoster("", "text/csv", csv); status != http.StatusOK {
 		t.Fatalf("roster: %d %v", status, body)
@@ -222,6 +224,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			return m.call(c, http.MethodPost, "/api/people/"+target+"/nudge", "", "")
 		}, [callerCount]int{401, 404, 404, 201, 404, 201, 404, 201, 403, 403}},
+		{"GET /api/teams/{managerId}", get("/api/teams/MGR"), [callerCount]int{401, 403, 403, 200, 403, 200, 200, 200, 200, 403}},
+		{"GET /team", get("/team"), [callerCount]int{303, 200, 200, 200, 200, 200, 200, 303, 303, 303}},
+		{"POST /team/nudge/{employeeId}", func(m *matrix, who int, c caller) int {
+			target := "T-" + callerNames[who]
+			if who == self {
+				target = "SUBJ"
+			}
+			return m.form(c, "/team/nudge/"+target, url.Values{})
+		}, [callerCount]int{401, 404, 404, 303, 404, 303, 404, 401, 401, 401}},
 		{"GET /api/people/{employeeId}/notifications", get("/api/people/SUBJ/notifications"), [callerCount]int{401, 404, 404, 200, 404, 200, 200, 200, 200, 403}},
 		{"POST /api/assignments/run", send(http.MethodPost, "/api/assignments/run", "application/json", `{"dryRun": true}`),
 			[callerCount]int{401, 401, 401, 401, 401, 401, 401, 200, 403, 403}},

@@ -167,6 +167,9 @@ type mePage struct {
 	Waived   []waivedItem
 	Policies []policyItem
 	Zone     string
+	// HasTeam is set for a person somebody reports to: the page links to
+	// their team.
+	HasTeam bool
 }
 
 // policyItem is a policy on the /me page; Acknowledged is shown in the
@@ -197,8 +200,12 @@ func (s *Server) mePageHandler(w http.ResponseWriter, r *http.Request, who *sign
 	if err != nil {
 		return err
 	}
+	hasTeam, err := s.deps.Teams.HasReports(r.Context(), who.person.EmployeeID)
+	if err != nil {
+		return err
+	}
 	loc := who.person.Location()
-	page := mePage{Person: v.Person, Zone: loc.String()}
+	page := mePage{Person: v.Person, Zone: loc.String(), HasTeam: hasTeam}
 	pendingPolicies := 0
 	for _, p := range v.Policies {
 		item := policyItem{PolicyID: p.PolicyID, Title: p.Title, Version: p.Version, WaivedUntil: p.waivedUntil}

@@ -12,7 +12,7 @@ import (
 var templateFS embed.FS
 
 // pageNames are the pages under templates/, each rendered inside layout.html.
-var pageNames = []string{"signin", "link-sent", "confirm", "link-invalid", "error", "me", "module", "receipt", "policy", "admin-keys", "admin-key-created"}
+var pageNames = []string{"signin", "link-sent", "confirm", "link-invalid", "error", "me", "module", "receipt", "policy", "admin-keys", "admin-key-created", "team"}
 
 // pageFuncs are the functions templates may call.
 var pageFuncs = template.FuncMap{

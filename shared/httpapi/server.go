@@ -24,6 +24,7 @@ import (
 	"github.com/attest-oss/attest/shared/reminder/outbox"
 	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/signin"
+	"github.com/attest-oss/attest/shared/team"
 	"github.com/attest-oss/attest/shared/waiver"
 )
 
@@ -89,6 +90,8 @@ type Deps struct {
 	// Waivers grants, lists and revokes waivers, and tells /me what is
 	// waived.
 	Waivers *waiver.Service
+	// Teams builds managers' team views.
+	Teams *team.Service
 	// Audit records who read someone else's record.
 	Audit AuditLog
 	// InsecureCookies drops the Secure flag and the __Host- prefix of the
@@ -141,6 +144,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/reminders/run", s.withKey(s.runReminders, identity.Admin))
 	s.mux.Handle("POST /api/people/{employeeId}/nudge", s.withPersonAccess(s.nudge, identity.Admin))
 	s.mux.Handle("GET /api/people/{employeeId}/notifications", s.withPersonAccess(s.notifications, identity.Admin, identity.Auditor))
+	s.mux.Handle("GET /api/teams/{managerId}", s.withKeyOrPerson(s.getTeam, teamRoles...))
 	s.mux.Handle("POST /api/keys", s.withKeyOrAccess(s.createKey, identity.Admin))
 	s.mux.Handle("GET /api/keys", s.withKeyOrAccess(s.listKeys, identity.Admin))
 	s.mux.Handle("DELETE /api/keys/{id}", s.withKeyOrAccess(s.revokeKey, identity.Admin))
@@ -166,6 +170,8 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /me/policies/{policyId}", s.withPerson(asPage, s.formAcknowledge))
 	s.mux.Handle("GET /api/me/policies/{policyId}", s.withPerson(asJSON, s.apiPolicy))
 	s.mux.Handle("POST /api/me/policies/{policyId}/acknowledgments", s.withPerson(asJSON, s.apiAcknowledge))
+	s.mux.Handle("GET /team", s.withPerson(asPage, s.teamPageHandler))
+	s.mux.Handle("POST /team/nudge/{employeeId}", s.withPerson(asPage, s.formNudge))
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/me", http.StatusSeeOther) })
 	s.mux.Handle("/", s.serve(asJSON, s.notFound))
 }

@@ -53,7 +53,9 @@
 //	policy page, acknowledgment      this cycle's acknowledgment of one policy          GetItem PERSON#<id> / ACK#<p>#<cycle>  1
 //	policy page (GET)                record the first view if absent                    conditional PutItem VIEW#...          0 (1 write)
 //	POST .../acknowledgments         first view (reading-time gate), then create        GetItem VIEW#..., TransactWrite       1 (+2 writes with the audit event)
-//	team view (manager)              direct reports                                     Query GSI1 MGR#<managerId>            one per report
+//	team view, /me link              direct reports (level by level for a subtree)      Query GSI1 MGR#<managerId>            one per report (/me: Limit 1)
+//	team view                        each person's assignments and acknowledgments      Query PERSON#<id>, SK begins ASSIGN#, ACK#  one per assignment and acknowledgment
+//	team view                        which of the people's addresses are undeliverable  BatchGetItem SUPPRESS#<email>, 100 a call  one per address marked
 //	every request with a key         API key lookup                                     GetItem APIKEY#<hash>                 1
 //	GET /api/keys, /admin/keys       every API key, without secrets                     Query APIKEYS                         one per key (a handful)
 //	POST /api/keys, /admin/keys      create a key: lookup + listing (both if absent)    TransactWrite APIKEY#<hash>, APIKEYS / <id> + audit  0 (3 writes)
@@ -64,6 +66,7 @@
 //	POST /api/waivers                waiver + claim + listing, open cycle waived        TransactWrite PERSON#<id> / WAIVER#, WAIVED#<item> (if free), WAIVERS / <id>, ASSIGN# (if open) + audit  0 (4-5 writes)
 //	DELETE /api/waivers/{id}         find it, revoke it, release the claim, reopen      GetItem WAIVERS / <id>, TransactWrite + audit  1 (+3-5 writes)
 //	GET /api/people/{id}[/notifications] by another  record who read whose record      conditional PutItem AUDIT#<day>       0 (1 write)
+//	GET /api/teams/{id}, /team       record who viewed whose team (team.read)           conditional PutItem AUDIT#<day>       0 (1 write)
 //	POST /api/people/{id}/nudge      claim the nudge with its audit event               TransactWrite NOTIFY#<r> / <day>#nudge (if absent) + audit  0 (2 writes)
 //	POST /auth/link                  find the person of an address                      GetItem EMAIL#<email>, PERSON#<id>    2
 //	POST /auth/link                  count requests per source IP, and per address+IP   UpdateItem RATE#link-ip#<ip>, RATE#link-email-ip#<sha256 of address and IP> ADD count  0 (1 write each)
