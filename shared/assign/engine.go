@@ -83,6 +83,10 @@ type Assignment struct {
 	// waived cycle completed (a waived module may still be taken) keeps it,
 	// a reopened one loses it.
 	WaiverID string `json:"waiverId,omitempty"`
+	// WaivedThrough is the last day (YYYY-MM-DD, UTC) the waiver holds: after
+	// it the cycle shows as open (StatusAt) even before the daily run
+	// reopens it.
+	WaivedThrough string `json:"waivedThrough,omitempty"`
 	// Version is the optimistic-locking counter of the stored item.
 	Version int `json:"-"`
 }
@@ -115,6 +119,8 @@ type Waiving struct {
 	ModuleID string
 	Cycle    int
 	WaiverID string
+	// Through is the last day (YYYY-MM-DD, UTC) the waiver holds.
+	Through string
 	// Version is the stored version the change expects (optimistic locking).
 	Version int
 }
@@ -179,7 +185,7 @@ func WaiverChange(a Assignment, exemptions []Exemption, day string) (*Waiving, *
 	e, ok := holding(exemptions, a.ModuleID, day)
 	switch {
 	case ok && (a.Status == StatusOpen || a.WaiverID != e.WaiverID):
-		return &Waiving{ModuleID: a.ModuleID, Cycle: a.Cycle, WaiverID: e.WaiverID, Version: a.Version}, nil
+		return &Waiving{ModuleID: a.ModuleID, Cycle: a.Cycle, WaiverID: e.WaiverID, Through: e.Through, Version: a.Version}, nil
 	case !ok && a.Status == StatusWaived:
 		return nil, &Reopening{ModuleID: a.ModuleID, Cycle: a.Cycle, DueOn: a.DueOn, Version: a.Version}
 	}
@@ -258,7 +264,7 @@ func Decide(person roster.Person, cat *catalog.Catalog, existing []Assignment, e
 		if len(plan.Create) > created {
 			if e, ok := holding(exemptions, m.ID, day); ok {
 				a := &plan.Create[len(plan.Create)-1]
-				a.Status, a.WaiverID = StatusWaived, e.WaiverID
+				a.Status, a.WaiverID, a.WaivedThrough = StatusWaived, e.WaiverID, e.Through
 			}
 		}
 	}
@@ -347,15 +353,19 @@ const (
 	ShownCancelled = "cancelled"
 )
 
-// StatusAt returns the status people see at now: completed, waived and
-// cancelled as stored; an open assignment is overdue from its due instant
-// (the end of the due day in the person's time zone), on track before it.
+// StatusAt returns the status people see at now: completed and cancelled
+// as stored, waived while the waiver holds (through WaivedThrough, UTC); an
+// open assignment, or a waived one whose waiver has run out and which the
+// next daily run reopens, is overdue from its due instant (the end of the
+// due day in the person's time zone), on track before it.
 func (a Assignment) StatusAt(now time.Time) string {
 	switch a.Status {
 	case StatusCompleted:
 		return ShownCompleted
 	case StatusWaived:
-		return ShownWaived
+		if a.WaivedThrough == "" || now.UTC().Format(time.DateOnly) <= a.WaivedThrough {
+			return ShownWaived
+		}
 	case StatusCancelled:
 		return ShownCancelled
 	}

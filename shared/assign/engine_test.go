@@ -292,21 +292,27 @@ func TestDueAtIsEndOfDueDayInPersonsZone(t *testing.T) {
 func TestStatusAt(t *testing.T) {
 	due := time.Date(2026, 3, 12, 23, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name   string
-		status Status
-		now    time.Time
-		want   string
+		name    string
+		status  Status
+		through string // WaivedThrough
+		now     time.Time
+		want    string
 	}{
-		{"OpenBeforeDue", StatusOpen, due.Add(-time.Second), ShownOnTrack},
-		{"OpenAtDueInstant", StatusOpen, due, ShownOverdue},
-		{"OpenAfterDue", StatusOpen, due.Add(48 * time.Hour), ShownOverdue},
-		{"CompletedLate", StatusCompleted, due.Add(48 * time.Hour), ShownCompleted},
-		{"Cancelled", StatusCancelled, due.Add(48 * time.Hour), ShownCancelled},
-		{"Waived", StatusWaived, due.Add(48 * time.Hour), ShownWaived},
+		{"OpenBeforeDue", StatusOpen, "", due.Add(-time.Second), ShownOnTrack},
+		{"OpenAtDueInstant", StatusOpen, "", due, ShownOverdue},
+		{"OpenAfterDue", StatusOpen, "", due.Add(48 * time.Hour), ShownOverdue},
+		{"CompletedLate", StatusCompleted, "", due.Add(48 * time.Hour), ShownCompleted},
+		{"Cancelled", StatusCancelled, "", due.Add(48 * time.Hour), ShownCancelled},
+		{"Waived", StatusWaived, "", due.Add(48 * time.Hour), ShownWaived},
+		{"WaivedOnItsLastDay", StatusWaived, "2026-03-14", time.Date(2026, 3, 14, 23, 59, 59, 0, time.UTC), ShownWaived},
+		// Before the next daily run reopens it, an expired waiver's cycle
+		// shows as what it is without the waiver.
+		{"WaiverExpiredPastDue", StatusWaived, "2026-03-14", time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC), ShownOverdue},
+		{"WaiverExpiredBeforeDue", StatusWaived, "2026-03-01", time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), ShownOnTrack},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := Assignment{Status: tt.status, DueAt: due}
+			a := Assignment{Status: tt.status, WaivedThrough: tt.through, DueAt: due}
 			if got := a.StatusAt(tt.now); got != tt.want {
 				t.Errorf("got %s, want %s", got, tt.want)
 			}

@@ -49,6 +49,7 @@ type assignmentItem struct {
 	LastRemindedOn   string        `dynamodbav:"lastRemindedOn,omitempty"`
 	LastRemindedAt   string        `dynamodbav:"lastRemindedAt,omitempty"` // formatInstant
 	WaiverID         string        `dynamodbav:"waiverId,omitempty"`
+	WaivedThrough    string        `dynamodbav:"waivedThrough,omitempty"`
 	ClosedOn         string        `dynamodbav:"closedOn,omitempty"`
 	CloseReason      assign.Reason `dynamodbav:"closeReason,omitempty"`
 	Version          int           `dynamodbav:"version"`
@@ -61,7 +62,7 @@ func newAssignmentItem(a assign.Assignment) assignmentItem {
 		ContentSHA256: a.ContentSHA256, Reason: a.Reason, AssignedOn: a.AssignedOn, DueOn: a.DueOn, DueAt: a.DueAt,
 		Recurrence: a.Recurrence, Status: a.Status, CompletedAt: formatInstant(a.CompletedAt), Score: a.Score, Attempts: a.Attempts,
 		CompletedVersion: a.CompletedVersion, CompletedSHA256: a.CompletedSHA256, RemindersSent: a.RemindersSent,
-		LastRemindedOn: a.LastRemindedOn, LastRemindedAt: formatInstant(a.LastRemindedAt), WaiverID: a.WaiverID,
+		LastRemindedOn: a.LastRemindedOn, LastRemindedAt: formatInstant(a.LastRemindedAt), WaiverID: a.WaiverID, WaivedThrough: a.WaivedThrough,
 		ClosedOn: a.ClosedOn, CloseReason: a.CloseReason, Version: a.Version,
 	}
 	if a.Status == assign.StatusOpen {
@@ -84,7 +85,7 @@ func (it assignmentItem) assignment() (assign.Assignment, error) {
 		ContentSHA256: it.ContentSHA256, Reason: it.Reason, AssignedOn: it.AssignedOn, DueOn: it.DueOn, DueAt: it.DueAt,
 		Recurrence: it.Recurrence, Status: it.Status, CompletedAt: completed, Score: it.Score, Attempts: it.Attempts,
 		CompletedVersion: it.CompletedVersion, CompletedSHA256: it.CompletedSHA256, RemindersSent: it.RemindersSent,
-		LastRemindedOn: it.LastRemindedOn, LastRemindedAt: reminded, WaiverID: it.WaiverID,
+		LastRemindedOn: it.LastRemindedOn, LastRemindedAt: reminded, WaiverID: it.WaiverID, WaivedThrough: it.WaivedThrough,
 		ClosedOn: it.ClosedOn, CloseReason: it.CloseReason, Version: it.Version,
 	}, nil
 }

@@ -230,6 +230,7 @@ func (s *Store) RevokeWaiver(ctx context.Context, w waiver.Waiver, holding bool,
 func (s *Store) waiveWrite(employeeID string, c assign.Waiving) (types.TransactWriteItem, error) {
 	upd := expression.Set(expression.Name("status"), expression.Value(assign.StatusWaived)).
 		Set(expression.Name("waiverId"), expression.Value(c.WaiverID)).
+		Set(expression.Name("waivedThrough"), expression.Value(c.Through)).
 		Set(expression.Name(table.VersionAttribute), expression.Value(c.Version+1)).
 		Remove(expression.Name(table.GSI4PK)).Remove(expression.Name(table.GSI4SK))
 	cond := versionIs(c.Version).And(expression.Name("status").In(expression.Value(assign.StatusOpen), expression.Value(assign.StatusWaived)))
@@ -243,7 +244,7 @@ func (s *Store) reopenWrite(employeeID string, r assign.Reopening) (types.Transa
 		Set(expression.Name(table.GSI4PK), expression.Value(table.DuePK(employeeID))).
 		Set(expression.Name(table.GSI4SK), expression.Value(table.DueSK(r.DueOn, employeeID, r.ModuleID, r.Cycle))).
 		Set(expression.Name(table.VersionAttribute), expression.Value(r.Version+1)).
-		Remove(expression.Name("waiverId"))
+		Remove(expression.Name("waiverId")).Remove(expression.Name("waivedThrough"))
 	cond := versionIs(r.Version).And(expression.Name("status").Equal(expression.Value(assign.StatusWaived)))
 	return update(s.table, key(table.PersonPK(employeeID), table.AssignmentSK(r.ModuleID, r.Cycle)), upd, cond)
 }

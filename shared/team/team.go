@@ -160,7 +160,7 @@ func Items(all []assign.Assignment, now time.Time, loc *time.Location) []Item {
 			at := a.CompletedAt.UTC()
 			it.CompletedAt = &at
 		}
-		if a.WaiverID != "" {
+		if status == assign.ShownWaived {
 			id := a.WaiverID
 			it.WaiverID = &id
 		}
