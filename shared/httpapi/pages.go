@@ -14,10 +14,21 @@ var templateFS embed.FS
 // pageNames are the pages under templates/, each rendered inside layout.html.
 var pageNames = []string{"signin", "link-sent", "confirm", "link-invalid", "error", "me", "module", "receipt", "policy", "admin-keys", "admin-key-created", "team"}
 
+// adminSection is one entry of the admin console's navigation.
+type adminSection struct{ Path, Label string }
+
+// adminSections are the admin console's sections, in the order its
+// navigation lists them.
+var adminSections = []adminSection{
+	{"/admin/keys", "API keys"},
+}
+
 // pageFuncs are the functions templates may call.
 var pageFuncs = template.FuncMap{
 	// inc numbers from 1 what range numbers from 0.
 	"inc": func(i int) int { return i + 1 },
+	// adminSections lists the admin console's sections (partials.html).
+	"adminSections": func() []adminSection { return adminSections },
 }
 
 // parsePages parses every page with the layout. It fails only if a template
@@ -25,7 +36,7 @@ var pageFuncs = template.FuncMap{
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
-		t, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
 		}
