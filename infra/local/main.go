@@ -1,12 +1,12 @@
 // Command local is the local stand-in for the AWS stack, run by `make dev`.
 // It starts DynamoDB Local and the SES emulator, creates the table from the
-// same schema the CDK stack deploys, seeds the demo organisation into an empty
-// table, and serves the API through the same Lambda adapter and handler the
-// API function runs. Ctrl-C, or the death of any child, stops everything.
+// same schema the CDK stack deploys, seeds the demo organisation with a year
+// of simulated history into an empty table (package demo), and serves the
+// API through the same Lambda adapter and handler the API function runs.
+// Ctrl-C, or the death of any child, stops everything.
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -22,10 +22,10 @@ import (
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/attest-oss/attest/content"
 	"github.com/attest-oss/attest/shared/apikey"
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/demo"
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/env"
@@ -47,6 +47,8 @@ func main() {
 type settings struct {
 	apiPort, dynamoPort, sesPort int
 	apiKey, table, dataDir       string
+	// demoDays is how many days of history the demo organisation gets.
+	demoDays int
 }
 
 func readSettings(root string) (settings, error) {
@@ -66,6 +68,11 @@ func readSettings(root string) (settings, error) {
 		}
 		*p.into = v
 	}
+	days, err := strconv.Atoi(envOr("DEV_DEMO_DAYS", "365"))
+	if err != nil || days < 1 || days > 3660 {
+		return s, fmt.Errorf("DEV_DEMO_DAYS must be a number of days from 1 to 3660")
+	}
+	s.demoDays = days
 	return s, nil
 }
 
@@ -120,16 +127,17 @@ func run() error {
 		ln.Close()
 		return err
 	}
-	a, err := app.New(app.Config{
+	appCfg := app.Config{
 		Cadence: &cadence, QuizAttemptsPerDay: attemptsPerDay,
 		DynamoDB: client, TableName: cfg.table, SES: stack.SESClient(), SenderEmail: "training@attest.local",
 		BaseURL: base, InsecureCookies: true, Logger: logger,
-	})
+	}
+	a, err := app.New(appCfg)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	if err := seed(ctx, a); err != nil {
+	if err := seed(ctx, a, appCfg, cfg.demoDays); err != nil {
 		ln.Close()
 		return err
 	}
@@ -165,24 +173,24 @@ func run() error {
 	return err
 }
 
-// seed imports the demo roster when the table holds nobody yet.
-func seed(ctx context.Context, a *app.App) error {
+// demoSeed is the seed of the demo organisation's simulated history.
+const demoSeed = 1
+
+// seed fills an empty table with the demo organisation and its history: the
+// last days (a year by default) replayed through the real services and jobs
+// on a simulated clock (package demo), ending now.
+func seed(ctx context.Context, a *app.App, cfg app.Config, days int) error {
 	existing, err := a.Store.ListPeople(ctx)
 	if err != nil || len(existing) > 0 {
 		return err
 	}
-	csv, err := content.FS.ReadFile("demo/roster.csv")
+	fmt.Printf("simulating the demo organisation's last %d days (once, into the empty table) ...\n", days)
+	started := time.Now()
+	sum, err := demo.Run(ctx, demo.Options{Config: cfg, Days: days, Seed: demoSeed})
 	if err != nil {
-		return err
+		return fmt.Errorf("seed demo organisation: %w (make dev-reset wipes the partial data)", err)
 	}
-	res, err := a.Roster.Import(ctx, roster.Request{
-		Body: bytes.NewReader(csv), ContentType: "text/csv", Mode: roster.ModeSync,
-		Actor: "seed:make-dev", Source: "local", Role: identity.Admin,
-	})
-	if err != nil {
-		return fmt.Errorf("seed demo organisation: %w", err)
-	}
-	fmt.Printf("seeded the demo organisation: %d people, %d assignments\n", res.Created, res.AssignmentsCreated)
+	fmt.Printf("seeded the demo organisation: %d people, %s in %s\n", sum.People, sum, time.Since(started).Round(100*time.Millisecond))
 	return nil
 }
 

@@ -102,6 +102,7 @@ func TestMakeDevServesSeedsAndStopsCleanly(t *testing.T) {
 	env := []string{
 		fmt.Sprintf("DEV_PORT=%d", apiPort), fmt.Sprintf("DEV_DYNAMODB_PORT=%d", dynamoPort),
 		fmt.Sprintf("DEV_SES_PORT=%d", sesPort), "DEV_DATA_DIR=" + t.TempDir(), "DEV_API_KEY=atk_devtest",
+		"DEV_DEMO_DAYS=30", // the whole year is shared/demo's test
 	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", apiPort)
 

@@ -45,6 +45,7 @@ var roles = map[string]class{
 	"shared/httpapi":          web,
 	"shared/handler":          events,
 	"shared/app":              wiring,
+	"shared/demo":             tooling,
 	"shared/startup":          wiring,
 	"shared/devstack":         tooling,
 	"shared/devstack/devtest": tooling,

@@ -1,0 +1,156 @@
+package demo
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/attest-oss/attest/shared/roster"
+)
+
+// Change is one roster change of the demo year that the roster of today no
+// longer shows: until Date, the fields set in Before held those values.
+type Change struct {
+	Date       string `yaml:"date"`
+	EmployeeID string `yaml:"employee_id"`
+	Note       string `yaml:"note"`
+	Before     struct {
+		ManagerID  *string `yaml:"manager_id"`
+		Department *string `yaml:"department"`
+		Roles      *string `yaml:"roles"`
+	} `yaml:"before"`
+}
+
+// ParseHistory reads a history file (content/demo/history.yaml): its changes,
+// each with a valid date, an employee id and at least one field before.
+func ParseHistory(b []byte) ([]Change, error) {
+	var doc struct {
+		Changes []Change `yaml:"changes"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("demo history: %w", err)
+	}
+	for i, c := range doc.Changes {
+		if _, err := time.Parse(roster.DateLayout, c.Date); err != nil {
+			return nil, fmt.Errorf("demo history: change %d: date must be YYYY-MM-DD, got %q", i+1, c.Date)
+		}
+		if c.EmployeeID == "" {
+			return nil, fmt.Errorf("demo history: change %d: employee_id is missing", i+1)
+		}
+		if c.Before.ManagerID == nil && c.Before.Department == nil && c.Before.Roles == nil {
+			return nil, fmt.Errorf("demo history: change %d: before names no field", i+1)
+		}
+	}
+	return doc.Changes, nil
+}
+
+// Upload is one roster upload of the simulated year: on Day, HR uploads the
+// roster as it then stands.
+type Upload struct {
+	Day    string
+	People []roster.Person
+}
+
+// hrNotice is how long before a start or end date HR uploads it.
+const hrNotice = 14
+
+// Timeline returns the roster uploads of the days from first to last (both
+// YYYY-MM-DD) that end with today's people: everyone known on first is in
+// the first upload; a hire is uploaded hrNotice days before their start date
+// and a leaver's end date hrNotice days before it (neither before first nor
+// after last); each change applies from its date (clamped the same way).
+// The last upload holds today's people exactly.
+func Timeline(today []roster.Person, changes []Change, first, last string) ([]Upload, error) {
+	byID := make(map[string]bool, len(today))
+	for _, p := range today {
+		byID[p.EmployeeID] = true
+	}
+	clamp := func(d string) string { return min(max(d, first), last) }
+	days := map[string]bool{first: true}
+	known := make(map[string]string, len(today))
+	endKnown := make(map[string]string, len(today))
+	for _, p := range today {
+		known[p.EmployeeID] = clamp(addDays(p.StartDate, -hrNotice))
+		days[known[p.EmployeeID]] = true
+		if p.EndDate != "" {
+			endKnown[p.EmployeeID] = max(known[p.EmployeeID], clamp(addDays(p.EndDate, -hrNotice)))
+			days[endKnown[p.EmployeeID]] = true
+		}
+	}
+	for _, c := range changes {
+		if !byID[c.EmployeeID] {
+			return nil, fmt.Errorf("demo history: %s changed on %s is not in the roster", c.EmployeeID, c.Date)
+		}
+		days[clamp(c.Date)] = true
+	}
+	// Latest change first, so that each person's earliest state wins.
+	changes = slices.Clone(changes)
+	slices.SortStableFunc(changes, func(a, b Change) int { return strings.Compare(b.Date, a.Date) })
+	order := make([]string, 0, len(days))
+	for d := range days {
+		order = append(order, d)
+	}
+	slices.Sort(order)
+	out := make([]Upload, 0, len(order))
+	for _, day := range order {
+		var people []roster.Person
+		for _, p := range today {
+			if known[p.EmployeeID] > day {
+				continue
+			}
+			if e, ok := endKnown[p.EmployeeID]; ok && e > day {
+				p.EndDate = ""
+			}
+			for _, c := range changes {
+				if c.EmployeeID != p.EmployeeID || clamp(c.Date) <= day {
+					continue
+				}
+				if c.Before.ManagerID != nil {
+					p.ManagerID = *c.Before.ManagerID
+				}
+				if c.Before.Department != nil {
+					p.Department = *c.Before.Department
+				}
+				if c.Before.Roles != nil {
+					p.Roles = strings.Split(*c.Before.Roles, ";")
+				}
+			}
+			people = append(people, p)
+		}
+		out = append(out, Upload{Day: day, People: people})
+	}
+	return out, nil
+}
+
+// csvHeader is the roster's CSV header (the contract's column order).
+var csvHeader = []string{"employee_id", "email", "name", "roles", "manager_id", "department", "employment_type",
+	"vendor", "engagements", "start_date", "end_date", "time_zone"}
+
+// CSV renders people as a roster CSV file.
+func CSV(people []roster.Person) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	_ = w.Write(csvHeader)
+	for _, p := range people {
+		_ = w.Write([]string{p.EmployeeID, p.Email, p.Name, strings.Join(p.Roles, ";"), p.ManagerID, p.Department,
+			string(p.EmploymentType), p.Vendor, strings.Join(p.Engagements, ";"), p.StartDate, p.EndDate, p.TimeZone})
+	}
+	w.Flush()
+	return b.Bytes()
+}
+
+// addDays returns day (YYYY-MM-DD) moved by n days; an invalid day stays.
+func addDays(day string, n int) string {
+	t, err := time.Parse(roster.DateLayout, day)
+	if err != nil {
+		return day
+	}
+	return t.AddDate(0, 0, n).Format(roster.DateLayout)
+}
