@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,7 +20,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/attest-oss/attest/shared/ack"
 	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/table"
 )
@@ -327,6 +330,60 @@ func queryItems[I, T any](ctx context.Context, s *Store, pk, prefix string, valu
 		return nil
 	})
 	return out, err
+}
+
+// TrainingRecords returns the person's assignments and policy
+// acknowledgments in one Query (table.TrainingRange), for views that show
+// both of many people.
+func (s *Store) TrainingRecords(ctx context.Context, employeeID string) ([]assign.Assignment, []ack.Acknowledgment, error) {
+	from, to := table.TrainingRange()
+	cond := expression.Key(table.PartitionKey).Equal(expression.Value(table.PersonPK(employeeID))).
+		And(expression.Key(table.SortKey).Between(expression.Value(from), expression.Value(to)))
+	expr, err := expression.NewBuilder().WithKeyCondition(cond).Build()
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("training records of %s: %w", employeeID, err)
+	}
+	var (
+		assignments []assign.Assignment
+		acks        []ack.Acknowledgment
+	)
+	for _, raw := range items {
+		var sk string
+		if err := attributevalue.Unmarshal(raw[table.SortKey], &sk); err != nil {
+			return nil, nil, fmt.Errorf("training records of %s: %w", employeeID, err)
+		}
+		if strings.HasPrefix(sk, table.AcknowledgmentPrefix) {
+			var it ackItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, nil, fmt.Errorf("training records of %s: %w", employeeID, err)
+			}
+			a, err := it.acknowledgment()
+			if err != nil {
+				return nil, nil, fmt.Errorf("training records of %s: %w", employeeID, err)
+			}
+			acks = append(acks, a)
+			continue
+		}
+		var it assignmentItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, nil, fmt.Errorf("training records of %s: %w", employeeID, err)
+		}
+		a, err := it.assignment()
+		if err != nil {
+			return nil, nil, fmt.Errorf("training records of %s: %w", employeeID, err)
+		}
+		assignments = append(assignments, a)
+	}
+	return assignments, acks, nil
 }
 
 // noError adapts a conversion that cannot fail to queryItems.

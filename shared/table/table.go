@@ -49,6 +49,7 @@
 //	reminder run, nudge              was this notification already recorded             conditional Put NOTIFY#<r> / <day>#<kind>  0 (1 write)
 //	person view                      notification history                               Query NOTIFY#person#<id>              one per notification
 //	module page, attempt, receipt    a person's attempts at a module                    Query PERSON#<id>, SK begins ATTEMPT#<m>#  one per attempt
+//	team view, per person            assignments and acknowledgments in one read        Query PERSON#<id>, SK BETWEEN ACK# AND ASSIGN#\uffff  one per assignment or acknowledgment
 //	GET /me, GET /api/me             a person's policy acknowledgments                  Query PERSON#<id>, SK begins ACK#     one per acknowledgment (a few a year)
 //	policy page, acknowledgment      this cycle's acknowledgment of one policy          GetItem PERSON#<id> / ACK#<p>#<cycle>  1
 //	policy page (GET)                record the first view if absent                    conditional PutItem VIEW#...          0 (1 write)
@@ -289,6 +290,12 @@ func AcknowledgmentSK(policyID, cycle string) string { return ackPrefix + policy
 // AcknowledgmentPrefix is the sort-key prefix of all of a person's policy
 // acknowledgments.
 const AcknowledgmentPrefix = ackPrefix
+
+// TrainingRange is the sort-key range of a person's partition that holds
+// exactly their policy acknowledgments and assignments: ACK# and ASSIGN#
+// are adjacent in sort order (no other prefix falls between them), so one
+// Query with SK BETWEEN from AND to reads both and nothing else.
+func TrainingRange() (from, to string) { return ackPrefix, assignmentPrefix + "\uffff" }
 
 // PolicyViewSK is the sort key of the record of a person's first view of one
 // version (by content hash) of a policy in a cycle.

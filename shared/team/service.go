@@ -28,10 +28,9 @@ type Directory interface {
 
 // Records reads one person's training records.
 type Records interface {
-	// Assignments returns every assignment of the person, every cycle.
-	Assignments(ctx context.Context, employeeID string) ([]assign.Assignment, error)
-	// Acknowledgments returns every policy acknowledgment of the person.
-	Acknowledgments(ctx context.Context, employeeID string) ([]ack.Acknowledgment, error)
+	// TrainingRecords returns every assignment (every cycle) and every
+	// policy acknowledgment of the person, in one read.
+	TrainingRecords(ctx context.Context, employeeID string) ([]assign.Assignment, []ack.Acknowledgment, error)
 }
 
 // Reachability tells undeliverable addresses.
@@ -245,11 +244,7 @@ func (s *Service) subtree(ctx context.Context, managerID string, scope Scope) ([
 func (s *Service) fill(ctx context.Context, people []Member, recs []roster.Record, now time.Time) error {
 	err := forEach(ctx, len(people), func(ctx context.Context, i int) error {
 		p := recs[i].Person
-		all, err := s.Records.Assignments(ctx, p.EmployeeID)
-		if err != nil {
-			return err
-		}
-		acks, err := s.Records.Acknowledgments(ctx, p.EmployeeID)
+		all, acks, err := s.Records.TrainingRecords(ctx, p.EmployeeID)
 		if err != nil {
 			return err
 		}
