@@ -33,6 +33,7 @@ import (
 	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
+	"github.com/attest-oss/attest/shared/waiver"
 )
 
 // Options says what to simulate.
@@ -72,24 +73,33 @@ type Summary struct {
 	Reminders   int `json:"reminders"`
 	Escalations int `json:"escalations"`
 	Nudges      int `json:"nudges"`
+	// Waivers counts the waivers granted.
+	Waivers int `json:"waivers"`
 }
 
 // String is the one-line summary make dev prints.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d days simulated, %d completions (%d late), %d overdue now, %d reminders sent (%d escalations, %d nudges), %d quiz attempts (%d failed), %d acknowledgments",
-		s.Days, s.Completions, s.Late, s.OverdueNow, s.Reminders, s.Escalations, s.Nudges, s.Attempts, s.FailedAttempts, s.Acknowledgments)
+	return fmt.Sprintf("%d days simulated, %d completions (%d late), %d overdue now, %d reminders sent (%d escalations, %d nudges), %d quiz attempts (%d failed), %d acknowledgments, %d waivers",
+		s.Days, s.Completions, s.Late, s.OverdueNow, s.Reminders, s.Escalations, s.Nudges, s.Attempts, s.FailedAttempts, s.Acknowledgments, s.Waivers)
 }
+
+// complianceOfficer names the demo admin who grants waivers in records.
+var complianceOfficer = identity.PersonActor(complianceOfficerID)
 
 // Actors and sources of the simulated year's records.
 const (
-	hrActor     = "hris-sync"
-	hrSource    = "demo"
-	userAgent   = "Mozilla/5.0 (demo organisation)"
-	importHour  = 9  // UTC, HR's uploads
-	dailyHour   = 2  // UTC, the daily assignment run (the stack's default)
-	reminderHr  = 12 // UTC: the same weekday in every demo time zone
-	workFrom    = 9  // local, people act from
-	workMinutes = 8 * 60
+	hrActor = "hris-sync"
+	// complianceOfficerID is the demo admin who keeps the exceptions
+	// register; complianceOfficer names her in records.
+	complianceOfficerID = "E050"
+	hrSource            = "demo"
+	userAgent           = "Mozilla/5.0 (demo organisation)"
+	importHour          = 9  // UTC, HR's uploads
+	dailyHour           = 2  // UTC, the daily assignment run (the stack's default)
+	reminderHr          = 12 // UTC: the same weekday in every demo time zone
+	waiverHour          = 11 // UTC, the compliance officer grants and revokes waivers
+	workFrom            = 9  // local, people act from
+	workMinutes         = 8 * 60
 )
 
 // Run simulates the year into the table of opts.Config, which must hold no
@@ -121,6 +131,7 @@ type sim struct {
 	queue   eventQueue
 	seq     int
 	uploads []Upload
+	waivers []Waiver
 	sum     Summary
 
 	people   map[string]roster.Person
@@ -157,19 +168,19 @@ func newSim(opts Options) (*sim, error) {
 	if len(problems) > 0 {
 		return nil, apperr.InvalidWith("demo roster is invalid", problems)
 	}
-	changes, err := ParseHistory(opts.History)
+	history, err := ParseHistory(opts.History)
 	if err != nil {
 		return nil, err
 	}
 	end := opts.End.UTC()
 	last := end.Format(roster.DateLayout)
 	first := addDays(last, -opts.Days)
-	uploads, err := Timeline(up.People, changes, first, last)
+	uploads, err := Timeline(up.People, history.Changes, first, last)
 	if err != nil {
 		return nil, err
 	}
 	s := &sim{
-		end: end, first: first, uploads: uploads,
+		end: end, first: first, uploads: uploads, waivers: history.Waivers,
 		rng:    rand.New(rand.NewPCG(opts.Seed, 0x5eedde70)),
 		people: map[string]roster.Person{}, profiles: map[string]profile{},
 		open: map[string]assign.Assignment{}, planned: map[string]bool{},
@@ -197,6 +208,15 @@ func (s *sim) run(ctx context.Context) (Summary, error) {
 	s.now = start
 	for _, u := range s.uploads {
 		s.at(dayStart(u.Day).Add(importHour*time.Hour), "roster upload "+u.Day, func(ctx context.Context) error { return s.upload(ctx, u) })
+	}
+	for _, w := range s.waivers {
+		if w.ExpiresOn < s.first { // over before the simulated year
+			continue
+		}
+		// One granted before the year is granted on its first day, after
+		// HR's first upload.
+		on := max(w.Date, s.first)
+		s.at(dayStart(on).Add(waiverHour*time.Hour), "waiver for "+w.EmployeeID, func(ctx context.Context) error { return s.grant(ctx, w) })
 	}
 	daily := handler.DailyAssignment(s.app.Assigner, s.log)
 	for d := start.AddDate(0, 0, 1); d.Before(s.end); d = d.AddDate(0, 0, 1) {
@@ -263,6 +283,25 @@ func (s *sim) remind(ctx context.Context) error {
 	s.sum.Reminders += sum.Notifications
 	s.sum.Escalations += sum.ByKind["escalation"]
 	return err
+}
+
+// grant has the compliance officer grant the waiver w, and schedules its
+// revocation when w is revoked.
+func (s *sim) grant(ctx context.Context, w Waiver) error {
+	granted, err := s.app.Waivers.Grant(ctx, waiver.Request{
+		EmployeeID: w.EmployeeID, Item: w.Item, Reason: w.Reason, Approver: w.Approver, ExpiresOn: w.ExpiresOn,
+	}, complianceOfficer, ipOf(complianceOfficerID))
+	if err != nil {
+		return err
+	}
+	s.sum.Waivers++
+	if w.RevokedOn != "" {
+		s.at(dayStart(w.RevokedOn).Add(waiverHour*time.Hour), "waiver revoked for "+w.EmployeeID, func(ctx context.Context) error {
+			_, err := s.app.Waivers.Revoke(ctx, granted.ID, complianceOfficer, ipOf(complianceOfficerID))
+			return err
+		})
+	}
+	return nil
 }
 
 // nudges has, once a week, some managers nudge a report who is overdue.

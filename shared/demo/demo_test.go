@@ -182,6 +182,35 @@ func TestYearOfHistory(t *testing.T) {
 		t.Errorf("E002's direct reports %v do not list E012", ids)
 	}
 
+	// The exceptions register: a waiver that ran out (parental leave), one
+	// revoked, two still holding; the run-out one's module is no longer
+	// waived.
+	waivers, err := store.AllWaivers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holding, revoked := 0, 0
+	for _, w := range waivers {
+		switch {
+		case w.Revoked():
+			revoked++
+		case w.ExpiresOn >= end.Format(time.DateOnly):
+			holding++
+		}
+	}
+	if sum.Waivers != 4 || len(waivers) != 4 || holding != 2 || revoked != 1 {
+		t.Errorf("summary says %d waivers; stored %d, %d holding, %d revoked: want 4, 2 and 1", sum.Waivers, len(waivers), holding, revoked)
+	}
+	e031, err := store.Assignments(ctx, "E031")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range e031 {
+		if a.ModuleID == "secure-development" && a.StatusAt(end) == assign.ShownWaived {
+			t.Errorf("E031's secure-development is still waived after the waiver ran out: %+v", a)
+		}
+	}
+
 	// Audit events carry simulated times: a quiz completion months ago.
 	events, err := store.AuditEvents(ctx, firstCompletionDay(t, store.Store, recs))
 	if err != nil {
@@ -264,7 +293,7 @@ func digest(t *testing.T, store *world) string {
 			t.Fatal(err)
 		}
 		for _, a := range as {
-			a.Version = 0
+			a.Version, a.WaiverID = 0, "" // waiver ids are random
 			lines = append(lines, fmt.Sprintf("%+v", a))
 		}
 		acks, err := store.Acknowledgments(ctx, r.EmployeeID)

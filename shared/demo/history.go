@@ -26,29 +26,62 @@ type Change struct {
 	} `yaml:"before"`
 }
 
+// Waiver is one waiver of the demo year: granted on Date, holding through
+// ExpiresOn unless revoked on RevokedOn (empty: not revoked). The waiver
+// service checks the rest when the simulation grants it.
+type Waiver struct {
+	Date       string `yaml:"date"`
+	EmployeeID string `yaml:"employee_id"`
+	Item       string `yaml:"item"`
+	Reason     string `yaml:"reason"`
+	Approver   string `yaml:"approver"`
+	ExpiresOn  string `yaml:"expires_on"`
+	RevokedOn  string `yaml:"revoked_on"`
+}
+
+// History is what a history file describes: the roster changes and the
+// waivers of the year.
+type History struct {
+	Changes []Change `yaml:"changes"`
+	Waivers []Waiver `yaml:"waivers"`
+}
+
 // ParseHistory reads a history file (content/demo/history.yaml): its changes,
-// each with a valid date, an employee id and at least one field before.
-func ParseHistory(b []byte) ([]Change, error) {
-	var doc struct {
-		Changes []Change `yaml:"changes"`
-	}
+// each with a valid date, an employee id and at least one field before; and
+// its waivers, each with valid dates (revoked after granted) and an
+// employee id.
+func ParseHistory(b []byte) (History, error) {
+	var h History
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("demo history: %w", err)
+	if err := dec.Decode(&h); err != nil {
+		return History{}, fmt.Errorf("demo history: %w", err)
 	}
-	for i, c := range doc.Changes {
+	for i, c := range h.Changes {
 		if _, err := time.Parse(roster.DateLayout, c.Date); err != nil {
-			return nil, fmt.Errorf("demo history: change %d: date must be YYYY-MM-DD, got %q", i+1, c.Date)
+			return History{}, fmt.Errorf("demo history: change %d: date must be YYYY-MM-DD, got %q", i+1, c.Date)
 		}
 		if c.EmployeeID == "" {
-			return nil, fmt.Errorf("demo history: change %d: employee_id is missing", i+1)
+			return History{}, fmt.Errorf("demo history: change %d: employee_id is missing", i+1)
 		}
 		if c.Before.ManagerID == nil && c.Before.Department == nil && c.Before.Roles == nil {
-			return nil, fmt.Errorf("demo history: change %d: before names no field", i+1)
+			return History{}, fmt.Errorf("demo history: change %d: before names no field", i+1)
 		}
 	}
-	return doc.Changes, nil
+	for i, w := range h.Waivers {
+		for _, d := range []struct{ name, value string }{{"date", w.Date}, {"expires_on", w.ExpiresOn}} {
+			if _, err := time.Parse(roster.DateLayout, d.value); err != nil {
+				return History{}, fmt.Errorf("demo history: waiver %d: %s must be YYYY-MM-DD, got %q", i+1, d.name, d.value)
+			}
+		}
+		if _, err := time.Parse(roster.DateLayout, w.RevokedOn); w.RevokedOn != "" && (err != nil || w.RevokedOn <= w.Date) {
+			return History{}, fmt.Errorf("demo history: waiver %d: revoked_on must be a YYYY-MM-DD after date, got %q", i+1, w.RevokedOn)
+		}
+		if w.EmployeeID == "" {
+			return History{}, fmt.Errorf("demo history: waiver %d: employee_id is missing", i+1)
+		}
+	}
+	return h, nil
 }
 
 // Upload is one roster upload of the simulated year: on Day, HR uploads the

@@ -23,11 +23,11 @@ func TestTimeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	changes, err := ParseHistory(hist)
+	history, err := ParseHistory(hist)
 	if err != nil {
 		t.Fatal(err)
 	}
-	uploads, err := Timeline(up.People, changes, "2025-11-30", "2026-11-30")
+	uploads, err := Timeline(up.People, history.Changes, "2025-11-30", "2026-11-30")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +76,12 @@ func TestTimeline(t *testing.T) {
 		if !p.Equal(up.People[i]) {
 			t.Errorf("last upload: %+v, want %+v", p, up.People[i])
 		}
+	}
+	if _, err := ParseHistory([]byte("waivers:\n  - date: 2026-01-01\n    employee_id: E1\n    expires_on: 2026-02-30\n")); err == nil {
+		t.Error("a waiver expiring on a day that does not exist was accepted")
+	}
+	if _, err := ParseHistory([]byte("waivers:\n  - date: 2026-01-01\n    employee_id: E1\n    expires_on: 2026-03-01\n    revoked_on: 2025-12-01\n")); err == nil {
+		t.Error("a waiver revoked before it was granted was accepted")
 	}
 	if _, err := ParseHistory([]byte("changes:\n  - date: 2026-13-01\n    employee_id: E1\n    before: {manager_id: E2}\n")); err == nil {
 		t.Error("a bad date was accepted")
