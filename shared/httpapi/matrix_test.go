@@ -485,8 +485,12 @@ func multipartBody(t testing.TB, csrf string, fields map[string]string, file str
 	return w.FormDataContentType(), buf.String()
 }
 
-// digestField finds the plan digest in a roster preview page.
-var digestField = regexp.MustCompile(`name="digest" value="([0-9a-f]{64})"`)
+// digestField and deactivationsField find the plan digest and the count
+// of people deactivated in a roster preview page.
+var (
+	digestField        = regexp.MustCompile(`name="digest" value="([0-9a-f]{64})"`)
+	deactivationsField = regexp.MustCompile(`name="deactivations" value="([0-9]+)"`)
+)
 
 // previewDigest previews content (upsert) as the signed-in roster admin and
 // returns the digest of its plan.
