@@ -358,3 +358,77 @@ func TestBrowserAdminKeys(t *testing.T) {
 		t.Errorf("the revoked key's dry run: %d, want 401", status)
 	}
 }
+
+// TestBrowserAdminRoster drives the admin console's roster upload and
+// people search at 375 and 1280 px: an admin signs in, uploads a CSV file
+// with the file input, sees the preview, applies it, then finds the new
+// person by name and opens their record.
+func TestBrowserAdminRoster(t *testing.T) {
+	t.Parallel()
+	browser := chromium(t)
+	for _, screen := range []struct {
+		series        string
+		width, height int
+	}{{"admin-roster-phone", 375, 812}, {"admin-roster-desktop", 1280, 800}} {
+		t.Run(screen.series, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			ps := e.seedTeam("browser-roster.example.com", [3]string{"RA1", "all-staff;admin", ""}, [3]string{"RE1", "all-staff", "RA1"})
+			admin := ps["RA1"]
+			link, _, err := e.app.SignIn.IssueLink(context.Background(), admin.id, auth.LinkSignIn, "browser test", "127.0.0.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The upload: RE1 moves to Security; RN1, a new starter, joins.
+			csv := header + fmt.Sprintf("%s,%s,%s,all-staff;admin,,Ops,employee,,,2026-01-05,,UTC\n", admin.id, admin.email, admin.name) +
+				fmt.Sprintf("RE1,%s,Person RE1,all-staff,RA1,Security,employee,,,2026-01-05,,UTC\n", ps["RE1"].email) +
+				"RN1,rn1-" + screen.series + "@browser-roster.example.com,Rosalind Newcomer,all-staff,RA1,Engineering Platform Reliability,employee,,,2026-11-02,,Europe/Amsterdam\n"
+			file := filepath.Join(t.TempDir(), "roster.csv")
+			if err := os.WriteFile(file, []byte(csv), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p := newScreen(t, browser, screen.series, screen.width, screen.height)
+			path := link[strings.Index(link, "/l/"):]
+			p.load(http.StatusOK, path, chromedp.Navigate(e.url+path))
+			p.load(http.StatusOK, "/me", chromedp.Click(chromedp.CSS("main button[type=submit]")))
+
+			p.load(http.StatusOK, "/admin/roster", chromedp.Navigate(e.url+"/admin/roster"))
+			p.fitsWidth("/admin/roster")
+			p.shot("upload")
+			p.do(chromedp.SetUploadFiles(chromedp.CSS("#roster"), []string{file}), chromedp.Click(chromedp.CSS(`label[for="mode-sync"]`)))
+			p.load(http.StatusOK, "/admin/roster/preview", chromedp.Click(chromedp.CSS(`form[action="/admin/roster/preview"] button[type=submit]`)))
+			if h := p.text("h1"); h != "Roster preview" {
+				t.Fatalf("after uploading: %q", h)
+			}
+			body := p.text("main")
+			for _, want := range []string{"Rosalind Newcomer", "department: Ops → Security"} {
+				if !strings.Contains(body, want) {
+					t.Errorf("the preview misses %q: %s", want, body)
+				}
+			}
+			p.fitsWidth("the preview")
+			p.shot("preview")
+			p.load(http.StatusOK, "/admin/roster/apply", chromedp.Click(chromedp.Search(`//button[normalize-space()="Apply"]`)))
+			if h := p.text("h1"); h != "Roster applied" {
+				t.Fatalf("after applying: %q %s", h, p.text("main"))
+			}
+			p.fitsWidth("the result")
+			p.shot("applied")
+
+			p.load(http.StatusOK, "/admin/people", chromedp.Click(chromedp.CSS(`nav.adminnav a[href="/admin/people"]`)))
+			p.do(chromedp.SendKeys(chromedp.CSS("#q"), "newcomer"))
+			p.load(http.StatusOK, "/admin/people?q=newcomer", chromedp.Click(chromedp.CSS(`form.search button[type=submit]`)))
+			if got := p.text("#people-count"); !strings.HasPrefix(got, "1 person") {
+				t.Errorf("the search says %q", got)
+			}
+			p.fitsWidth("the people list")
+			p.shot("people")
+			p.load(http.StatusOK, "/admin/people/RN1", chromedp.Click(chromedp.CSS(`a[href="/admin/people/RN1"]`)))
+			if h := p.text("h1"); h != "Rosalind Newcomer" {
+				t.Errorf("the record's title is %q", h)
+			}
+			p.fitsWidth("the record")
+			p.shot("record")
+		})
+	}
+}

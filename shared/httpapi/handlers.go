@@ -96,35 +96,45 @@ type personView struct {
 }
 
 func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("employeeId")
-	rec, found, err := s.deps.People.GetPerson(r.Context(), id)
+	v, err := s.personRecord(r, r.PathValue("employeeId"))
 	if err != nil {
 		return err
 	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// personRecord reads a person as stored, with their history, assignments
+// and whether their address is reachable, and records that the caller read
+// it (auditRead): GET /api/people/{id} and the admin console's record page.
+func (s *Server) personRecord(r *http.Request, id string) (personView, error) {
+	rec, found, err := s.deps.People.GetPerson(r.Context(), id)
+	if err != nil {
+		return personView{}, err
+	}
 	if !found {
-		return roster.ErrNoSuchPerson
+		return personView{}, roster.ErrNoSuchPerson
 	}
 	history, err := s.deps.People.PersonHistory(r.Context(), id)
 	if err != nil {
-		return err
+		return personView{}, err
 	}
 	assignments, err := s.deps.People.Assignments(r.Context(), id)
 	if err != nil {
-		return err
+		return personView{}, err
 	}
 	reason, undeliverable, err := s.deps.Suppressions.Undeliverable(r.Context(), rec.Email)
 	if err != nil {
-		return err
+		return personView{}, err
 	}
 	if err := s.auditRead(r, id, "profile"); err != nil {
-		return err
+		return personView{}, err
 	}
-	writeJSON(w, http.StatusOK, personView{
+	return personView{
 		Person: rec, Active: rec.ActiveOn(s.today()),
 		History: nonNil(history), Assignments: nonNil(assignments),
 		Reachable: !undeliverable, UnreachableReason: reason,
-	})
-	return nil
+	}, nil
 }
 
 // runRequest is the body of the run endpoints (assignments, reminders).

@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -316,6 +320,20 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST /admin/keys/{id}/revoke", func(m *matrix, _ int, c caller) int {
 			return m.form(c, "/admin/keys/"+m.newKey()+"/revoke", url.Values{})
 		}, [callerCount]int{401, 403, 403, 403, 403, 303, 403, 401, 401, 401}},
+
+		// The admin console's people and roster pages. Each caller
+		// previews, and applies, an upsert of a person of its own.
+		{"GET /admin/people", get("/admin/people?q=person"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
+		{"GET /admin/people/{employeeId}", get("/admin/people/SUBJ"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
+		{"GET /admin/roster", get("/admin/roster"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
+		{"POST /admin/roster/preview", func(m *matrix, who int, c caller) int {
+			return m.multipart(c, "/admin/roster/preview", map[string]string{"mode": "upsert"}, m.rosterRow(who))
+		}, [callerCount]int{401, 403, 403, 403, 403, 200, 403, 401, 401, 401}},
+		{"POST /admin/roster/apply", func(m *matrix, who int, c caller) int {
+			content := m.rosterRow(who)
+			return m.multipart(c, "/admin/roster/apply", map[string]string{"mode": "upsert", "content": content,
+				"digest": m.previewDigest(content), "deactivations": "0"}, "")
+		}, [callerCount]int{401, 403, 403, 403, 403, 200, 403, 401, 401, 401}},
 	}
 
 	registered := e.app.Handler.Routes()
@@ -424,4 +442,74 @@ func documentedRoutes(paths map[string]*openapi3.PathItem) []string {
 		}
 	}
 	return out
+}
+
+// rosterRow is a roster CSV of one person of the caller's own, R-<caller>.
+func (m *matrix) rosterRow(who int) string {
+	return header + fmt.Sprintf("R-%s,r-%s-%d@matrix.example.com,Roster %s,all-staff,,Ops,employee,,,2026-01-05,,UTC\n",
+		callerNames[who], strings.ToLower(callerNames[who]), m.e.now.UnixNano(), callerNames[who])
+}
+
+// multipart sends a multipart/form-data post as c, with its CSRF token in
+// the field csrf, fields, and file (when not empty) as the file field
+// roster.
+func (m *matrix) multipart(c caller, path string, fields map[string]string, file string) int {
+	m.t.Helper()
+	ct, body := multipartBody(m.t, c.csrf, fields, file)
+	return m.call(c, http.MethodPost, path, ct, body)
+}
+
+// multipartBody encodes a roster form: csrf, fields, and file (when not
+// empty) as the file field roster (roster.csv, text/csv).
+func multipartBody(t testing.TB, csrf string, fields map[string]string, file string) (contentType, body string) {
+	t.Helper()
+	var buf strings.Builder
+	w := multipart.NewWriter(&buf)
+	_ = w.WriteField("csrf", csrf)
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		_ = w.WriteField(k, fields[k])
+	}
+	if file != "" {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", `form-data; name="roster"; filename="roster.csv"`)
+		h.Set("Content-Type", "text/csv")
+		part, err := w.CreatePart(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = part.Write([]byte(file))
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return w.FormDataContentType(), buf.String()
+}
+
+// digestField and deactivationsField find the plan digest and the count
+// of people deactivated in a roster preview page.
+var (
+	digestField        = regexp.MustCompile(`name="digest" value="([0-9a-f]{64})"`)
+	deactivationsField = regexp.MustCompile(`name="deactivations" value="([0-9]+)"`)
+)
+
+// previewDigest previews content (upsert) as the signed-in roster admin and
+// returns the digest of its plan.
+func (m *matrix) previewDigest(content string) string {
+	m.t.Helper()
+	c := m.callers[rosterAdmin]
+	ct, body := multipartBody(m.t, c.csrf, map[string]string{"mode": "upsert"}, content)
+	req, _ := http.NewRequest(http.MethodPost, m.e.url+"/admin/roster/preview", strings.NewReader(body))
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("Cookie", c.cookie)
+	resp, err := m.client.Do(req)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	d := digestField.FindStringSubmatch(string(raw))
+	if d == nil {
+		m.t.Fatalf("preview: %d, no digest in %s", resp.StatusCode, raw)
+	}
+	return d[1]
 }

@@ -12,7 +12,8 @@ import (
 var templateFS embed.FS
 
 // pageNames are the pages under templates/, each rendered inside layout.html.
-var pageNames = []string{"signin", "link-sent", "confirm", "link-invalid", "error", "me", "module", "receipt", "policy", "admin-keys", "admin-key-created", "team"}
+var pageNames = []string{"signin", "link-sent", "confirm", "link-invalid", "error", "me", "module", "receipt", "policy", "admin-keys", "admin-key-created", "team",
+	"admin-roster", "admin-roster-preview", "admin-roster-done", "admin-people", "admin-person"}
 
 // adminSection is one entry of the admin console's navigation.
 type adminSection struct{ Path, Label string }
@@ -20,6 +21,8 @@ type adminSection struct{ Path, Label string }
 // adminSections are the admin console's sections, in the order its
 // navigation lists them.
 var adminSections = []adminSection{
+	{"/admin/people", "People"},
+	{"/admin/roster", "Roster upload"},
 	{"/admin/keys", "API keys"},
 }
 

@@ -42,6 +42,12 @@ type PeopleStore interface {
 	PersonHistory(ctx context.Context, employeeID string) ([]roster.Revision, error)
 	// Assignments returns every assignment of the person.
 	Assignments(ctx context.Context, employeeID string) ([]assign.Assignment, error)
+	// PersonByEmail returns the person who holds the address
+	// (case-insensitive), or found=false.
+	PersonByEmail(ctx context.Context, email string) (roster.Record, bool, error)
+	// ListPeople returns every stored person, active or not, through the
+	// roster index.
+	ListPeople(ctx context.Context) ([]roster.Record, error)
 }
 
 // SessionStore reads the sessions of signed-in people.
@@ -154,6 +160,11 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /admin/keys", s.withAccess(asPage, s.keysPageHandler, identity.Admin))
 	s.mux.Handle("POST /admin/keys", s.withAccess(asPage, s.formCreateKey, identity.Admin))
 	s.mux.Handle("POST /admin/keys/{id}/revoke", s.withAccess(asPage, s.formRevokeKey, identity.Admin))
+	s.mux.Handle("GET /admin/people", s.withAccess(asPage, s.peoplePageHandler, identity.Admin, identity.Auditor))
+	s.mux.Handle("GET /admin/people/{employeeId}", s.withAccess(asPage, s.personPageHandler, identity.Admin, identity.Auditor))
+	s.mux.Handle("GET /admin/roster", s.withAccess(asPage, s.rosterPageHandler, identity.Admin, identity.Auditor))
+	s.mux.Handle("POST /admin/roster/preview", withBodyLimit(maxUploadBody, s.withAccess(asPage, s.formRosterPreview, identity.Admin)))
+	s.mux.Handle("POST /admin/roster/apply", withBodyLimit(maxUploadBody, s.withAccess(asPage, s.formRosterApply, identity.Admin)))
 
 	s.mux.HandleFunc("GET /signin", s.signInPage)
 	s.mux.Handle("POST /auth/link", s.serve(asPageIfForm, sameSiteOnly(s.requestLink)))

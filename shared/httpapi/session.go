@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
+	"mime"
 	"net/http"
 	"sync"
 	"time"
@@ -154,17 +156,49 @@ func (s *Server) checkPerson(w http.ResponseWriter, r *http.Request, page bool) 
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return who, nil
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if isForm(r) {
-		if err := r.ParseForm(); err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				return nil, apperr.New(apperr.TooLarge, "the form is over the limit of %d bytes", maxFormBody)
-			}
-			return nil, apperr.New(apperr.Invalid, "the form could not be read")
+	limit := bodyLimit(r)
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := parseForm(r, limit); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, apperr.New(apperr.TooLarge, "the form is over the limit of %d bytes", limit)
 		}
+		return nil, apperr.New(apperr.Invalid, "the form could not be read")
 	}
 	return who, s.checkCSRF(r, who.session.CSRFToken)
+}
+
+// parseForm parses a form body: URL-encoded, or multipart/form-data held
+// in memory up to limit bytes. Other bodies are left to the handler.
+func parseForm(r *http.Request, limit int64) error {
+	if isForm(r) {
+		return r.ParseForm()
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		return r.ParseMultipartForm(limit)
+	}
+	return nil
+}
+
+// bodyLimitKey carries a route's own limit on bodies sent with a session
+// cookie (withBodyLimit).
+type bodyLimitKey struct{}
+
+// withBodyLimit lets the session routes of h take bodies of up to limit
+// bytes instead of maxFormBody: file uploads.
+func withBodyLimit(limit int64, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyLimitKey{}, limit)))
+	})
+}
+
+// bodyLimit is the largest body the request's route takes with a session
+// cookie.
+func bodyLimit(r *http.Request) int64 {
+	if n, ok := r.Context().Value(bodyLimitKey{}).(int64); ok {
+		return n
+	}
+	return maxFormBody
 }
 
 // crossOrigin refuses requests that browsers mark as cross-site

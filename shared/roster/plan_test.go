@@ -415,3 +415,25 @@ func TestPlanImportUpsertChecksMerged(t *testing.T) {
 		})
 	}
 }
+
+func TestPlanDigest(t *testing.T) {
+	base := Plan{Created: []Person{valid("E1")}, Updated: []Change{{After: valid("E2"), Fields: []FieldChange{{Field: "name", From: "A", To: "B"}}}}, Unchanged: 3}
+	d := PlanDigest(ModeSync, base)
+	if len(d) != 64 || d != PlanDigest(ModeSync, base) {
+		t.Fatalf("digest %q is not a stable SHA-256", d)
+	}
+	changedField := base
+	changedField.Updated = []Change{{After: valid("E2"), Fields: []FieldChange{{Field: "name", From: "A", To: "C"}}}}
+	deactivating := base
+	deactivating.Deactivated = []Change{{After: valid("E3"), Fields: []FieldChange{{Field: "end_date", To: "2026-01-01"}}, RevokesCredentials: true}}
+	for name, other := range map[string]string{
+		"Mode":        PlanDigest(ModeUpsert, base),
+		"FieldValue":  PlanDigest(ModeSync, changedField),
+		"Deactivated": PlanDigest(ModeSync, deactivating),
+		"Unchanged":   PlanDigest(ModeSync, Plan{Created: base.Created, Updated: base.Updated, Unchanged: 4}),
+	} {
+		if other == d {
+			t.Errorf("%s: a different plan has the same digest", name)
+		}
+	}
+}

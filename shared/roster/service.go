@@ -59,6 +59,23 @@ type Request struct {
 	// ConfirmDeactivations, when not nil, is the number of people the
 	// uploader expects the import to deactivate (CheckDeactivations).
 	ConfirmDeactivations *int
+	// PlanDigest, when not empty, is the digest (Preview.Digest) of the
+	// plan the uploader previewed: an import whose plan differs (the stored
+	// roster changed meanwhile) writes nothing and returns ErrPlanChanged.
+	PlanDigest string
+}
+
+// ErrPlanChanged is the Conflict error of an import whose plan is not the
+// one previewed (Request.PlanDigest).
+var ErrPlanChanged = apperr.New(apperr.Conflict, "the roster changed since the preview; nothing was written")
+
+// Preview is a dry run's outcome with the plan itself: who would be
+// created, changed (field by field) and deactivated.
+type Preview struct {
+	Result Result
+	Plan   Plan
+	// Digest identifies the plan (PlanDigest), for applying exactly it.
+	Digest string
 }
 
 // Result is the outcome reported to the uploader (contract shape).
@@ -81,16 +98,29 @@ type Result struct {
 // dry run only warns about. An unsupported content type returns
 // Unsupported.
 func (s *Service) Import(ctx context.Context, req Request) (Result, error) {
+	p, err := s.run(ctx, req)
+	return p.Result, err
+}
+
+// Preview is Import as a dry run (req.DryRun is ignored) that also returns
+// the plan and its digest.
+func (s *Service) Preview(ctx context.Context, req Request) (Preview, error) {
+	req.DryRun = true
+	return s.run(ctx, req)
+}
+
+// run imports (or, as a dry run, previews) an upload.
+func (s *Service) run(ctx context.Context, req Request) (Preview, error) {
 	upload, problems, err := parse(req.Body, req.ContentType)
 	if err != nil {
-		return Result{}, err
+		return Preview{}, err
 	}
 	if len(problems) > 0 {
-		return Result{}, apperr.InvalidWith("the roster is invalid; nothing was written", problems)
+		return Preview{}, apperr.InvalidWith("the roster is invalid; nothing was written", problems)
 	}
 	stored, err := s.Store.ListPeople(ctx)
 	if err != nil {
-		return Result{}, err
+		return Preview{}, err
 	}
 	storedPeople := make([]Person, len(stored))
 	byID := make(map[string]Record, len(stored))
@@ -102,10 +132,14 @@ func (s *Service) Import(ctx context.Context, req Request) (Result, error) {
 	today := now.UTC().Format(DateLayout)
 	plan, err := PlanImport(upload, storedPeople, req.Mode, today, s.Catalog.HasRole)
 	if err != nil {
-		return Result{}, err
+		return Preview{}, err
+	}
+	digest := PlanDigest(req.Mode, plan)
+	if req.PlanDigest != "" && req.PlanDigest != digest {
+		return Preview{}, ErrPlanChanged
 	}
 	if err := CheckAccess(upload, plan, req.Role); err != nil {
-		return Result{}, err
+		return Preview{}, err
 	}
 	active := 0
 	for _, p := range storedPeople {
@@ -117,7 +151,7 @@ func (s *Service) Import(ctx context.Context, req Request) (Result, error) {
 	if confirm == nil && req.DryRun && NeedsConfirmation(len(plan.Deactivated), active) {
 		plan.Warnings = append(plan.Warnings, confirmationWarning(len(plan.Deactivated), active))
 	} else if err := CheckDeactivations(len(plan.Deactivated), active, confirm); err != nil {
-		return Result{}, err
+		return Preview{}, err
 	}
 	res := Result{
 		Created:     len(plan.Created),
@@ -133,7 +167,7 @@ func (s *Service) Import(ctx context.Context, req Request) (Result, error) {
 	if !req.DryRun {
 		commit := Commit{Plan: plan, Stored: byID, Actor: req.Actor, Source: req.Source, At: now}
 		if err := s.Store.ApplyRoster(ctx, commit); err != nil {
-			return Result{}, err
+			return Preview{}, err
 		}
 	}
 	changed := make([]Person, 0, len(plan.Updated)+len(plan.Deactivated))
@@ -142,9 +176,9 @@ func (s *Service) Import(ctx context.Context, req Request) (Result, error) {
 	}
 	res.AssignmentsCreated, res.AssignmentsClosed, err = s.Assigner.AssignImported(ctx, plan.Created, changed, today, req.Actor, req.Source, req.DryRun)
 	if err != nil {
-		return Result{}, err
+		return Preview{}, err
 	}
-	return res, nil
+	return Preview{Result: res, Plan: plan, Digest: digest}, nil
 }
 
 // parse reads the body according to its media type.

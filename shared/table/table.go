@@ -42,6 +42,7 @@
 //	roster import (admin, hris)      list every person to diff an upload                Query GSI2 ROSTER                     one per person (paged)
 //	roster import                    is this email taken, by whom                       GetItem EMAIL#<email>                 1
 //	GET /api/people/{id}             person as stored                                   GetItem PERSON#<id> / PROFILE         1
+//	/admin/people?q= (search)        an exact id, an exact address, else the roster     GetItem PERSON#<id>, EMAIL#<email>; else Query GSI2 ROSTER  1-2; else one per person (paged)
 //	GET /api/people/{id}             history of roster changes                          Query PERSON#<id>, SK begins REV#     one per change
 //	assignment engine                a person's assignments                             Query PERSON#<id>, SK begins ASSIGN#  one per assignment
 //	daily assignment run             who needs re-evaluation on day D                   Query GSI3 WAKE#<D>                   one per leaver or renewal that day
