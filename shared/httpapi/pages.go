@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
 // pageNames are the pages under templates/, each rendered inside layout.html.
-var pageNames = []string{"signin", "link-sent", "confirm", "link-invalid", "error", "me", "module", "receipt", "policy", "admin-keys", "admin-key-created", "team"}
+var pageNames = []string{"signin", "link-sent", "confirm", "link-invalid", "error", "me", "module", "receipt", "policy", "admin-keys", "admin-key-created", "team",
+	"admin-overview", "admin-waivers", "admin-settings"}
 
 // adminSection is one entry of the admin console's navigation.
 type adminSection struct{ Path, Label string }
@@ -20,6 +22,9 @@ type adminSection struct{ Path, Label string }
 // adminSections are the admin console's sections, in the order its
 // navigation lists them.
 var adminSections = []adminSection{
+	{"/admin", "Overview"},
+	{"/admin/waivers", "Waivers"},
+	{"/admin/settings", "Settings"},
 	{"/admin/keys", "API keys"},
 }
 
@@ -29,6 +34,8 @@ var pageFuncs = template.FuncMap{
 	"inc": func(i int) int { return i + 1 },
 	// adminSections lists the admin console's sections (partials.html).
 	"adminSections": func() []adminSection { return adminSections },
+	// pathEscape escapes a path segment (a vendor's name).
+	"pathEscape": url.PathEscape,
 }
 
 // parsePages parses every page with the layout. It fails only if a template
@@ -56,6 +63,8 @@ type pageData struct {
 type signedInView struct {
 	Name      string
 	CSRFToken string
+	// Console links the header to the admin console (admins, auditors).
+	Console bool
 }
 
 // errorPage is the data of the error page.
@@ -68,7 +77,7 @@ type errorPage struct {
 func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, who *signedIn, data any) {
 	var view *signedInView
 	if who != nil {
-		view = &signedInView{Name: who.person.Name, CSRFToken: who.session.CSRFToken}
+		view = &signedInView{Name: who.person.Name, CSRFToken: who.session.CSRFToken, Console: mayUseConsole(who.person.Person)}
 	}
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", pageData{SignedIn: view, Data: data}); err != nil {
