@@ -38,7 +38,9 @@ const (
 	ActionPersonRead = "person.read"
 	// ActionTeamRead records that someone viewed a manager's team (the
 	// training of the people under them); Details holds the managerId, the
-	// scope and the count of people shown.
+	// scope and the count of people shown. The admin console's overview of
+	// the whole organisation records it with the subject "organisation",
+	// the scope "organisation" and the count of people.
 	ActionTeamRead = "team.read"
 )
 

@@ -313,6 +313,25 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"DELETE /api/waivers/{id}", func(m *matrix, who int, c caller) int {
 			return m.call(c, http.MethodDelete, "/api/waivers/"+m.newWaiver(who, "policy:"+formPolicy.ID), "", "")
 		}, [callerCount]int{401, 403, 403, 403, 403, 200, 403, 200, 403, 403}},
+		{"GET /admin", get("/admin"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
+		{"GET /admin/waivers", get("/admin/waivers?all=1"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
+		{"POST /admin/waivers", func(m *matrix, who int, c caller) int {
+			return m.form(c, "/admin/waivers", url.Values{"employeeId": {"T-" + callerNames[who]}, "item": {"policy:" + jsonPolicy.ID},
+				"reason": {"matrix form"}, "approver": {"CISO"}, "expiresOn": {m.e.now.AddDate(0, 1, 0).Format(time.DateOnly)}})
+		}, [callerCount]int{401, 403, 403, 403, 403, 303, 403, 401, 401, 401}},
+		{"POST /admin/waivers/{id}/revoke", func(m *matrix, who int, c caller) int {
+			return m.form(c, "/admin/waivers/"+m.newWaiver(who, "module:"+jsonModule.ID)+"/revoke", url.Values{})
+		}, [callerCount]int{401, 403, 403, 403, 403, 303, 403, 401, 401, 401}},
+		{"GET /admin/settings", get("/admin/settings"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
+		{"POST /admin/settings", func(m *matrix, _ int, c caller) int {
+			return m.form(c, "/admin/settings", url.Values{"sendingPaused": {"false"}})
+		}, [callerCount]int{401, 403, 403, 403, 403, 303, 403, 401, 401, 401}},
+		{"POST /admin/vendors", func(m *matrix, _ int, c caller) int {
+			return m.form(c, "/admin/vendors", url.Values{"vendor": {"Matrix Ltd"}, "contactEmail": {"ops@matrix.example.com"}})
+		}, [callerCount]int{401, 403, 403, 403, 403, 303, 403, 401, 401, 401}},
+		{"POST /admin/vendors/{vendor}", func(m *matrix, _ int, c caller) int {
+			return m.form(c, "/admin/vendors/acme", url.Values{"contactEmail": {"ops@acme.example.com"}})
+		}, [callerCount]int{401, 403, 403, 403, 403, 303, 403, 401, 401, 401}},
 		{"GET /admin/keys", get("/admin/keys"), [callerCount]int{303, 403, 403, 403, 403, 200, 403, 303, 303, 303}},
 		{"POST /admin/keys", func(m *matrix, _ int, c caller) int {
 			return m.form(c, "/admin/keys", url.Values{"role": {"auditor"}, "label": {"matrix form"}})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 )
 
 //go:embed templates/*.html
@@ -13,7 +14,7 @@ var templateFS embed.FS
 
 // pageNames are the pages under templates/, each rendered inside layout.html.
 var pageNames = []string{"signin", "link-sent", "confirm", "link-invalid", "error", "me", "module", "receipt", "policy", "admin-keys", "admin-key-created", "team",
-	"admin-roster", "admin-roster-preview", "admin-roster-done", "admin-people", "admin-person"}
+	"admin-roster", "admin-roster-preview", "admin-roster-done", "admin-people", "admin-person", "admin-overview", "admin-waivers", "admin-settings"}
 
 // adminSection is one entry of the admin console's navigation.
 type adminSection struct{ Path, Label string }
@@ -21,8 +22,11 @@ type adminSection struct{ Path, Label string }
 // adminSections are the admin console's sections, in the order its
 // navigation lists them.
 var adminSections = []adminSection{
+	{"/admin", "Overview"},
 	{"/admin/people", "People"},
 	{"/admin/roster", "Roster upload"},
+	{"/admin/waivers", "Waivers"},
+	{"/admin/settings", "Settings"},
 	{"/admin/keys", "API keys"},
 }
 
@@ -32,6 +36,8 @@ var pageFuncs = template.FuncMap{
 	"inc": func(i int) int { return i + 1 },
 	// adminSections lists the admin console's sections (partials.html).
 	"adminSections": func() []adminSection { return adminSections },
+	// pathEscape escapes a path segment (a vendor's name).
+	"pathEscape": url.PathEscape,
 }
 
 // parsePages parses every page with the layout. It fails only if a template
@@ -59,6 +65,8 @@ type pageData struct {
 type signedInView struct {
 	Name      string
 	CSRFToken string
+	// Console links the header to the admin console (admins, auditors).
+	Console bool
 }
 
 // errorPage is the data of the error page.
@@ -71,7 +79,7 @@ type errorPage struct {
 func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, who *signedIn, data any) {
 	var view *signedInView
 	if who != nil {
-		view = &signedInView{Name: who.person.Name, CSRFToken: who.session.CSRFToken}
+		view = &signedInView{Name: who.person.Name, CSRFToken: who.session.CSRFToken, Console: mayUseConsole(who.person.Person)}
 	}
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", pageData{SignedIn: view, Data: data}); err != nil {

@@ -48,6 +48,8 @@ type PeopleStore interface {
 	// ListPeople returns every stored person, active or not, through the
 	// roster index.
 	ListPeople(ctx context.Context) ([]roster.Record, error)
+	// PeopleByID returns the stored people among ids, by employee id.
+	PeopleByID(ctx context.Context, ids []string) (map[string]roster.Person, error)
 }
 
 // SessionStore reads the sessions of signed-in people.
@@ -157,6 +159,14 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/waivers", s.withKeyOrAccess(s.grantWaiver, identity.Admin))
 	s.mux.Handle("GET /api/waivers", s.withKeyOrAccess(s.listWaivers, identity.Admin, identity.Auditor))
 	s.mux.Handle("DELETE /api/waivers/{id}", s.withKeyOrAccess(s.revokeWaiver, identity.Admin))
+	s.mux.Handle("GET /admin", s.withAccess(asPage, s.overviewPageHandler, consoleRoles...))
+	s.mux.Handle("GET /admin/waivers", s.withAccess(asPage, s.waiversPageHandler, consoleRoles...))
+	s.mux.Handle("POST /admin/waivers", s.withAccess(asPage, s.formGrantWaiver, identity.Admin))
+	s.mux.Handle("POST /admin/waivers/{id}/revoke", s.withAccess(asPage, s.formRevokeWaiver, identity.Admin))
+	s.mux.Handle("GET /admin/settings", s.withAccess(asPage, s.settingsPageHandler, consoleRoles...))
+	s.mux.Handle("POST /admin/settings", s.withAccess(asPage, s.formSettings, identity.Admin))
+	s.mux.Handle("POST /admin/vendors", s.withAccess(asPage, s.formPutVendor, identity.Admin))
+	s.mux.Handle("POST /admin/vendors/{vendor}", s.withAccess(asPage, s.formPutVendor, identity.Admin))
 	s.mux.Handle("GET /admin/keys", s.withAccess(asPage, s.keysPageHandler, identity.Admin))
 	s.mux.Handle("POST /admin/keys", s.withAccess(asPage, s.formCreateKey, identity.Admin))
 	s.mux.Handle("POST /admin/keys/{id}/revoke", s.withAccess(asPage, s.formRevokeKey, identity.Admin))

@@ -79,6 +79,8 @@
 //	bounce Lambda (SES via SNS)      mark an address undeliverable, once                TransactWrite SUPPRESS#<email> (if absent) + audit  0 (2 writes)
 //	GET /api/people/{id}             is the person's address undeliverable              GetItem SUPPRESS#<email> / SUPPRESS   1
 //	reminder run                     which recipients are undeliverable                 BatchGetItem SUPPRESS#<email>, 100 a call  one per address asked
+//	GET /admin (overview)            every person (the whole roster), then each active person's records as the team view reads them  Query GSI2 ROSTER, Query PERSON#<id> ASSIGN#, ACK#, BatchGetItem SUPPRESS#  one per person, assignment, acknowledgment
+//	GET /admin/waivers               the listed waivers' people, for their names         BatchGetItem PERSON#<id> / PROFILE, 100 a call  one per person listed
 //	GET, PUT /api/settings           organisation settings (sending paused), versioned  GetItem SETTINGS / ORG, TransactWrite + audit  1 (+2 writes)
 //	GET, PUT /api/vendors/{vendor}   one vendor's contacts, versioned                   GetItem VENDORS / <vendor>, TransactWrite + audit  1 (+2 writes)
 //	GET /api/vendors, reminder run   every vendor's contacts                            Query VENDORS                         one per vendor (a handful)

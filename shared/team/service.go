@@ -24,6 +24,9 @@ type Directory interface {
 	Reports(ctx context.Context, managerID string) ([]roster.Record, error)
 	// HasReports reports whether anybody names managerID as their manager.
 	HasReports(ctx context.Context, managerID string) (bool, error)
+	// ListPeople returns every stored person, active or not (the roster
+	// index): only the organisation overview reads it.
+	ListPeople(ctx context.Context) ([]roster.Record, error)
 }
 
 // Records reads one person's training records.
@@ -150,6 +153,48 @@ func (s *Service) View(ctx context.Context, req Request) (View, error) {
 		return View{}, err
 	}
 	return v, nil
+}
+
+// Organisation is the whole organisation's training for an admin or
+// auditor: every person active today, with their records as a team view
+// shows them, summed by department. It reads the whole roster and every
+// active person's records (Parallel at once), which is fine for a demo-sized
+// organisation; a metrics snapshot is what scales. It writes a team.read
+// audit event (scope organisation, how many people) before it returns.
+func (s *Service) Organisation(ctx context.Context, v Viewer) (Org, error) {
+	if !v.Privileged {
+		return Org{}, apperr.New(apperr.Forbidden, "only admins and auditors may see the whole organisation")
+	}
+	now := s.now()
+	all, err := s.Directory.ListPeople(ctx)
+	if err != nil {
+		return Org{}, err
+	}
+	today := now.UTC().Format(roster.DateLayout)
+	var people []Member
+	var active []roster.Record
+	for _, rec := range all {
+		if rec.ActiveOn(today) {
+			active = append(active, rec)
+			people = append(people, Member{EmployeeID: rec.EmployeeID, Name: rec.Name, Department: rec.Department,
+				ManagerID: rec.ManagerID, Email: rec.Email})
+		}
+	}
+	if err := s.fill(ctx, people, active, now); err != nil {
+		return Org{}, err
+	}
+	org := Org{Totals: Sum(people), Departments: ByDepartment(people)}
+	for _, d := range org.Departments {
+		org.OverduePeople += d.OverduePeople
+	}
+	err = s.Audit.PutAuditEvent(ctx, audit.Event{
+		ID: audit.NewBatchID(), At: now, Actor: v.Actor, Action: audit.ActionTeamRead,
+		Subject: OrganisationSubject, Source: v.Source, Details: map[string]any{"scope": "organisation", "count": len(people)},
+	})
+	if err != nil {
+		return Org{}, err
+	}
+	return org, nil
 }
 
 // HasReports reports whether anybody reports to the person (for the link to

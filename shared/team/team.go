@@ -260,6 +260,63 @@ func Filter(ms []Member, status, department string) []Member {
 	return out
 }
 
+// OrganisationSubject is the subject of the audit event of an organisation
+// overview (Service.Organisation).
+const OrganisationSubject = "organisation"
+
+// Org is the whole organisation's training, by department.
+type Org struct {
+	Totals Totals
+	// OverduePeople counts the people with something overdue.
+	OverduePeople int
+	Departments   []Department
+}
+
+// Department is one department's totals: its people's assignments as Sum
+// counts them, and how many of its people have something overdue.
+type Department struct {
+	// Name is the department as the roster writes it; empty for people
+	// without one.
+	Name          string
+	Totals        Totals
+	OverduePeople int
+}
+
+// ByDepartment sums members by department (departments that differ only in
+// case are one, named as first met), ordered by name, the people without a
+// department last.
+func ByDepartment(ms []Member) []Department {
+	groups := map[string][]Member{}
+	names := map[string]string{}
+	for _, m := range ms {
+		k := strings.ToLower(m.Department)
+		if _, ok := names[k]; !ok {
+			names[k] = m.Department
+		}
+		groups[k] = append(groups[k], m)
+	}
+	out := make([]Department, 0, len(groups))
+	for k, g := range groups {
+		d := Department{Name: names[k], Totals: Sum(g)}
+		for _, m := range g {
+			if m.HasStatus(assign.ShownOverdue) {
+				d.OverduePeople++
+			}
+		}
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b Department) int {
+		if (a.Name == "") != (b.Name == "") {
+			if a.Name == "" {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
+	return out
+}
+
 // Sum returns the totals of members.
 func Sum(ms []Member) Totals {
 	t := Totals{People: len(ms)}
