@@ -19,6 +19,9 @@ type keysPage struct {
 	// Today and Latest bound the expiry date picker.
 	Today, Latest      string
 	MaxLabel, MaxYears int
+	// CanEdit shows the create form and the revoke buttons (admins;
+	// auditors read the list).
+	CanEdit bool
 }
 
 // keyRow is one listed key on the page.
@@ -75,6 +78,7 @@ func (s *Server) renderKeysPage(w http.ResponseWriter, r *http.Request, who *sig
 		Keys: rows, Form: form, Roles: roles, Problems: problems,
 		Today: today, Latest: now.AddDate(apikey.MaxLifetimeYears, 0, 0).Format(roster.DateLayout),
 		MaxLabel: apikey.MaxLabelLen, MaxYears: apikey.MaxLifetimeYears,
+		CanEdit: who.person.HasAccess(identity.Admin),
 	})
 	return nil
 }

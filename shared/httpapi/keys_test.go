@@ -274,7 +274,7 @@ func TestAdminKeysPages(t *testing.T) {
 	if resp, _ := form(e.browser(), "/admin/keys", url.Values{"label": {"x"}, "role": {"hris"}}); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("anonymous post: %d", resp.StatusCode)
 	}
-	if resp, page := e.send(k.employee, http.MethodGet, "/admin/keys", nil, ""); resp.StatusCode != http.StatusForbidden || !strings.Contains(page, "admin access role") {
+	if resp, page := e.send(k.employee, http.MethodGet, "/admin/keys", nil, ""); resp.StatusCode != http.StatusForbidden || !strings.Contains(page, "admin or auditor access role") {
 		t.Errorf("employee: %d %s", resp.StatusCode, page)
 	}
 	if resp, _ := form(k.employee, "/admin/keys", url.Values{"csrf": {k.employCSRF}, "label": {"x"}, "role": {"admin"}}); resp.StatusCode != http.StatusForbidden {

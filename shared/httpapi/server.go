@@ -167,7 +167,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /admin/settings", s.withAccess(asPage, s.formSettings, identity.Admin))
 	s.mux.Handle("POST /admin/vendors", s.withAccess(asPage, s.formPutVendor, identity.Admin))
 	s.mux.Handle("POST /admin/vendors/{vendor}", s.withAccess(asPage, s.formPutVendor, identity.Admin))
-	s.mux.Handle("GET /admin/keys", s.withAccess(asPage, s.keysPageHandler, identity.Admin))
+	s.mux.Handle("GET /admin/keys", s.withAccess(asPage, s.keysPageHandler, identity.Admin, identity.Auditor))
 	s.mux.Handle("POST /admin/keys", s.withAccess(asPage, s.formCreateKey, identity.Admin))
 	s.mux.Handle("POST /admin/keys/{id}/revoke", s.withAccess(asPage, s.formRevokeKey, identity.Admin))
 	s.mux.Handle("GET /admin/people", s.withAccess(asPage, s.peoplePageHandler, identity.Admin, identity.Auditor))
