@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
@@ -47,6 +48,18 @@ func TestPersonAccessBySession(t *testing.T) {
 				resp, body := e.send(c, http.MethodGet, "/api/people/"+target, nil, "")
 				if resp.StatusCode != status {
 					t.Errorf("got %d %s, want %d", resp.StatusCode, body, status)
+				}
+				if status != http.StatusOK {
+					return
+				}
+				// Managers see their reports' training, not their roster
+				// history; admins and auditors see both.
+				var v struct{ History []json.RawMessage }
+				if err := json.Unmarshal([]byte(body), &v); err != nil {
+					t.Fatal(err)
+				}
+				if privileged := viewer == "ADM" || viewer == "AUD"; privileged != (len(v.History) > 0) {
+					t.Errorf("%s sees %d revisions of %s's roster history", viewer, len(v.History), target)
 				}
 			})
 		}

@@ -125,7 +125,7 @@ func (s *Server) searchPeople(ctx context.Context, q string) (found []roster.Rec
 // their acknowledgments and notifications.
 func (s *Server) personPageHandler(w http.ResponseWriter, r *http.Request, who *signedIn) error {
 	id := r.PathValue("employeeId")
-	v, err := s.personRecord(asPerson(r, who), id)
+	v, err := s.personRecord(asPersonWith(r, who, consoleRoles), id)
 	if err != nil {
 		return err
 	}

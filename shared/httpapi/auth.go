@@ -21,8 +21,9 @@ type principal struct {
 	actor string
 	// employeeID is the signed-in person's, empty for an API key.
 	employeeID string
-	// privileged is set, by withKeyOrPerson, for a key or a person holding
-	// one of the route's roles.
+	// privileged is set for a key, and (by withKeyOrPerson,
+	// withPersonAccess and asPersonWith) for a person holding one of the
+	// route's roles; a manager let through to their reports is not.
 	privileged bool
 }
 
@@ -89,7 +90,7 @@ func (s *Server) withPersonAccess(next handler, roles ...identity.Role) http.Han
 		if !ok {
 			return roster.ErrNoSuchPerson
 		}
-		return next(w, asPerson(r, who))
+		return next(w, asPersonWith(r, who, roles))
 	})
 	return keyOrSession(byKey, bySession)
 }

@@ -107,6 +107,9 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) error {
 // personRecord reads a person as stored, with their history, assignments
 // and whether their address is reachable, and records that the caller read
 // it (auditRead): GET /api/people/{id} and the admin console's record page.
+// The roster history (every past email, role, manager and end date, and
+// who changed them) is for admins and auditors: a manager reading a report
+// gets their training and an empty history.
 func (s *Server) personRecord(r *http.Request, id string) (personView, error) {
 	rec, found, err := s.deps.People.GetPerson(r.Context(), id)
 	if err != nil {
@@ -115,9 +118,11 @@ func (s *Server) personRecord(r *http.Request, id string) (personView, error) {
 	if !found {
 		return personView{}, roster.ErrNoSuchPerson
 	}
-	history, err := s.deps.People.PersonHistory(r.Context(), id)
-	if err != nil {
-		return personView{}, err
+	var history []roster.Revision
+	if caller(r).privileged {
+		if history, err = s.deps.People.PersonHistory(r.Context(), id); err != nil {
+			return personView{}, err
+		}
 	}
 	assignments, err := s.deps.People.Assignments(r.Context(), id)
 	if err != nil {
