@@ -246,7 +246,7 @@ Attest is running locally.
 
 %[6]s
   Each link works once, for 7 days; more at %[1]s/signin (the email lands in the SES emulator).
-  The admin manages API keys at %[1]s/admin/keys.
+  After signing in, the manager's team is at %[1]s/team and the admin console at %[1]s/admin.
 
 Press Ctrl-C to stop; data survives a restart (make dev-reset wipes it).
 `, base, stack.DynamoEndpoint(), cfg.table, stack.SESEndpoint(), key, strings.Join(links, "\n"))
