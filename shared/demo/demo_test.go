@@ -201,6 +201,15 @@ func TestYearOfHistory(t *testing.T) {
 	if sum.Waivers != 4 || len(waivers) != 4 || holding != 2 || revoked != 1 {
 		t.Errorf("summary says %d waivers; stored %d, %d holding, %d revoked: want 4, 2 and 1", sum.Waivers, len(waivers), holding, revoked)
 	}
+	e011, err := store.Assignments(ctx, "E011")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(e011, func(a assign.Assignment) bool {
+		return a.ModuleID == "business-continuity" && a.StatusAt(end) == assign.ShownWaived
+	}) {
+		t.Errorf("E011's business-continuity is not waived today: %+v", e011)
+	}
 	e031, err := store.Assignments(ctx, "E031")
 	if err != nil {
 		t.Fatal(err)
