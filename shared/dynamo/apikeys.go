@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/attest-oss/attest/shared/audit"
@@ -73,12 +72,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k auth.APIKey, event audit.Eve
 		}
 		writes = append(writes, w)
 	}
-	ev, err := s.auditPut(event)
-	if err != nil {
-		return err
-	}
-	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append(writes, ev)})
-	if err := mapWriteError(err); err != nil {
+	if err := s.writeAudited(ctx, writes, event); err != nil {
 		return fmt.Errorf("create api key: %w", err)
 	}
 	return nil
@@ -140,12 +134,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, k auth.APIKey, at time.Time, e
 			ExpressionAttributeValues: expr.Values(),
 		}})
 	}
-	ev, err := s.auditPut(event)
-	if err != nil {
-		return err
-	}
-	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append(writes, ev)})
-	if err := mapWriteError(err); err != nil {
+	if err := s.writeAudited(ctx, writes, event); err != nil {
 		return fmt.Errorf("revoke api key: %w", err)
 	}
 	return nil

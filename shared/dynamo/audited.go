@@ -17,11 +17,17 @@ func (s *Store) putAudited(ctx context.Context, item any, cond expression.Condit
 	if err != nil {
 		return err
 	}
+	return s.writeAudited(ctx, []types.TransactWriteItem{w}, event)
+}
+
+// writeAudited makes writes and the audit event's put in one transaction; a
+// failed condition is a Conflict error and nothing is written.
+func (s *Store) writeAudited(ctx context.Context, writes []types.TransactWriteItem, event audit.Event) error {
 	ev, err := s.auditPut(event)
 	if err != nil {
 		return err
 	}
-	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{w, ev}})
+	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append(writes, ev)})
 	return mapWriteError(err)
 }
 

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/attest-oss/attest/shared/assign"
@@ -159,12 +158,7 @@ func (s *Store) GrantWaiver(ctx context.Context, w waiver.Waiver, change *assign
 		}
 		writes = append(writes, u)
 	}
-	ev, err := s.auditPut(event)
-	if err != nil {
-		return err
-	}
-	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append(writes, ev)})
-	if err := mapWriteError(err); err != nil {
+	if err := s.writeAudited(ctx, writes, event); err != nil {
 		return fmt.Errorf("grant waiver: %w", err)
 	}
 	return nil
@@ -213,12 +207,7 @@ func (s *Store) RevokeWaiver(ctx context.Context, w waiver.Waiver, holding bool,
 		}
 		writes = append(writes, u)
 	}
-	ev, err := s.auditPut(event)
-	if err != nil {
-		return err
-	}
-	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append(writes, ev)})
-	if err := mapWriteError(err); err != nil {
+	if err := s.writeAudited(ctx, writes, event); err != nil {
 		return fmt.Errorf("revoke waiver: %w", err)
 	}
 	return nil

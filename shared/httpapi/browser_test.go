@@ -155,6 +155,20 @@ func (p *phone) shot(name string) {
 	}
 }
 
+// signIn signs the person in as their email's link would: it issues a link
+// through the sign-in service, opens it and presses the button, landing on
+// /me.
+func (p *phone) signIn(e *env, employeeID string) {
+	p.t.Helper()
+	link, _, err := e.app.SignIn.IssueLink(context.Background(), employeeID, auth.LinkSignIn, "browser test", "127.0.0.1")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	path := link[strings.Index(link, "/l/"):]
+	p.load(http.StatusOK, path, chromedp.Navigate(e.url+path))
+	p.load(http.StatusOK, "/me", chromedp.Click(chromedp.CSS("main button[type=submit]")))
+}
+
 // fitsWidth checks that the page does not scroll sideways.
 func (p *phone) fitsWidth(page string) {
 	p.t.Helper()
@@ -308,16 +322,10 @@ func TestBrowserAdminKeys(t *testing.T) {
 	browser := chromium(t)
 	e := newEnv(t)
 	admin := e.seedTeam("browser-admin.example.com", [3]string{"BA1", "all-staff;admin", ""})["BA1"]
-	link, _, err := e.app.SignIn.IssueLink(context.Background(), admin.id, auth.LinkSignIn, "browser test", "127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// What an hris key may send: the roster as it is, as a dry run.
 	row := fmt.Sprintf("%s,%s,%s,all-staff;admin,,Ops,employee,,,2026-01-05,,UTC\n", admin.id, admin.email, admin.name)
 	p := newPhone(t, browser, "admin-keys")
-	path := link[strings.Index(link, "/l/"):]
-	p.load(http.StatusOK, path, chromedp.Navigate(e.url+path))
-	p.load(http.StatusOK, "/me", chromedp.Click(chromedp.CSS("main button[type=submit]")))
+	p.signIn(e, admin.id)
 
 	p.load(http.StatusOK, "/admin/keys", chromedp.Navigate(e.url+"/admin/keys"))
 	if h := p.text("h1"); h != "API keys" {
@@ -375,10 +383,6 @@ func TestBrowserAdminRoster(t *testing.T) {
 			e := newEnv(t)
 			ps := e.seedTeam("browser-roster.example.com", [3]string{"RA1", "all-staff;admin", ""}, [3]string{"RE1", "all-staff", "RA1"})
 			admin := ps["RA1"]
-			link, _, err := e.app.SignIn.IssueLink(context.Background(), admin.id, auth.LinkSignIn, "browser test", "127.0.0.1")
-			if err != nil {
-				t.Fatal(err)
-			}
 			// The upload: RE1 moves to Security; RN1, a new starter, joins.
 			csv := header + fmt.Sprintf("%s,%s,%s,all-staff;admin,,Ops,employee,,,2026-01-05,,UTC\n", admin.id, admin.email, admin.name) +
 				fmt.Sprintf("RE1,%s,Person RE1,all-staff,RA1,Security,employee,,,2026-01-05,,UTC\n", ps["RE1"].email) +
@@ -388,9 +392,7 @@ func TestBrowserAdminRoster(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := newScreen(t, browser, screen.series, screen.width, screen.height)
-			path := link[strings.Index(link, "/l/"):]
-			p.load(http.StatusOK, path, chromedp.Navigate(e.url+path))
-			p.load(http.StatusOK, "/me", chromedp.Click(chromedp.CSS("main button[type=submit]")))
+			p.signIn(e, admin.id)
 
 			p.load(http.StatusOK, "/admin/roster", chromedp.Navigate(e.url+"/admin/roster"))
 			p.fitsWidth("/admin/roster")

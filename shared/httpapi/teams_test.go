@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/attest-oss/attest/shared/auth"
 )
 
 // seedManagerTeam imports a manager TM with two reports (TR1, TR2) and TR2's
@@ -102,14 +99,8 @@ func TestBrowserTeam(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			ps := e.seedManagerTeam("browser-team-" + size.name + ".example.com")
-			link, _, err := e.app.SignIn.IssueLink(context.Background(), ps["TM"].id, auth.LinkSignIn, "browser test", "127.0.0.1")
-			if err != nil {
-				t.Fatal(err)
-			}
 			p := newScreen(t, browser, "team-"+size.name, size.width, size.height)
-			path := link[strings.Index(link, "/l/"):]
-			p.load(http.StatusOK, path, chromedp.Navigate(e.url+path))
-			p.load(http.StatusOK, "/me", chromedp.Click(chromedp.CSS("main button[type=submit]")))
+			p.signIn(e, ps["TM"].id)
 			p.load(http.StatusOK, "/team", chromedp.Click(chromedp.CSS(`main a[href="/team"]`)))
 			if h := p.text("h1"); h != "Your team" {
 				t.Fatalf("/team title %q", h)
