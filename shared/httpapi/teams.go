@@ -197,13 +197,19 @@ func (s *Server) renderTeamPage(w http.ResponseWriter, r *http.Request, who *sig
 			}
 			row.Items = append(row.Items, teamItem{Title: title, Status: it.Status, Label: label})
 		}
-		acked := 0
+		acked, waived := 0, 0
 		for _, p := range m.Policies {
-			if p.AcknowledgedAt != nil {
+			switch {
+			case p.AcknowledgedAt != nil:
 				acked++
+			case p.WaiverID != nil:
+				waived++
 			}
 		}
 		row.Policies = fmt.Sprintf("%d of %d acknowledged", acked, len(m.Policies))
+		if waived > 0 {
+			row.Policies += fmt.Sprintf(", %d waived", waived)
+		}
 		if len(m.Policies) == 0 {
 			row.Policies = "none required"
 		}

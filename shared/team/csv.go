@@ -12,7 +12,7 @@ import (
 var CSVHeader = []string{
 	"employee_id", "name", "department", "manager_id", "depth", "reachable", "last_reminder_at",
 	"module_id", "cycle", "due_at", "status", "days_overdue", "completed_at", "waiver_id",
-	"policies_required", "policies_acknowledged",
+	"policies_required", "policies_acknowledged", "policies_waived",
 }
 
 // WriteCSV writes the view's rows as CSV, in the view's order: one row per
@@ -25,15 +25,18 @@ func WriteCSV(w io.Writer, v View) error {
 		return err
 	}
 	for _, m := range v.People {
-		acked := 0
+		acked, waived := 0, 0
 		for _, p := range m.Policies {
-			if p.AcknowledgedAt != nil {
+			switch {
+			case p.AcknowledgedAt != nil:
 				acked++
+			case p.WaiverID != nil:
+				waived++
 			}
 		}
 		person := []string{m.EmployeeID, m.Name, m.Department, m.ManagerID, strconv.Itoa(m.Depth),
 			strconv.FormatBool(m.Reachable), instant(m.LastReminderAt)}
-		policies := []string{strconv.Itoa(len(m.Policies)), strconv.Itoa(acked)}
+		policies := []string{strconv.Itoa(len(m.Policies)), strconv.Itoa(acked), strconv.Itoa(waived)}
 		items := m.Assignments
 		if len(items) == 0 {
 			items = []Item{{}}

@@ -13,6 +13,7 @@ import (
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/roster"
+	"github.com/attest-oss/attest/shared/waiver"
 )
 
 // Directory finds people and the reports of a manager.
@@ -34,6 +35,8 @@ type Records interface {
 	// TrainingRecords returns every assignment (every cycle) and every
 	// policy acknowledgment of the person, in one read.
 	TrainingRecords(ctx context.Context, employeeID string) ([]assign.Assignment, []ack.Acknowledgment, error)
+	// Waivers returns every waiver of the person, oldest first.
+	Waivers(ctx context.Context, employeeID string) ([]waiver.Waiver, error)
 }
 
 // Reachability tells undeliverable addresses.
@@ -297,6 +300,16 @@ func (s *Service) fill(ctx context.Context, people []Member, recs []roster.Recor
 		people[i].Assignments = Items(all, now, loc)
 		people[i].LastReminderAt = LastReminder(all, loc)
 		people[i].Policies = Policies(s.Catalog, p.Roles, now, loc, acks)
+		// A waived module shows on its assignment; a waived policy only
+		// matters while it is not acknowledged, so only then are the
+		// person's waivers read.
+		if pending(people[i].Policies) {
+			ws, err := s.Records.Waivers(ctx, p.EmployeeID)
+			if err != nil {
+				return err
+			}
+			WaivePolicies(people[i].Policies, ws, now)
+		}
 		return nil
 	})
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/team"
+	"github.com/attest-oss/attest/shared/waiver"
 )
 
 func TestMain(m *testing.M) { devtest.Main(m) }
@@ -281,6 +282,25 @@ func TestStatusesTotalsOrderAndFilters(t *testing.T) {
 	}
 	if v, _ := o.view(admin, "E3", team.ScopeAll, "", ""); len(v.People) != 0 || v.Totals.CompletionRate != nil {
 		t.Errorf("a team of nobody: %v %+v", depths(v), v.Totals)
+	}
+
+	// A waiver of a policy E2 has not acknowledged shows on it; the other
+	// policies stay pending.
+	waivers := &waiver.Service{Store: o.store, Catalog: o.cat, Now: func() time.Time { return o.now }}
+	w, err := waivers.Grant(context.Background(), waiver.Request{EmployeeID: "E2", Item: "policy:" + e2.Policies[0].PolicyID,
+		Reason: "Bound by the agency's own policy", Approver: "CISO", ExpiresOn: o.now.AddDate(0, 3, 0).Format(time.DateOnly)}, "test", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range o.mustView("VPA", team.ScopeAll).People {
+		if m.EmployeeID != "E2" {
+			continue
+		}
+		for i, p := range m.Policies {
+			if got := p.WaiverID != nil && *p.WaiverID == w.ID; got != (i == 0) {
+				t.Errorf("E2's policy %s: waiver %v", p.PolicyID, p.WaiverID)
+			}
+		}
 	}
 
 	// Once reminded, the person shows when.

@@ -19,6 +19,7 @@ import (
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/roster"
+	"github.com/attest-oss/attest/shared/waiver"
 )
 
 // Scope says how far down a team view reaches.
@@ -117,6 +118,31 @@ type Policy struct {
 	PolicyID       string     `json:"policyId"`
 	Cycle          string     `json:"cycle"`
 	AcknowledgedAt *time.Time `json:"acknowledgedAt"`
+	// WaiverID names the waiver that holds for a policy not acknowledged
+	// this cycle (nobody asks for it meanwhile); null otherwise.
+	WaiverID *string `json:"waiverId"`
+}
+
+// pending reports whether any policy still waits for its acknowledgment.
+func pending(ps []Policy) bool {
+	return slices.ContainsFunc(ps, func(p Policy) bool { return p.AcknowledgedAt == nil })
+}
+
+// WaivePolicies sets the waiver of each unacknowledged policy of ps that a
+// waiver among ws holds for at now.
+func WaivePolicies(ps []Policy, ws []waiver.Waiver, now time.Time) {
+	for i, p := range ps {
+		if p.AcknowledgedAt != nil {
+			continue
+		}
+		for _, w := range ws {
+			if w.PolicyID() == p.PolicyID && w.HoldsAt(now) {
+				id := w.ID
+				ps[i].WaiverID = &id
+				break
+			}
+		}
+	}
 }
 
 // Overdue returns the most days overdue of the member's assignments, 0 when
