@@ -401,8 +401,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 // newKey creates an auditor key through the API with the admin key and
 // returns its id.
 func (m *matrix) newKey() string {
+	return m.create("/api/keys", `{"role": "auditor", "label": "to revoke"}`)
+}
+
+// create posts body to path with the admin key, expects 201 and returns the
+// created resource's id.
+func (m *matrix) create(path, body string) string {
 	m.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, m.e.url+"/api/keys", strings.NewReader(`{"role": "auditor", "label": "to revoke"}`))
+	req, _ := http.NewRequest(http.MethodPost, m.e.url+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+m.e.admin)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := m.client.Do(req)
@@ -410,11 +416,11 @@ func (m *matrix) newKey() string {
 		m.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var key struct{ ID string }
-	if err := json.NewDecoder(resp.Body).Decode(&key); err != nil || resp.StatusCode != http.StatusCreated || key.ID == "" {
-		m.t.Fatalf("create a key: %d %v", resp.StatusCode, err)
+	var created struct{ ID string }
+	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || resp.StatusCode != http.StatusCreated || created.ID == "" {
+		m.t.Fatalf("POST %s: %d %v", path, resp.StatusCode, err)
 	}
-	return key.ID
+	return created.ID
 }
 
 // waiverBody is a valid waiver of item for the caller's own person N-<caller>.
@@ -426,20 +432,7 @@ func (m *matrix) waiverBody(who int, item string) string {
 // newWaiver grants a waiver of item for the caller's own person with the
 // admin key and returns its id.
 func (m *matrix) newWaiver(who int, item string) string {
-	m.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, m.e.url+"/api/waivers", strings.NewReader(m.waiverBody(who, item)))
-	req.Header.Set("Authorization", "Bearer "+m.e.admin)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := m.client.Do(req)
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var w struct{ ID string }
-	if err := json.NewDecoder(resp.Body).Decode(&w); err != nil || resp.StatusCode != http.StatusCreated || w.ID == "" {
-		m.t.Fatalf("grant a waiver: %d %v", resp.StatusCode, err)
-	}
-	return w.ID
+	return m.create("/api/waivers", m.waiverBody(who, item))
 }
 
 // documentedRoutes returns the document's operations as ServeMux patterns
