@@ -64,13 +64,9 @@ func (it apiKeyItem) apiKey() (auth.APIKey, error) {
 // item (by id) and the audit event, in one transaction. It never overwrites
 // a key: a hash or id already stored is a Conflict.
 func (s *Store) CreateAPIKey(ctx context.Context, k auth.APIKey, event audit.Event) error {
-	var writes []types.TransactWriteItem
-	for _, item := range []apiKeyItem{newAPIKeyItem(k), newAPIKeyListItem(k)} {
-		w, err := put(s.table, item, notExists())
-		if err != nil {
-			return err
-		}
-		writes = append(writes, w)
+	writes, err := createAll(s.table, newAPIKeyItem(k), newAPIKeyListItem(k))
+	if err != nil {
+		return err
 	}
 	if err := s.writeAudited(ctx, writes, event); err != nil {
 		return fmt.Errorf("create api key: %w", err)

@@ -241,6 +241,20 @@ func put(tableName string, item any, cond expression.ConditionBuilder) (types.Tr
 	}}, nil
 }
 
+// createAll returns transactional Puts of items, each only if absent: the
+// items of one new thing (its own item and its listing copy).
+func createAll(tableName string, items ...any) ([]types.TransactWriteItem, error) {
+	writes := make([]types.TransactWriteItem, 0, len(items))
+	for _, item := range items {
+		w, err := put(tableName, item, notExists())
+		if err != nil {
+			return nil, err
+		}
+		writes = append(writes, w)
+	}
+	return writes, nil
+}
+
 // formatInstant is how the table stores the instants that are absent until
 // something happens (completion, acknowledgment, revocation, sending, use):
 // RFC 3339 in UTC, to the second; the zero time is "", which omitempty leaves

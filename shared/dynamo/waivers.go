@@ -133,13 +133,9 @@ func (s *Store) WaiverByID(ctx context.Context, id string) (waiver.Waiver, bool,
 // the grant's UTC day or revoked; a failed condition (a waiver of the item
 // holds, the assignment changed) is a Conflict and writes nothing.
 func (s *Store) GrantWaiver(ctx context.Context, w waiver.Waiver, change *assign.Waiving, event audit.Event) error {
-	var writes []types.TransactWriteItem
-	for _, item := range []waiverItem{newWaiverItem(w), newWaiverListItem(w)} {
-		p, err := put(s.table, item, notExists())
-		if err != nil {
-			return err
-		}
-		writes = append(writes, p)
+	writes, err := createAll(s.table, newWaiverItem(w), newWaiverListItem(w))
+	if err != nil {
+		return err
 	}
 	claim := waiverClaimItem{PK: table.PersonPK(w.EmployeeID), SK: table.WaiverClaimSK(w.Item), Type: table.TypeWaiverClaim,
 		WaiverID: w.ID, ExpiresOn: w.ExpiresOn}
