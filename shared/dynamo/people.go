@@ -225,16 +225,7 @@ func (s *Store) queryPrefix(ctx context.Context, pk, prefix string, fn func(map[
 	if prefix != "" {
 		cond = cond.And(expression.Key(table.SortKey).BeginsWith(prefix))
 	}
-	expr, err := expression.NewBuilder().WithKeyCondition(cond).Build()
-	if err != nil {
-		return err
-	}
-	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-		KeyConditionExpression:    expr.KeyCondition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ConsistentRead:            aws.Bool(true),
-	})
+	items, err := s.queryKeys(ctx, cond)
 	if err != nil {
 		return err
 	}

@@ -346,6 +346,21 @@ func queryItems[I, T any](ctx context.Context, s *Store, pk, prefix string, valu
 	return out, err
 }
 
+// queryKeys returns every item of the table (not an index) that the key
+// condition selects, strongly consistent, all pages.
+func (s *Store) queryKeys(ctx context.Context, cond expression.KeyConditionBuilder) ([]map[string]types.AttributeValue, error) {
+	expr, err := expression.NewBuilder().WithKeyCondition(cond).Build()
+	if err != nil {
+		return nil, err
+	}
+	return s.queryAll(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ConsistentRead:            aws.Bool(true),
+	})
+}
+
 // TrainingRecords returns the person's assignments and policy
 // acknowledgments in one Query (table.TrainingRange), for views that show
 // both of many people.
@@ -353,16 +368,7 @@ func (s *Store) TrainingRecords(ctx context.Context, employeeID string) ([]assig
 	from, to := table.TrainingRange()
 	cond := expression.Key(table.PartitionKey).Equal(expression.Value(table.PersonPK(employeeID))).
 		And(expression.Key(table.SortKey).Between(expression.Value(from), expression.Value(to)))
-	expr, err := expression.NewBuilder().WithKeyCondition(cond).Build()
-	if err != nil {
-		return nil, nil, err
-	}
-	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-		KeyConditionExpression:    expr.KeyCondition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ConsistentRead:            aws.Bool(true),
-	})
+	items, err := s.queryKeys(ctx, cond)
 	if err != nil {
 		return nil, nil, fmt.Errorf("training records of %s: %w", employeeID, err)
 	}

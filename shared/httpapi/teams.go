@@ -197,15 +197,7 @@ func (s *Server) renderTeamPage(w http.ResponseWriter, r *http.Request, who *sig
 			}
 			row.Items = append(row.Items, teamItem{Title: title, Status: it.Status, Label: label})
 		}
-		acked, waived := 0, 0
-		for _, p := range m.Policies {
-			switch {
-			case p.AcknowledgedAt != nil:
-				acked++
-			case p.WaiverID != nil:
-				waived++
-			}
-		}
+		acked, waived := m.PolicyCounts()
 		row.Policies = fmt.Sprintf("%d of %d acknowledged", acked, len(m.Policies))
 		if waived > 0 {
 			row.Policies += fmt.Sprintf(", %d waived", waived)

@@ -25,15 +25,7 @@ func WriteCSV(w io.Writer, v View) error {
 		return err
 	}
 	for _, m := range v.People {
-		acked, waived := 0, 0
-		for _, p := range m.Policies {
-			switch {
-			case p.AcknowledgedAt != nil:
-				acked++
-			case p.WaiverID != nil:
-				waived++
-			}
-		}
+		acked, waived := m.PolicyCounts()
 		person := []string{m.EmployeeID, m.Name, m.Department, m.ManagerID, strconv.Itoa(m.Depth),
 			strconv.FormatBool(m.Reachable), instant(m.LastReminderAt)}
 		policies := []string{strconv.Itoa(len(m.Policies)), strconv.Itoa(acked), strconv.Itoa(waived)}

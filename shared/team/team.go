@@ -123,6 +123,20 @@ type Policy struct {
 	WaiverID *string `json:"waiverId"`
 }
 
+// PolicyCounts returns how many of the member's policies are acknowledged
+// this cycle, and how many of the others a waiver holds for.
+func (m Member) PolicyCounts() (acked, waived int) {
+	for _, p := range m.Policies {
+		switch {
+		case p.AcknowledgedAt != nil:
+			acked++
+		case p.WaiverID != nil:
+			waived++
+		}
+	}
+	return acked, waived
+}
+
 // pending reports whether any policy still waits for its acknowledgment.
 func pending(ps []Policy) bool {
 	return slices.ContainsFunc(ps, func(p Policy) bool { return p.AcknowledgedAt == nil })
