@@ -122,10 +122,12 @@ func (s *Server) searchPeople(ctx context.Context, q string) (found []roster.Rec
 
 // personPageHandler answers GET /admin/people/{employeeId}: the person's
 // record, read (and audited) as GET /api/people/{employeeId} reads it, with
-// their acknowledgments and notifications.
+// their acknowledgments and notifications (audited as
+// GET /api/people/{employeeId}/notifications is).
 func (s *Server) personPageHandler(w http.ResponseWriter, r *http.Request, who *signedIn) error {
 	id := r.PathValue("employeeId")
-	v, err := s.personRecord(asPersonWith(r, who, consoleRoles), id)
+	r = asPersonWith(r, who, consoleRoles)
+	v, err := s.personRecord(r, id)
 	if err != nil {
 		return err
 	}
@@ -133,8 +135,12 @@ func (s *Server) personPageHandler(w http.ResponseWriter, r *http.Request, who *
 	if err != nil {
 		return err
 	}
+	// The page shows the notifications too: audited as the API's read of them.
 	notes, err := s.deps.Notifications.Notifications(r.Context(), identity.PersonRef(id))
 	if err != nil {
+		return err
+	}
+	if err := s.auditRead(r, id, "notifications"); err != nil {
 		return err
 	}
 	page := personPage{Person: v.Person, Active: v.Active, Reachable: v.Reachable, UnreachableReason: v.UnreachableReason}

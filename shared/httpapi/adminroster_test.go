@@ -271,12 +271,14 @@ func TestAdminPeopleSearch(t *testing.T) {
 				t.Errorf("no %q in the record", w)
 			}
 		}
-		var found bool
+		records := map[any]bool{}
 		for _, ev := range r.eventsOf("person.read") {
-			found = found || ev.Actor == identity.PersonActor("AUD") && ev.Subject == identity.PersonRef("P2")
+			if ev.Actor == identity.PersonActor("AUD") && ev.Subject == identity.PersonRef("P2") {
+				records[ev.Details["record"]] = true
+			}
 		}
-		if !found {
-			t.Error("no person.read event by AUD of P2")
+		if !records["profile"] || !records["notifications"] {
+			t.Errorf("person.read events by AUD of P2 cover %v, want the profile and the notifications the page shows", records)
 		}
 		if status, _ := get(r.admin, "/admin/people/NOBODY"); status != http.StatusNotFound {
 			t.Errorf("unknown id: %d, want 404", status)
