@@ -79,6 +79,12 @@ type Assignment struct {
 	LastRemindedAt time.Time `json:"lastRemindedAt,omitzero"`
 	ClosedOn       string    `json:"closedOn,omitempty"`
 	CloseReason    Reason    `json:"closeReason,omitempty"`
+	// RecordedAt is when the cycle was written, ClosedAt when it was
+	// cancelled (zero while it is not): with CompletedAt they tell what the
+	// system had recorded at any instant, which as-of metrics rely on. Both
+	// are set by the store from the writing run's clock.
+	RecordedAt time.Time `json:"recordedAt,omitzero"`
+	ClosedAt   time.Time `json:"closedAt,omitzero"`
 	// WaiverID names the waiver that covers the cycle while it is waived; a
 	// waived cycle completed (a waived module may still be taken) keeps it,
 	// a reopened one loses it.

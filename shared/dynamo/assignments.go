@@ -52,6 +52,8 @@ type assignmentItem struct {
 	WaivedThrough    string        `dynamodbav:"waivedThrough,omitempty"`
 	ClosedOn         string        `dynamodbav:"closedOn,omitempty"`
 	CloseReason      assign.Reason `dynamodbav:"closeReason,omitempty"`
+	RecordedAt       string        `dynamodbav:"recordedAt,omitempty"` // formatInstant
+	ClosedAt         string        `dynamodbav:"closedAt,omitempty"`   // formatInstant
 	Version          int           `dynamodbav:"version"`
 }
 
@@ -63,7 +65,8 @@ func newAssignmentItem(a assign.Assignment) assignmentItem {
 		Recurrence: a.Recurrence, Status: a.Status, CompletedAt: formatInstant(a.CompletedAt), Score: a.Score, Attempts: a.Attempts,
 		CompletedVersion: a.CompletedVersion, CompletedSHA256: a.CompletedSHA256, RemindersSent: a.RemindersSent,
 		LastRemindedOn: a.LastRemindedOn, LastRemindedAt: formatInstant(a.LastRemindedAt), WaiverID: a.WaiverID, WaivedThrough: a.WaivedThrough,
-		ClosedOn: a.ClosedOn, CloseReason: a.CloseReason, Version: a.Version,
+		ClosedOn: a.ClosedOn, CloseReason: a.CloseReason, RecordedAt: formatInstant(a.RecordedAt), ClosedAt: formatInstant(a.ClosedAt),
+		Version: a.Version,
 	}
 	if a.Status == assign.StatusOpen {
 		it.GSI4PK, it.GSI4SK = table.DuePK(a.EmployeeID), table.DueSK(a.DueOn, a.EmployeeID, a.ModuleID, a.Cycle)
@@ -80,13 +83,21 @@ func (it assignmentItem) assignment() (assign.Assignment, error) {
 	if err != nil {
 		return assign.Assignment{}, fmt.Errorf("assignment %s/%s: %w", it.PK, it.SK, err)
 	}
+	recorded, err := parseInstant("recordedAt", it.RecordedAt)
+	if err != nil {
+		return assign.Assignment{}, fmt.Errorf("assignment %s/%s: %w", it.PK, it.SK, err)
+	}
+	closed, err := parseInstant("closedAt", it.ClosedAt)
+	if err != nil {
+		return assign.Assignment{}, fmt.Errorf("assignment %s/%s: %w", it.PK, it.SK, err)
+	}
 	return assign.Assignment{
 		EmployeeID: it.EmployeeID, ModuleID: it.ModuleID, Cycle: it.Cycle, ModuleVersion: it.ModuleVersion, ModuleMajor: it.ModuleMajor,
 		ContentSHA256: it.ContentSHA256, Reason: it.Reason, AssignedOn: it.AssignedOn, DueOn: it.DueOn, DueAt: it.DueAt,
 		Recurrence: it.Recurrence, Status: it.Status, CompletedAt: completed, Score: it.Score, Attempts: it.Attempts,
 		CompletedVersion: it.CompletedVersion, CompletedSHA256: it.CompletedSHA256, RemindersSent: it.RemindersSent,
 		LastRemindedOn: it.LastRemindedOn, LastRemindedAt: reminded, WaiverID: it.WaiverID, WaivedThrough: it.WaivedThrough,
-		ClosedOn: it.ClosedOn, CloseReason: it.CloseReason, Version: it.Version,
+		ClosedOn: it.ClosedOn, CloseReason: it.CloseReason, RecordedAt: recorded, ClosedAt: closed, Version: it.Version,
 	}, nil
 }
 
@@ -123,7 +134,7 @@ func (s *Store) assignmentWrites(pp assign.PersonPlan, actor, source string, at 
 	var writes []types.TransactWriteItem
 	var created, closed, waived, reopened []string
 	for _, a := range pp.Plan.Create {
-		a.Version = 1
+		a.Version, a.RecordedAt = 1, at
 		w, err := put(s.table, newAssignmentItem(a), notExists())
 		if err != nil {
 			return nil, err
@@ -135,6 +146,7 @@ func (s *Store) assignmentWrites(pp assign.PersonPlan, actor, source string, at 
 	for _, c := range pp.Plan.Close {
 		upd := expression.Set(expression.Name("status"), expression.Value(assign.StatusCancelled)).
 			Set(expression.Name("closedOn"), expression.Value(closedOn)).
+			Set(expression.Name("closedAt"), expression.Value(formatInstant(at))).
 			Set(expression.Name("closeReason"), expression.Value(c.Reason)).
 			Set(expression.Name(table.VersionAttribute), expression.Value(c.Version+1)).
 			Remove(expression.Name(table.GSI4PK)).Remove(expression.Name(table.GSI4SK))
