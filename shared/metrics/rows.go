@@ -3,6 +3,7 @@ package metrics
 import (
 	"cmp"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -147,10 +148,20 @@ func spans(revs []roster.Revision, person roster.Person, loc *time.Location, p P
 	for eng, from := range open {
 		closeStretch(eng, from, time.Time{})
 	}
+	// By engagement, then in time: a stretch still held at E comes last.
 	slices.SortFunc(out, func(a, b Span) int {
-		return cmp.Or(strings.Compare(a.Engagement, b.Engagement), strings.Compare(a.JoinedOn, b.JoinedOn))
+		return cmp.Or(strings.Compare(a.Engagement, b.Engagement), strings.Compare(a.JoinedOn, b.JoinedOn),
+			cmp.Compare(leftKey(a), leftKey(b)))
 	})
 	return out
+}
+
+// leftKey orders spans by when they ended, those not ended last.
+func leftKey(s Span) int64 {
+	if s.LeftAt.IsZero() {
+		return math.MaxInt64
+	}
+	return s.LeftAt.UnixNano()
 }
 
 // heldWaivers returns the waivers that hold at end: granted before it, not
