@@ -310,3 +310,38 @@ func assertSameJSON(t *testing.T, got, want any) {
 		t.Errorf("got\n%s\nwant\n%s", g, w)
 	}
 }
+
+// TestRowsLeaver: a person who left mid-quarter is in scope with the rows
+// they had at E: the open cycle cancelled when they left has no row, the
+// completed one stays, and their engagement span ends when they left.
+func TestRowsLeaver(t *testing.T) {
+	p := q3(t)
+	left := func(p *roster.Person) { p.Engagements = []string{"acme"}; p.EndDate = "2026-08-14" }
+	h := History{
+		Revisions: []roster.Revision{
+			rev(t, 1, "2025-01-05T09:00:00Z", person("e1", func(p *roster.Person) { p.Engagements = []string{"acme"} })),
+			rev(t, 2, "2026-08-10T09:00:00Z", person("e1", left)),
+		},
+		Assignments: []assign.Assignment{
+			{ModuleID: "security", Cycle: 1, AssignedOn: "2026-07-01", DueAt: utc(t, "2026-08-01T00:00:00Z"), Status: assign.StatusCompleted,
+				CompletedAt: utc(t, "2026-07-20T00:00:00Z"), RecordedAt: utc(t, "2026-07-01T02:00:00Z")},
+			{ModuleID: "privacy", Cycle: 1, AssignedOn: "2026-07-01", DueAt: utc(t, "2026-09-01T00:00:00Z"), Status: assign.StatusCancelled,
+				CloseReason: assign.ReasonLeaver, RecordedAt: utc(t, "2026-07-01T02:00:00Z"), ClosedAt: utc(t, "2026-08-15T02:00:00Z")},
+		},
+	}
+	got, ok := Rows(h, testCatalog(), p)
+	if !ok {
+		t.Fatal("a leaver of the quarter is out of scope")
+	}
+	if len(got.Assignments) != 1 || got.Assignments[0].ModuleID != "security" || got.Assignments[0].Status != Completed {
+		t.Errorf("assignments %+v, want security completed only", got.Assignments)
+	}
+	assertSameJSON(t, got.Person.Spans, []Span{{Engagement: "acme", JoinedOn: "2025-01-05", LeftAt: utc(t, "2026-08-15T00:00:00Z")}})
+	// As of a day before the cancellation was recorded, the open cycle
+	// still shows.
+	before, _ := PeriodOf("2026-08-14")
+	got, _ = Rows(h, testCatalog(), before)
+	if len(got.Assignments) != 2 || got.Assignments[0].ModuleID != "privacy" || got.Assignments[0].Status != OnTrack {
+		t.Errorf("as of 2026-08-14: %+v, want privacy on track and security", got.Assignments)
+	}
+}
