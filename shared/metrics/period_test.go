@@ -75,8 +75,8 @@ func TestQuarterPeriod(t *testing.T) {
 			if q, _ := PeriodOf(tt.asOf); q != p {
 				t.Errorf("PeriodOf(%s) = %+v, want %+v", tt.asOf, q, p)
 			}
-			if !p.Final() {
-				t.Error("Final() = false for a whole quarter")
+			if !p.End.Equal(p.QuarterEnd()) {
+				t.Errorf("QuarterEnd %v, want End", p.QuarterEnd())
 			}
 		})
 	}
@@ -148,9 +148,6 @@ func TestPeriodAt(t *testing.T) {
 				t.Errorf("Future = %v", got)
 			}
 		})
-	}
-	if mid.Final() {
-		t.Error("Final() = true for a mid-quarter day")
 	}
 	if mid.FirstDay() != "2026-07-01" || mid.QuarterEnd() != q3.End {
 		t.Errorf("FirstDay %s, QuarterEnd %v", mid.FirstDay(), mid.QuarterEnd())
