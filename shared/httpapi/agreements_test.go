@@ -185,3 +185,41 @@ func TestScopedAuditorKeySeesItsAgreementOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestDailyRunFollowsAgreementDates: an agreement saved before it is in
+// force assigns nothing yet; the daily run of its first day re-evaluates
+// everybody (the fingerprint of what the agreements in force require
+// changed) and assigns its module; the run of the day after its end cancels
+// the open cycle.
+func TestDailyRunFollowsAgreementDates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if status, body := e.putRoster("", "text/csv", header+"G1,g1@globex-daily.example.com,Gil,all-staff,,Ops,employee,,globex-health,2026-01-05,,UTC\n"); status != http.StatusOK {
+		t.Fatalf("roster: %d %v", status, body)
+	}
+	later := strings.Replace(strings.Replace(globexBody, "2026-01-01", "2026-11-10", 1), "2027-12-31", "2026-11-20", 1)
+	if status, body := e.do(http.MethodPut, "/api/agreements/globex-2026", e.admin, "application/json", []byte(later)); status != http.StatusCreated ||
+		num(body["assignmentsCreated"]) != 0 {
+		t.Fatalf("create: %d %v", status, body)
+	}
+	for _, tt := range []struct {
+		day             string
+		full            bool
+		created, closed int
+		cycles          []string
+	}{
+		{"2026-11-02", true, 0, 0, nil},
+		{"2026-11-09", false, 0, 0, nil},
+		{"2026-11-10", true, 1, 0, []string{"open 2026-11-20 role_change/"}},
+		{"2026-11-11", false, 0, 0, []string{"open 2026-11-20 role_change/"}},
+		{"2026-11-21", true, 0, 1, []string{"cancelled 2026-11-20 role_change/no_longer_required"}},
+	} {
+		status, body := e.do(http.MethodPost, "/api/assignments/run", e.admin, "application/json", fmt.Appendf(nil, `{"date": %q}`, tt.day))
+		if status != http.StatusOK || body["full"] != tt.full || num(body["created"]) != tt.created || num(body["closed"]) != tt.closed {
+			t.Errorf("run %s: %d %v, want full=%v created=%d closed=%d", tt.day, status, body, tt.full, tt.created, tt.closed)
+		}
+		if got := e.moduleCycles("G1", "globex-patient-data"); !slices.Equal(got, tt.cycles) {
+			t.Errorf("after the run of %s: %q, want %q", tt.day, got, tt.cycles)
+		}
+	}
+}
