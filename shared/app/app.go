@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/attest-oss/attest/shared/ack"
+	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/apikey"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/catalog"
@@ -75,8 +76,10 @@ type App struct {
 	// Waivers is the exceptions register.
 	Waivers *waiver.Service
 	// Teams builds managers' team views.
-	Teams   *team.Service
-	Handler *httpapi.Server
+	Teams *team.Service
+	// Agreements keeps the customer agreements.
+	Agreements *agreement.Service
+	Handler    *httpapi.Server
 }
 
 // New wires the application. It loads the embedded content catalog, which
@@ -108,17 +111,18 @@ func New(cfg Config) (*App, error) {
 	}
 	a := &App{
 		Store: store, Catalog: cat, Assigner: runner, Roster: rost, Reminders: rem, SignIn: links,
-		Quiz:      &quiz.Service{Store: store, Catalog: cat, AttemptsPerDay: cfg.QuizAttemptsPerDay, Now: cfg.Now},
-		Acks:      &ack.Service{Store: store, Catalog: cat, Now: cfg.Now},
-		OrgConfig: &orgconfig.Service{SettingsStore: store, VendorStore: store, People: store},
-		Keys:      &apikey.Service{Store: store, Now: cfg.Now},
-		Waivers:   &waiver.Service{Store: store, Catalog: cat, Now: cfg.Now},
-		Teams:     &team.Service{Directory: store, Records: store, Reach: store, Audit: store, Catalog: cat, Now: cfg.Now},
+		Quiz:       &quiz.Service{Store: store, Catalog: cat, AttemptsPerDay: cfg.QuizAttemptsPerDay, Now: cfg.Now},
+		Acks:       &ack.Service{Store: store, Catalog: cat, Now: cfg.Now},
+		OrgConfig:  &orgconfig.Service{SettingsStore: store, VendorStore: store, People: store},
+		Keys:       &apikey.Service{Store: store, Now: cfg.Now},
+		Waivers:    &waiver.Service{Store: store, Catalog: cat, Now: cfg.Now},
+		Teams:      &team.Service{Directory: store, Records: store, Reach: store, Audit: store, Catalog: cat, Now: cfg.Now},
+		Agreements: &agreement.Service{Store: store, Catalog: cat, Assigner: runner},
 	}
 	a.Handler, err = httpapi.New(httpapi.Deps{
 		Keys: store, People: store, Sessions: store, SignIn: links, Quiz: a.Quiz, Acks: a.Acks,
 		Catalog: cat, Roster: rost, Assigner: runner, Reminders: rem, Notifications: store,
-		Suppressions: store, OrgConfig: a.OrgConfig, APIKeys: a.Keys, Waivers: a.Waivers, Teams: a.Teams, Audit: store, InsecureCookies: cfg.InsecureCookies,
+		Suppressions: store, OrgConfig: a.OrgConfig, APIKeys: a.Keys, Waivers: a.Waivers, Teams: a.Teams, Agreements: a.Agreements, Audit: store, InsecureCookies: cfg.InsecureCookies,
 		Logger: cfg.Logger, Now: cfg.Now,
 	})
 	if err != nil {

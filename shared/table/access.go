@@ -93,11 +93,12 @@ func FunctionAccess() map[string]Access {
 	return map[string]Access{
 		// The API serves every route: people and the roster, training and
 		// acknowledgments, sign-in and sessions, API keys, settings, vendors,
-		// the audit export, manual reminders and waivers.
+		// customer agreements, the audit export, manual reminders and
+		// waivers.
 		"api": {
 			{Actions: []Action{GetItem, BatchGetItem, Query, PutItem, UpdateItem, ConditionCheckItem}, Keys: []string{
 				personKeys, emailKeys, notifyKeys, suppressKeys, apiKeyKeys, APIKeysPK,
-				tokenKeys, sessionKeys, rateKeys, jobKeys, SettingsPK, VendorsPK,
+				tokenKeys, sessionKeys, rateKeys, jobKeys, SettingsPK, VendorsPK, AgreementsPK,
 			}},
 			// The waiver listing: list, look up by id, grant, revoke.
 			{Actions: []Action{GetItem, Query, PutItem, UpdateItem}, Keys: []string{WaiversPK}},
@@ -109,12 +110,12 @@ func FunctionAccess() map[string]Access {
 			{Actions: []Action{DeleteItem}, Keys: []string{emailKeys, sessionKeys}},
 			{Actions: []Action{Query, PutItem}, Keys: []string{AuditKeys}},
 		},
-		// The daily run reads the roster and the people to re-evaluate that
-		// day (with their waivers), writes their assignments with audit
-		// events, and keeps its state.
+		// The daily run reads the roster, the agreements and the people to
+		// re-evaluate that day (with their waivers), writes their
+		// assignments with audit events, and keeps its state.
 		"assign": {
 			{Actions: []Action{GetItem, Query, PutItem, UpdateItem}, Keys: []string{personKeys}},
-			{Actions: []Action{Query}, Keys: []string{RosterPK, wakeKeys}},
+			{Actions: []Action{Query}, Keys: []string{RosterPK, wakeKeys, AgreementsPK}},
 			{Actions: []Action{GetItem, PutItem}, Keys: []string{jobKeys}},
 			{Actions: []Action{PutItem}, Keys: []string{AuditKeys}},
 		},

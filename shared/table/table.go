@@ -27,6 +27,7 @@
 //	undeliverable email  suppression     SUPPRESS#<lower-case email> SUPPRESS                        -                                   -                          -
 //	org settings         settings        SETTINGS                   ORG                             -                                   -                          -
 //	vendor contacts      vendor          VENDORS                    <vendor key>                    -                                   -                          -
+//	customer agreement   agreement       AGREEMENTS                 <agreement key>                 -                                   -                          -
 //
 // The type column is the item's [TypeAttribute], one of the Type constants
 // (a rate-limit counter has none). Open assignments also carry GSI4, the due
@@ -84,6 +85,10 @@
 //	GET, PUT /api/settings           organisation settings (sending paused), versioned  GetItem SETTINGS / ORG, TransactWrite + audit  1 (+2 writes)
 //	GET, PUT /api/vendors/{vendor}   one vendor's contacts, versioned                   GetItem VENDORS / <vendor>, TransactWrite + audit  1 (+2 writes)
 //	GET /api/vendors, reminder run   every vendor's contacts                            Query VENDORS                         one per vendor (a handful)
+//	GET /api/agreements/{key}        one agreement                                      GetItem AGREEMENTS / <key>            1
+//	PUT /api/agreements/{key}        the agreement, then write it versioned             GetItem AGREEMENTS / <key>, TransactWrite + audit  1 (+2 writes)
+//	PUT /api/agreements/{key}        the people on its engagement, to assign its modules  Query GSI2 ROSTER (filtered in code), then each one's ASSIGN#, WAIVER#  one per person, then one per their assignment and waiver
+//	assignment engine (every run)    the agreements, for the modules they require       Query AGREEMENTS                      one per agreement (a handful)
 //
 // Nothing on a request path scans the table. Items that expire carry
 // [TTLAttribute] and are filtered on read, because DynamoDB Local never
@@ -128,6 +133,7 @@ const (
 	TypeSuppression    = "suppression"
 	TypeSettings       = "settings"
 	TypeVendor         = "vendor"
+	TypeAgreement      = "agreement"
 	TypeWaiver         = "waiver"
 	TypeWaiverClaim    = "waiver-claim"
 	TypeWaiverListing  = "waiver-listing"
@@ -209,6 +215,9 @@ const (
 	// VendorsPK is the partition holding every vendor's contacts, one item
 	// per vendor with the vendor key as sort key.
 	VendorsPK = "VENDORS"
+	// AgreementsPK is the partition holding every customer agreement, one
+	// item per agreement with its key as sort key (see [AgreementSK]).
+	AgreementsPK = "AGREEMENTS"
 	// APIKeysPK is the partition listing every API key, one item per key
 	// with the key's id as sort key (see [APIKeyListSK]).
 	APIKeysPK = "APIKEYS"
@@ -416,3 +425,7 @@ func SuppressPK(email string) string { return suppressPrefix + strings.ToLower(e
 // VendorSK is the sort key of a vendor's contacts in [VendorsPK]: the vendor
 // key itself, the vendor's name as the roster writes it.
 func VendorSK(vendorKey string) string { return vendorKey }
+
+// AgreementSK is the sort key of a customer agreement in [AgreementsPK]: the
+// agreement's key.
+func AgreementSK(key string) string { return key }
