@@ -73,14 +73,16 @@ type Summary struct {
 	Reminders   int `json:"reminders"`
 	Escalations int `json:"escalations"`
 	Nudges      int `json:"nudges"`
-	// Waivers counts the waivers granted.
-	Waivers int `json:"waivers"`
+	// Waivers counts the waivers granted, Agreements the customer
+	// agreements saved.
+	Waivers    int `json:"waivers"`
+	Agreements int `json:"agreements"`
 }
 
 // String is the one-line summary make dev prints.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d days simulated, %d completions (%d late), %d overdue now, %d reminders sent (%d escalations, %d nudges), %d quiz attempts (%d failed), %d acknowledgments, %d waivers",
-		s.Days, s.Completions, s.Late, s.OverdueNow, s.Reminders, s.Escalations, s.Nudges, s.Attempts, s.FailedAttempts, s.Acknowledgments, s.Waivers)
+	return fmt.Sprintf("%d days simulated, %d completions (%d late), %d overdue now, %d reminders sent (%d escalations, %d nudges), %d quiz attempts (%d failed), %d acknowledgments, %d waivers, %d agreements",
+		s.Days, s.Completions, s.Late, s.OverdueNow, s.Reminders, s.Escalations, s.Nudges, s.Attempts, s.FailedAttempts, s.Acknowledgments, s.Waivers, s.Agreements)
 }
 
 // complianceOfficer names the demo admin who grants waivers in records.
@@ -132,7 +134,9 @@ type sim struct {
 	seq     int
 	uploads []Upload
 	waivers []Waiver
-	sum     Summary
+	// agreements are the customer agreements to save.
+	agreements []Agreement
+	sum        Summary
 
 	people   map[string]roster.Person
 	profiles map[string]profile
@@ -180,7 +184,7 @@ func newSim(opts Options) (*sim, error) {
 		return nil, err
 	}
 	s := &sim{
-		end: end, first: first, uploads: uploads, waivers: history.Waivers,
+		end: end, first: first, uploads: uploads, waivers: history.Waivers, agreements: history.Agreements,
 		rng:    rand.New(rand.NewPCG(opts.Seed, 0x5eedde70)),
 		people: map[string]roster.Person{}, profiles: map[string]profile{},
 		open: map[string]assign.Assignment{}, planned: map[string]bool{},
@@ -217,6 +221,10 @@ func (s *sim) run(ctx context.Context) (Summary, error) {
 		// HR's first upload.
 		on := max(w.Date, s.first)
 		s.at(dayStart(on).Add(waiverHour*time.Hour), "waiver for "+w.EmployeeID, func(ctx context.Context) error { return s.grant(ctx, w) })
+	}
+	for _, a := range s.agreements {
+		on := max(a.Date, s.first)
+		s.at(dayStart(on).Add(waiverHour*time.Hour), "agreement "+a.Key, func(ctx context.Context) error { return s.saveAgreement(ctx, a) })
 	}
 	daily := handler.DailyAssignment(s.app.Assigner, s.log)
 	for d := start.AddDate(0, 0, 1); d.Before(s.end); d = d.AddDate(0, 0, 1) {
@@ -300,6 +308,20 @@ func (s *sim) grant(ctx context.Context, w Waiver) error {
 			_, err := s.app.Waivers.Revoke(ctx, granted.ID, complianceOfficer, ipOf(complianceOfficerID))
 			return err
 		})
+	}
+	return nil
+}
+
+// saveAgreement has the compliance officer record the customer agreement a;
+// the engine assigns its modules to the people on its engagement at once.
+func (s *sim) saveAgreement(ctx context.Context, a Agreement) error {
+	saved, err := s.app.Agreements.Put(ctx, a.Terms(), complianceOfficer, hrSource)
+	if err != nil {
+		return err
+	}
+	s.sum.Agreements++
+	if saved.AssignmentsCreated+saved.AssignmentsClosed > 0 {
+		return s.discover(ctx)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -39,11 +40,43 @@ type Waiver struct {
 	RevokedOn  string `yaml:"revoked_on"`
 }
 
-// History is what a history file describes: the roster changes and the
-// waivers of the year.
+// Agreement is one customer agreement of the demo year, saved on Date (a
+// date before the simulated year: on its first day) with the terms the
+// agreement service validates.
+type Agreement struct {
+	Date        string `yaml:"date"`
+	Key         string `yaml:"key"`
+	Customer    string `yaml:"customer"`
+	Engagement  string `yaml:"engagement"`
+	StartDate   string `yaml:"start_date"`
+	EndDate     string `yaml:"end_date"`
+	Obligations []struct {
+		ID         string   `yaml:"id"`
+		Text       string   `yaml:"text"`
+		Kind       string   `yaml:"kind"`
+		Items      []string `yaml:"items"`
+		WithinDays int      `yaml:"within_days"`
+		Target     float64  `yaml:"target"`
+	} `yaml:"obligations"`
+}
+
+// Terms returns the agreement as the agreement service takes it.
+func (a Agreement) Terms() agreement.Agreement {
+	out := agreement.Agreement{Key: a.Key, Customer: a.Customer, Engagement: a.Engagement, StartDate: a.StartDate, EndDate: a.EndDate}
+	for _, o := range a.Obligations {
+		out.Obligations = append(out.Obligations, agreement.Obligation{
+			ID: o.ID, Text: o.Text, Kind: o.Kind, Items: o.Items, WithinDays: o.WithinDays, Target: o.Target,
+		})
+	}
+	return out
+}
+
+// History is what a history file describes: the roster changes, the
+// waivers and the customer agreements of the year.
 type History struct {
-	Changes []Change `yaml:"changes"`
-	Waivers []Waiver `yaml:"waivers"`
+	Changes    []Change    `yaml:"changes"`
+	Waivers    []Waiver    `yaml:"waivers"`
+	Agreements []Agreement `yaml:"agreements"`
 }
 
 // ParseHistory reads a history file (content/demo/history.yaml): its changes,
@@ -79,6 +112,11 @@ func ParseHistory(b []byte) (History, error) {
 		}
 		if w.EmployeeID == "" {
 			return History{}, fmt.Errorf("demo history: waiver %d: employee_id is missing", i+1)
+		}
+	}
+	for i, a := range h.Agreements {
+		if _, err := time.Parse(roster.DateLayout, a.Date); err != nil {
+			return History{}, fmt.Errorf("demo history: agreement %d: date must be YYYY-MM-DD, got %q", i+1, a.Date)
 		}
 	}
 	return h, nil
