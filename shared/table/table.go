@@ -444,7 +444,9 @@ const SnapshotManifestSK = "MANIFEST"
 
 // SnapshotChunkSK is the sort key of chunk n (1-based) of the rows a
 // freezing run (runID) wrote.
-func SnapshotChunkSK(runID string, n int) string { return fmt.Sprintf("%s%s#%07d", rowsPrefix, runID, n) }
+func SnapshotChunkSK(runID string, n int) string {
+	return fmt.Sprintf("%s%s#%07d", rowsPrefix, runID, n)
+}
 
 // SnapshotChunkPrefix is the sort-key prefix of the chunks of one run.
 func SnapshotChunkPrefix(runID string) string { return rowsPrefix + runID + "#" }
