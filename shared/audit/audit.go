@@ -50,6 +50,11 @@ const (
 	ActionWaiverRevoked = "waiver.revoked"
 )
 
+// ActionAgreementSaved records that a customer agreement was created or
+// changed (package agreement); Details holds its key, version and the names
+// of the fields that changed.
+const ActionAgreementSaved = "agreement.saved"
+
 // Event is one audit record.
 type Event struct {
 	ID      string    `json:"id"`

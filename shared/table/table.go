@@ -29,6 +29,7 @@
 //	vendor contacts      vendor          VENDORS                    <vendor key>                    -                                   -                          -
 //	snapshot manifest    snapshot        SNAPSHOT#<YYYY-Qn>         MANIFEST                        -                                   -                          -
 //	snapshot chunk       snapshot-chunk  SNAPSHOT#<YYYY-Qn>         ROWS#<run id>#<0000000n>        -                                   -                          -
+//	customer agreement   agreement       AGREEMENTS                 <agreement key>                 -                                   -                          -
 //
 // The type column is the item's [TypeAttribute], one of the Type constants
 // (a rate-limit counter has none). Open assignments also carry GSI4, the due
@@ -95,6 +96,10 @@
 //	metrics of a frozen quarter      the manifest, then its run's chunks                GetItem SNAPSHOT#<q> / MANIFEST, Query SNAPSHOT#<q>, SK begins ROWS#<run>#  1 + one per chunk (~300 KB)
 //	freeze run (daily schedule)      is the previous quarter frozen; write chunks, then the manifest once  GetItem SNAPSHOT#<q> / MANIFEST, PutItem ROWS#, TransactWrite MANIFEST (if absent) + audit  1 (+ chunks + 2 writes)
 //	metrics trend                    the manifests of the last quarters                 BatchGetItem SNAPSHOT#<q> / MANIFEST  one per frozen quarter
+//	GET /api/agreements/{key}        one agreement                                      GetItem AGREEMENTS / <key>            1
+//	PUT /api/agreements/{key}        the agreement, then write it versioned             GetItem AGREEMENTS / <key>, TransactWrite + audit  1 (+2 writes)
+//	PUT /api/agreements/{key}        the people on its engagement, to assign its modules  Query GSI2 ROSTER (filtered in code), then each one's ASSIGN#, WAIVER#  one per person, then one per their assignment and waiver
+//	assignment engine (every run)    the agreements, for the modules they require       Query AGREEMENTS                      one per agreement (a handful)
 //
 // Nothing on a request path scans the table. Items that expire carry
 // [TTLAttribute] and are filtered on read, because DynamoDB Local never
@@ -139,6 +144,7 @@ const (
 	TypeSuppression    = "suppression"
 	TypeSettings       = "settings"
 	TypeVendor         = "vendor"
+	TypeAgreement      = "agreement"
 	TypeWaiver         = "waiver"
 	TypeWaiverClaim    = "waiver-claim"
 	TypeWaiverListing  = "waiver-listing"
@@ -222,6 +228,9 @@ const (
 	// VendorsPK is the partition holding every vendor's contacts, one item
 	// per vendor with the vendor key as sort key.
 	VendorsPK = "VENDORS"
+	// AgreementsPK is the partition holding every customer agreement, one
+	// item per agreement with its key as sort key (see [AgreementSK]).
+	AgreementsPK = "AGREEMENTS"
 	// APIKeysPK is the partition listing every API key, one item per key
 	// with the key's id as sort key (see [APIKeyListSK]).
 	APIKeysPK = "APIKEYS"
@@ -454,3 +463,7 @@ func SnapshotChunkPrefix(runID string) string { return rowsPrefix + runID + "#" 
 // SnapshotChunkBytes bounds a snapshot chunk's compressed rows, well under
 // DynamoDB's 400 KB item limit.
 const SnapshotChunkBytes = 300_000
+
+// AgreementSK is the sort key of a customer agreement in [AgreementsPK]: the
+// agreement's key.
+func AgreementSK(key string) string { return key }
