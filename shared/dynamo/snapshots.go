@@ -153,6 +153,20 @@ func (w *SnapshotWriter) Commit(ctx context.Context, m metrics.Snapshot, event a
 	return m, nil
 }
 
+// WriteSnapshot writes one freezing run of quarter (runID): fill adds every
+// person's rows through add, which writes them chunk by chunk, and returns
+// the manifest and its audit event, which Commit writes. A quarter that has
+// a manifest already is a Conflict (see Commit).
+func (s *Store) WriteSnapshot(ctx context.Context, quarter, runID string,
+	fill func(add func(metrics.PersonRows) error) (metrics.Snapshot, audit.Event, error)) (metrics.Snapshot, error) {
+	w := s.NewSnapshotWriter(quarter, runID)
+	m, event, err := fill(func(r metrics.PersonRows) error { return w.Add(ctx, r) })
+	if err != nil {
+		return metrics.Snapshot{}, err
+	}
+	return w.Commit(ctx, m, event)
+}
+
 func gzipJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
