@@ -244,10 +244,10 @@ func (s *Service) Freeze(ctx context.Context, quarter, actor string) (Frozen, er
 	return Frozen{Snapshot: m, Created: true}, nil
 }
 
-// FreezeClosed freezes the quarter that closed last before now, unless it
+// FreezeClosed freezes the quarter that closed last before at, unless it
 // is frozen already (then it reads one item): the daily schedule's job.
-func (s *Service) FreezeClosed(ctx context.Context, actor string) (Frozen, error) {
-	last, err := PreviousQuarter(QuarterOf(s.Now()))
+func (s *Service) FreezeClosed(ctx context.Context, at time.Time, actor string) (Frozen, error) {
+	last, err := PreviousQuarter(QuarterOf(at))
 	if err != nil {
 		return Frozen{}, err
 	}
