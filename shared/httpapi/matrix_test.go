@@ -19,6 +19,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/auth"
 )
 
@@ -177,6 +178,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if status, body := e.do(http.MethodPut, "/api/vendors/acme", e.admin, "application/json", []byte(`{"contactEmail": "ops@acme.example.com"}`)); status != http.StatusCreated {
 		t.Fatalf("vendor: %d %v", status, body)
 	}
+	if err := e.app.Store.PutAgreement(context.Background(), agreement.Agreement{Key: "matrix", Customer: "Matrix", Engagement: "matrix",
+		StartDate: "2026-01-01", Obligations: []agreement.Obligation{{ID: "1", Text: "AUP", Kind: agreement.KindAcknowledgment,
+			Items: []string{"policy:acceptable-use"}, WithinDays: 30, Target: 1}}}, nil, "test"); err != nil {
+		t.Fatal(err)
+	}
 	m.callers[adminKey], m.callers[auditorKey], m.callers[hrisKey] = caller{key: e.admin}, caller{key: e.auditor}, caller{key: e.hris}
 	for who, id := range callerIDs {
 		if id != "" {
@@ -313,6 +319,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"DELETE /api/waivers/{id}", func(m *matrix, who int, c caller) int {
 			return m.call(c, http.MethodDelete, "/api/waivers/"+m.newWaiver(who, "policy:"+formPolicy.ID), "", "")
 		}, [callerCount]int{401, 403, 403, 403, 403, 200, 403, 200, 403, 403}},
+		// Metrics and agreement reports: admins and auditors read them.
+		{"GET /api/metrics", get("/api/metrics?by=department"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
+		{"GET /api/agreements/{key}/report", get("/api/agreements/matrix/report"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
 		{"GET /admin", get("/admin"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"GET /admin/waivers", get("/admin/waivers?all=1"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"POST /admin/waivers", func(m *matrix, who int, c caller) int {

@@ -18,6 +18,7 @@ import (
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/identity"
+	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/orgconfig"
 	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/reminder"
@@ -100,6 +101,8 @@ type Deps struct {
 	Waivers *waiver.Service
 	// Teams builds managers' team views.
 	Teams *team.Service
+	// Metrics answers the metrics and agreement reports.
+	Metrics *metrics.Service
 	// Audit records who read someone else's record.
 	Audit AuditLog
 	// InsecureCookies drops the Secure flag and the __Host- prefix of the
@@ -159,6 +162,8 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/waivers", s.withKeyOrAccess(s.grantWaiver, identity.Admin))
 	s.mux.Handle("GET /api/waivers", s.withKeyOrAccess(s.listWaivers, identity.Admin, identity.Auditor))
 	s.mux.Handle("DELETE /api/waivers/{id}", s.withKeyOrAccess(s.revokeWaiver, identity.Admin))
+	s.mux.Handle("GET /api/metrics", s.withKeyOrAccess(s.getMetrics, identity.Admin, identity.Auditor))
+	s.mux.Handle("GET /api/agreements/{key}/report", s.withKeyOrAccess(s.getAgreementReport, identity.Admin, identity.Auditor))
 	s.mux.Handle("GET /admin", s.withAccess(asPage, s.overviewPageHandler, consoleRoles...))
 	s.mux.Handle("GET /admin/waivers", s.withAccess(asPage, s.waiversPageHandler, consoleRoles...))
 	s.mux.Handle("POST /admin/waivers", s.withAccess(asPage, s.formGrantWaiver, identity.Admin))
