@@ -25,8 +25,8 @@ type principal struct {
 	// withPersonAccess and asPersonWith) for a person holding one of the
 	// route's roles; a manager let through to their reports is not.
 	privileged bool
-	// agreement is the agreement an auditor key is scoped to ("" for
-	// none, and for people).
+	// agreement is the key of the agreement an auditor's API key is scoped
+	// to: it may read that agreement only. Empty for anything else.
 	agreement string
 }
 

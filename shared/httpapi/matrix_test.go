@@ -19,7 +19,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/auth"
 )
 
@@ -133,6 +132,11 @@ func (m *matrix) signIn(employeeID string) caller {
 	return c
 }
 
+// matrixAgreement is the body of the agreement the matrix reads and saves:
+// its engagement has nobody on it.
+const matrixAgreement = `{"customer": "Matrix Ltd", "engagement": "matrix-eng", "startDate": "2026-01-01", "obligations": [
+	{"id": "1", "text": "Security awareness within 30 days.", "kind": "training", "items": ["module:security-awareness"], "withinDays": 30, "target": 0.9}]}`
+
 // matrixRow is the row of one registered route: how each caller calls it
 // (validly enough that authorisation decides) and the status each gets.
 type matrixRow struct {
@@ -178,10 +182,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if status, body := e.do(http.MethodPut, "/api/vendors/acme", e.admin, "application/json", []byte(`{"contactEmail": "ops@acme.example.com"}`)); status != http.StatusCreated {
 		t.Fatalf("vendor: %d %v", status, body)
 	}
-	if err := e.app.Store.PutAgreement(context.Background(), agreement.Agreement{Key: "matrix", Customer: "Matrix", Engagement: "matrix",
-		StartDate: "2026-01-01", Obligations: []agreement.Obligation{{ID: "1", Text: "AUP", Kind: agreement.KindAcknowledgment,
-			Items: []string{"policy:acceptable-use"}, WithinDays: 30, Target: 1}}}, nil, "test"); err != nil {
-		t.Fatal(err)
+	if status, body := e.do(http.MethodPut, "/api/agreements/matrix", e.admin, "application/json", []byte(matrixAgreement)); status != http.StatusCreated {
+		t.Fatalf("agreement: %d %v", status, body)
 	}
 	m.callers[adminKey], m.callers[auditorKey], m.callers[hrisKey] = caller{key: e.admin}, caller{key: e.auditor}, caller{key: e.hris}
 	for who, id := range callerIDs {
@@ -255,6 +257,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET /api/vendors/{vendor}", get("/api/vendors/acme"), [callerCount]int{401, 401, 401, 401, 401, 401, 401, 200, 403, 403}},
 		{"PUT /api/vendors/{vendor}", send(http.MethodPut, "/api/vendors/acme", "application/json", `{"contactEmail": "ops@acme.example.com"}`),
 			[callerCount]int{401, 401, 401, 401, 401, 401, 401, 200, 403, 403}},
+		{"GET /api/agreements", get("/api/agreements"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
+		{"GET /api/agreements/{key}", get("/api/agreements/matrix"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
+		// The same terms as stored: allowed callers get 200 and write nothing.
+		{"PUT /api/agreements/{key}", send(http.MethodPut, "/api/agreements/matrix", "application/json", matrixAgreement),
+			[callerCount]int{401, 403, 403, 403, 403, 200, 403, 200, 403, 403}},
 
 		{"GET /signin", get("/signin"), [callerCount]int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
 		{"POST /auth/link", func(m *matrix, _ int, c caller) int {

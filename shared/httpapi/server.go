@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/attest-oss/attest/shared/ack"
+	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/apikey"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/audit"
@@ -103,6 +104,8 @@ type Deps struct {
 	Teams *team.Service
 	// Metrics answers the metrics and agreement reports.
 	Metrics *metrics.Service
+	// Agreements reads and saves customer agreements.
+	Agreements *agreement.Service
 	// Audit records who read someone else's record.
 	Audit AuditLog
 	// InsecureCookies drops the Secure flag and the __Host- prefix of the
@@ -164,6 +167,9 @@ func (s *Server) routes() {
 	s.mux.Handle("DELETE /api/waivers/{id}", s.withKeyOrAccess(s.revokeWaiver, identity.Admin))
 	s.mux.Handle("GET /api/metrics", s.withKeyOrAccess(s.getMetrics, identity.Admin, identity.Auditor))
 	s.mux.Handle("GET /api/agreements/{key}/report", s.withKeyOrAccess(s.getAgreementReport, identity.Admin, identity.Auditor))
+	s.mux.Handle("GET /api/agreements", s.withKeyOrAccess(s.listAgreements, identity.Admin, identity.Auditor))
+	s.mux.Handle("GET /api/agreements/{key}", s.withKeyOrAccess(s.getAgreement, identity.Admin, identity.Auditor))
+	s.mux.Handle("PUT /api/agreements/{key}", s.withKeyOrAccess(s.putAgreement, identity.Admin))
 	s.mux.Handle("GET /admin", s.withAccess(asPage, s.overviewPageHandler, consoleRoles...))
 	s.mux.Handle("GET /admin/waivers", s.withAccess(asPage, s.waiversPageHandler, consoleRoles...))
 	s.mux.Handle("POST /admin/waivers", s.withAccess(asPage, s.formGrantWaiver, identity.Admin))
