@@ -104,11 +104,11 @@ func TestMetricsAndReportsOverHTTP(t *testing.T) {
 
 	t.Run("Invalid", func(t *testing.T) {
 		for path, field := range map[string]string{
-			"/api/metrics?asOf=2026-11-03":                        "asOf",
-			"/api/metrics?asOf=yesterday":                         "asOf",
-			"/api/metrics?quarter=2027-Q1":                        "quarter",
-			"/api/metrics?asOf=2026-09-30&quarter=2026-Q3":        "quarter",
-			"/api/metrics?by=colour":                              "by",
+			"/api/metrics?asOf=2026-11-03":                       "asOf",
+			"/api/metrics?asOf=yesterday":                        "asOf",
+			"/api/metrics?quarter=2027-Q1":                       "quarter",
+			"/api/metrics?asOf=2026-09-30&quarter=2026-Q3":       "quarter",
+			"/api/metrics?by=colour":                             "by",
 			"/api/agreements/globex-2026/report?quarter=2026-Q9": "quarter",
 		} {
 			body := get(e.admin, path, http.StatusUnprocessableEntity)
