@@ -117,7 +117,10 @@ func (s *Service) checkScope(ctx context.Context, q Query) error {
 	if err != nil {
 		return err
 	}
-	if !found || q.Engagement != a.Engagement {
+	if !found {
+		return apperr.New(apperr.Forbidden, "this API key's agreement %q no longer exists", q.Scope)
+	}
+	if q.Engagement != a.Engagement {
 		return apperr.New(apperr.Forbidden, "this API key may only read the metrics of its agreement's engagement (engagement=%s)", a.Engagement)
 	}
 	return nil
