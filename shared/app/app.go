@@ -17,6 +17,7 @@ import (
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/email"
 	"github.com/attest-oss/attest/shared/httpapi"
+	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/orgconfig"
 	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/reminder"
@@ -77,6 +78,9 @@ type App struct {
 	Waivers *waiver.Service
 	// Teams builds managers' team views.
 	Teams *team.Service
+	// Metrics answers the metrics and agreement reports and freezes
+	// closed quarters.
+	Metrics *metrics.Service
 	// Agreements keeps the customer agreements.
 	Agreements *agreement.Service
 	Handler    *httpapi.Server
@@ -118,11 +122,12 @@ func New(cfg Config) (*App, error) {
 		Waivers:    &waiver.Service{Store: store, Catalog: cat, Now: cfg.Now},
 		Teams:      &team.Service{Directory: store, Records: store, Reach: store, Audit: store, Catalog: cat, Now: cfg.Now},
 		Agreements: &agreement.Service{Store: store, Catalog: cat, Assigner: runner},
+		Metrics:    &metrics.Service{Histories: store, Snapshots: store, Agreements: store, Catalog: cat, Now: cfg.Now},
 	}
 	a.Handler, err = httpapi.New(httpapi.Deps{
 		Keys: store, People: store, Sessions: store, SignIn: links, Quiz: a.Quiz, Acks: a.Acks,
 		Catalog: cat, Roster: rost, Assigner: runner, Reminders: rem, Notifications: store,
-		Suppressions: store, OrgConfig: a.OrgConfig, APIKeys: a.Keys, Waivers: a.Waivers, Teams: a.Teams, Agreements: a.Agreements, Audit: store, InsecureCookies: cfg.InsecureCookies,
+		Suppressions: store, OrgConfig: a.OrgConfig, APIKeys: a.Keys, Waivers: a.Waivers, Teams: a.Teams, Agreements: a.Agreements, Metrics: a.Metrics, Audit: store, InsecureCookies: cfg.InsecureCookies,
 		Logger: cfg.Logger, Now: cfg.Now,
 	})
 	if err != nil {

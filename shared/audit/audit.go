@@ -97,3 +97,7 @@ func UserAgent(ua string) string {
 	}
 	return ua[:cut]
 }
+
+// ActionMetricsFrozen records that a closed quarter's metrics were frozen:
+// its snapshot's manifest was written (subject "quarter:<YYYY-Qn>").
+const ActionMetricsFrozen = "metrics.frozen"

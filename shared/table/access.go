@@ -83,6 +83,7 @@ const (
 	sessionKeys  = sessionPrefix + "*"
 	rateKeys     = ratePrefix + "*"
 	jobKeys      = jobPrefix + "*"
+	snapshotKeys = snapshotPrefix + "*"
 )
 
 // FunctionAccess is each Lambda function's access to the table, by function
@@ -109,6 +110,8 @@ func FunctionAccess() map[string]Access {
 			// signing out deletes the session.
 			{Actions: []Action{DeleteItem}, Keys: []string{emailKeys, sessionKeys}},
 			{Actions: []Action{Query, PutItem}, Keys: []string{AuditKeys}},
+			// Metrics and agreement reports read the frozen snapshots.
+			{Actions: []Action{GetItem, BatchGetItem, Query}, Keys: []string{snapshotKeys}},
 		},
 		// The daily run reads the roster, the agreements and the people to
 		// re-evaluate that day (with their waivers), writes their
@@ -132,6 +135,14 @@ func FunctionAccess() map[string]Access {
 			{Actions: []Action{GetItem, PutItem, UpdateItem}, Keys: []string{notifyKeys}},
 			{Actions: []Action{UpdateItem}, Keys: []string{personKeys}},
 			{Actions: []Action{PutItem}, Keys: []string{tokenKeys, AuditKeys}},
+		},
+		// The freeze run reads every person's history through the roster
+		// index and the agreements, reads and writes the snapshot of the quarter that closed
+		// (chunks, then the manifest with its audit event).
+		"freeze": {
+			{Actions: []Action{Query}, Keys: []string{personKeys, RosterPK, AgreementsPK}},
+			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{snapshotKeys}},
+			{Actions: []Action{PutItem}, Keys: []string{AuditKeys}},
 		},
 		// The bounce handler marks addresses undeliverable, once, with an
 		// audit event.
