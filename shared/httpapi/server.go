@@ -100,6 +100,10 @@ type Deps struct {
 	Waivers *waiver.Service
 	// Teams builds managers' team views.
 	Teams *team.Service
+	// Metrics answers the accountability figures, their trend and the
+	// agreements' reports; Agreements lists the customer agreements.
+	Metrics    MetricsService
+	Agreements AgreementReader
 	// Audit records who read someone else's record.
 	Audit AuditLog
 	// InsecureCookies drops the Secure flag and the __Host- prefix of the
@@ -160,6 +164,9 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/waivers", s.withKeyOrAccess(s.listWaivers, identity.Admin, identity.Auditor))
 	s.mux.Handle("DELETE /api/waivers/{id}", s.withKeyOrAccess(s.revokeWaiver, identity.Admin))
 	s.mux.Handle("GET /admin", s.withAccess(asPage, s.overviewPageHandler, consoleRoles...))
+	s.mux.Handle("GET /admin/metrics", s.withAccess(asPage, s.metricsPageHandler, consoleRoles...))
+	s.mux.Handle("GET /admin/agreements", s.withAccess(asPage, s.agreementsPageHandler, consoleRoles...))
+	s.mux.Handle("GET /admin/agreements/{key}", s.withAccess(asPage, s.reportPageHandler, consoleRoles...))
 	s.mux.Handle("GET /admin/waivers", s.withAccess(asPage, s.waiversPageHandler, consoleRoles...))
 	s.mux.Handle("POST /admin/waivers", s.withAccess(asPage, s.formGrantWaiver, identity.Admin))
 	s.mux.Handle("POST /admin/waivers/{id}/revoke", s.withAccess(asPage, s.formRevokeWaiver, identity.Admin))
