@@ -47,10 +47,11 @@ const (
 	remindFunction = "remind"
 	sendFunction   = "send"
 	bounceFunction = "bounce"
+	freezeFunction = "freeze"
 )
 
 // functionNames are all the Lambda functions of the stack.
-var functionNames = []string{apiFunction, assignFunction, remindFunction, sendFunction, bounceFunction}
+var functionNames = []string{apiFunction, assignFunction, remindFunction, sendFunction, bounceFunction, freezeFunction}
 
 // DefaultSenderConcurrency is the SenderConcurrency used when it is zero: the
 // minimum an SQS event source allows.
@@ -60,7 +61,7 @@ const DefaultSenderConcurrency = 2
 type TrackerStackProps struct {
 	awscdk.StackProps
 	// BuildDir holds one <function>/bootstrap binary per Lambda function
-	// (api, assign, remind, send, bounce). A relative path is resolved
+	// (api, assign, remind, send, bounce, freeze). A relative path is resolved
 	// against the repository root (the nearest directory at or above the
 	// working directory that holds go.mod); empty means DefaultBuildDir.
 	BuildDir string
@@ -136,6 +137,7 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 	email := newEmail(stack, data, ops, buildDir, props.SenderEmail)
 	api := newAPI(stack, data, email, ops, buildDir, props.ReminderCadence)
 	assign := newSchedules(stack, data, ops, buildDir, props.DailyScheduleHourUTC)
+	freeze := newFreeze(stack, data, ops, buildDir)
 	reminders := newReminders(stack, data, email, ops, buildDir, api.endpoint, senderConcurrency, props.ReminderCadence)
 	// POST /api/reminders/run fans out through the queue too, like the schedule.
 	api.fn.AddEnvironment(jsii.String(env.QueueURL), reminders.queue.QueueUrl(), nil)
@@ -145,7 +147,7 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 	reminders.queue.GrantSendMessages(api.fn)
 	for id, fn := range map[string]awslambda.Function{
 		"ApiFunction": api.fn, "AssignFunction": assign, "RemindFunction": reminders.remind,
-		"SendFunction": reminders.send, "BounceFunction": email.bounce,
+		"SendFunction": reminders.send, "BounceFunction": email.bounce, "FreezeFunction": freeze,
 	} {
 		ops.alarmOnFunction(id, fn)
 	}
@@ -648,6 +650,47 @@ func newSchedules(stack awscdk.Stack, data dataResources, ops operations, buildD
 		Schedule: awsevents.Schedule_Cron(&awsevents.CronOptions{
 			Minute: jsii.String("0"),
 			Hour:   jsii.String(strconv.Itoa(hourUTC)),
+		}),
+	})
+	rule.AddTarget(awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
+		RetryAttempts:   jsii.Number(2),
+		DeadLetterQueue: ops.failed,
+	}))
+	return fn
+}
+
+// Freeze schedule: every day at 02:30 UTC, after the day's assignment run
+// has had its chance to record the last day of a quarter.
+const (
+	freezeScheduleHourUTC   = "2"
+	freezeScheduleMinuteUTC = "30"
+)
+
+// newFreeze defines the freeze function and the EventBridge rule that
+// invokes it every day at 02:30 UTC: it freezes the quarter that closed
+// last unless it is frozen already (then it reads one item). Reading every
+// person's history of a large organisation takes minutes, hence the
+// 15-minute timeout.
+func newFreeze(stack awscdk.Stack, data dataResources, ops operations, buildDir string) awslambda.Function {
+	fn := newGoFunction(stack, goFunctionProps{
+		id:          "FreezeFunction",
+		name:        freezeFunction,
+		description: "Attest tracker quarterly metrics freeze",
+		buildDir:    buildDir,
+		memoryMB:    1024,
+		timeout:     awscdk.Duration_Minutes(jsii.Number(15)),
+		environment: map[string]string{
+			env.TableName: *data.table.TableName(),
+		},
+		onFailure: ops.failed,
+	})
+	grantTable(fn, data, freezeFunction)
+
+	rule := awsevents.NewRule(stack, jsii.String("DailyFreezeRule"), &awsevents.RuleProps{
+		Description: jsii.String("Freezes the metrics of the quarter that closed, once"),
+		Schedule: awsevents.Schedule_Cron(&awsevents.CronOptions{
+			Minute: jsii.String(freezeScheduleMinuteUTC),
+			Hour:   jsii.String(freezeScheduleHourUTC),
 		}),
 	})
 	rule.AddTarget(awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{

@@ -337,6 +337,7 @@ func TestFunctionsRunGoBootstrapOnARMWithJSONLogs(t *testing.T) {
 		{construct: "RemindFunction", timeout: 300, memoryMB: 512},
 		{construct: "SendFunction", timeout: 60, memoryMB: 256},
 		{construct: "BounceFunction", timeout: 30, memoryMB: 256},
+		{construct: "FreezeFunction", timeout: 900, memoryMB: 1024},
 	}
 	if got := countResources("AWS::Lambda::Function"); got != len(functions) {
 		t.Errorf("%d Lambda functions, want %d: add the new one to this test", got, len(functions))
@@ -399,6 +400,7 @@ func TestFunctionEnvironments(t *testing.T) {
 		{"RemindFunction", map[string]any{env.TableName: tbl, env.QueueURL: queue, env.ReminderCadence: testCadence}},
 		{"SendFunction", map[string]any{env.TableName: tbl, env.SenderEmail: testSenderEmail, env.BaseURL: baseURL, env.ConfigurationSet: set}},
 		{"BounceFunction", map[string]any{env.TableName: tbl}},
+		{"FreezeFunction", map[string]any{env.TableName: tbl}},
 	} {
 		t.Run(tc.construct, func(t *testing.T) {
 			tc.want[env.LogLevel] = "INFO"
@@ -467,6 +469,7 @@ func TestOnlyRemindAndAPISendToAndOnlySendConsumesReminderQueue(t *testing.T) {
 	destination := []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}
 	wantFailed := map[string][]string{
 		roleOf(t, "AssignFunction"): destination, roleOf(t, "RemindFunction"): destination, roleOf(t, "BounceFunction"): destination,
+		roleOf(t, "FreezeFunction"): destination,
 	}
 	for _, actions := range failed {
 		sort.Strings(actions)
@@ -492,6 +495,7 @@ func TestOnlyRemindAndAPISendToAndOnlySendConsumesReminderQueue(t *testing.T) {
 		{construct: "ApiFunction", allow: []string{"sqs:SendMessage"}, deny: append([]string{"sqs:PurgeQueue"}, consume...)},
 		{construct: "AssignFunction"},
 		{construct: "BounceFunction"},
+		{construct: "FreezeFunction"},
 	} {
 		t.Run(tc.construct, func(t *testing.T) {
 			role := roleOf(t, tc.construct)
@@ -566,6 +570,7 @@ func TestScheduledRulesInvokeTheirFunctions(t *testing.T) {
 	}{
 		{rule: "DailyAssignRule", function: "AssignFunction", schedule: "cron(0 6 * * ? *)"},
 		{rule: "HourlyRemindRule", function: "RemindFunction", schedule: "cron(0 * * * ? *)"},
+		{rule: "DailyFreezeRule", function: "FreezeFunction", schedule: "cron(30 2 * * ? *)"},
 	} {
 		t.Run(tc.rule, func(t *testing.T) {
 			ruleID := logicalID(t, tc.rule)
@@ -743,7 +748,7 @@ func TestConfigurationSetSendsBouncesAndComplaintsToBounceFunction(t *testing.T)
 // functionConstructs maps each function name to its construct id.
 var functionConstructs = map[string]string{
 	apiFunction: "ApiFunction", assignFunction: "AssignFunction", remindFunction: "RemindFunction",
-	sendFunction: "SendFunction", bounceFunction: "BounceFunction",
+	sendFunction: "SendFunction", bounceFunction: "BounceFunction", freezeFunction: "FreezeFunction",
 }
 
 // TestFunctionsMayUseDynamoDBOnlyAsDeclared: each function's role allows
@@ -959,7 +964,7 @@ func TestFunctionsLogOnlyToTheirOwnLogGroup(t *testing.T) {
 		}
 	}
 	grants := allowed(t, synthesized.resources, "logs:")
-	for _, fn := range []string{"ApiFunction", "AssignFunction", "RemindFunction", "SendFunction", "BounceFunction"} {
+	for _, fn := range []string{"ApiFunction", "AssignFunction", "RemindFunction", "SendFunction", "BounceFunction", "FreezeFunction"} {
 		t.Run(fn, func(t *testing.T) {
 			logGroup := getAtt(logicalID(t, fn+"LogGroup"), "Arn")
 			got := grants[roleOf(t, fn)]
@@ -1102,7 +1107,7 @@ func TestEveryFunctionIsTraced(t *testing.T) {
 // queue of failed invocations.
 func TestAsynchronousInvocationsKeepWhatFailed(t *testing.T) {
 	failedArn := getAtt(logicalID(t, "FailedInvocationsQueue"), "Arn")
-	for _, construct := range []string{"AssignFunction", "RemindFunction", "BounceFunction"} {
+	for _, construct := range []string{"AssignFunction", "RemindFunction", "BounceFunction", "FreezeFunction"} {
 		t.Run(construct, func(t *testing.T) {
 			expect(t, func() {
 				synthesized.template.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
@@ -1113,8 +1118,8 @@ func TestAsynchronousInvocationsKeepWhatFailed(t *testing.T) {
 			})
 		})
 	}
-	if got := countResources("AWS::Lambda::EventInvokeConfig"); got != 3 {
-		t.Errorf("%d EventInvokeConfigs, want 3 (the API and send functions are invoked synchronously)", got)
+	if got := countResources("AWS::Lambda::EventInvokeConfig"); got != 4 {
+		t.Errorf("%d EventInvokeConfigs, want 4 (the API and send functions are invoked synchronously)", got)
 	}
 	expect(t, func() {
 		synthesized.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
@@ -1122,7 +1127,7 @@ func TestAsynchronousInvocationsKeepWhatFailed(t *testing.T) {
 			"RedrivePolicy": map[string]any{"deadLetterTargetArn": failedArn},
 		})
 	})
-	for _, rule := range []string{"DailyAssignRule", "HourlyRemindRule"} {
+	for _, rule := range []string{"DailyAssignRule", "HourlyRemindRule", "DailyFreezeRule"} {
 		targets := properties(t, logicalID(t, rule), "AWS::Events::Rule")["Targets"].([]any)
 		for _, target := range targets {
 			if want := map[string]any{"Arn": failedArn}; !reflect.DeepEqual(target.(map[string]any)["DeadLetterConfig"], want) {

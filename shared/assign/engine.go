@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/roster"
 )
@@ -199,7 +200,14 @@ func WaiverChange(a Assignment, exemptions []Exemption, day string) (*Waiving, *
 }
 
 // Decide returns what must change for person on day (YYYY-MM-DD, the run's
-// date) so that their assignments match the catalog:
+// date) so that their assignments match the catalog and the customer
+// agreements. The modules required are those the person's roles give, plus
+// those the training obligations of the agreements in force on day require
+// of the people holding their engagement (see agreement.RequiredModules)
+// when no role gives them; such a module is due the obligation's WithinDays
+// after it is assigned (the smallest when several obligations list it)
+// instead of its own due days. Leaving the engagement, or the agreement
+// ending, makes it no longer required. For every required module:
 //
 //   - a required module never assigned: cycle 1, assigned on the later of day
 //     and the start date, due DueDays later (reason hire when the person has
@@ -221,7 +229,8 @@ func WaiverChange(a Assignment, exemptions []Exemption, day string) (*Waiving, *
 // reopened with its original due date (see WaiverChange).
 //
 // existing and exemptions may be in any order. Decide never modifies them.
-func Decide(person roster.Person, cat *catalog.Catalog, existing []Assignment, exemptions []Exemption, day string) Plan {
+// agreements may hold agreements not in force on day (they are skipped).
+func Decide(person roster.Person, cat *catalog.Catalog, agreements []agreement.Agreement, existing []Assignment, exemptions []Exemption, day string) Plan {
 	latest := latestByModule(existing)
 	var plan Plan
 	if !person.ActiveOn(day) {
@@ -233,12 +242,13 @@ func Decide(person roster.Person, cat *catalog.Catalog, existing []Assignment, e
 		return plan
 	}
 
-	modules, _ := cat.ItemsForRoles(person.Roles)
+	modules, dueDays := requiredModules(person, cat, agreements, day)
 	required := make(map[string]bool, len(modules))
 	loc := person.Location()
 	for _, m := range modules {
 		required[m.ID] = true
 		last, ok := latest[m.ID]
+		due := dueDays[m.ID]
 		created := len(plan.Create)
 		switch {
 		case !ok:
@@ -246,17 +256,17 @@ func Decide(person roster.Person, cat *catalog.Catalog, existing []Assignment, e
 			if len(existing) == 0 {
 				reason = ReasonHire
 			}
-			plan.Create = append(plan.Create, newAssignment(person, m, 1, reason, laterDay(day, person.StartDate), loc))
+			plan.Create = append(plan.Create, newAssignment(person, m, 1, reason, laterDay(day, person.StartDate), due, loc))
 		case last.Status == StatusCancelled:
-			plan.Create = append(plan.Create, newAssignment(person, m, last.Cycle+1, ReasonRoleChange, laterDay(day, person.StartDate), loc))
+			plan.Create = append(plan.Create, newAssignment(person, m, last.Cycle+1, ReasonRoleChange, laterDay(day, person.StartDate), due, loc))
 		case last.ModuleMajor < m.Version.Major:
 			if last.live() {
 				plan.Close = append(plan.Close, Closure{ModuleID: m.ID, Cycle: last.Cycle, Reason: ReasonSuperseded, Version: last.Version})
 			}
-			plan.Create = append(plan.Create, newAssignment(person, m, last.Cycle+1, ReasonContentChange, laterDay(day, person.StartDate), loc))
+			plan.Create = append(plan.Create, newAssignment(person, m, last.Cycle+1, ReasonContentChange, laterDay(day, person.StartDate), due, loc))
 		case m.Recurrence == catalog.RecurrenceAnnual && last.Status == StatusCompleted:
 			if renew := last.RenewOn(loc); renew != "" && renew <= day {
-				plan.Create = append(plan.Create, newAssignment(person, m, last.Cycle+1, ReasonRenewal, renew, loc))
+				plan.Create = append(plan.Create, newAssignment(person, m, last.Cycle+1, ReasonRenewal, renew, due, loc))
 			}
 		default:
 			waive, reopen := WaiverChange(last, exemptions, day)
@@ -292,8 +302,36 @@ func DueAt(dueOn string, loc *time.Location) time.Time {
 	return d.AddDate(0, 0, 1).UTC()
 }
 
-func newAssignment(p roster.Person, m *catalog.Module, cycle int, reason Reason, assignedOn string, loc *time.Location) Assignment {
-	due := addDays(assignedOn, m.DueDays)
+// requiredModules returns the modules person must take on day, sorted by
+// id, and the days each is due after it is assigned: the modules of the
+// person's roles with their own due days, then those the agreements in force
+// require of the person's engagements (that no role gives, and that the
+// catalog holds) with the obligation's deadline.
+func requiredModules(person roster.Person, cat *catalog.Catalog, agreements []agreement.Agreement, day string) ([]*catalog.Module, map[string]int) {
+	modules, _ := cat.ItemsForRoles(person.Roles)
+	dueDays := make(map[string]int, len(modules))
+	for _, m := range modules {
+		dueDays[m.ID] = m.DueDays
+	}
+	extra := agreement.RequiredModules(agreements, person.Engagements, day)
+	if len(extra) == 0 {
+		return modules, dueDays
+	}
+	for id, days := range extra {
+		if _, given := dueDays[id]; given {
+			continue
+		}
+		if m, ok := cat.Module(id); ok {
+			modules = append(modules, m)
+			dueDays[id] = days
+		}
+	}
+	sort.Slice(modules, func(i, j int) bool { return modules[i].ID < modules[j].ID })
+	return modules, dueDays
+}
+
+func newAssignment(p roster.Person, m *catalog.Module, cycle int, reason Reason, assignedOn string, dueDays int, loc *time.Location) Assignment {
+	due := addDays(assignedOn, dueDays)
 	return Assignment{
 		EmployeeID:    p.EmployeeID,
 		ModuleID:      m.ID,

@@ -39,14 +39,14 @@ func BenchmarkDecide100k(b *testing.B) {
 	ps := syntheticPeople(100_000)
 	existing := make([][]Assignment, len(ps))
 	for i, p := range ps {
-		existing[i] = Decide(p, cat, nil, nil, "2026-11-02").Create
+		existing[i] = Decide(p, cat, nil, nil, nil, "2026-11-02").Create
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		for i, p := range ps {
-			_ = Decide(p, cat, nil, nil, "2026-11-02")
-			_ = Decide(p, cat, existing[i], nil, "2026-11-03")
+			_ = Decide(p, cat, nil, nil, nil, "2026-11-02")
+			_ = Decide(p, cat, nil, existing[i], nil, "2026-11-03")
 		}
 	}
 	b.ReportMetric(float64(len(ps)), "people/op")

@@ -2,10 +2,12 @@ package assign
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/roster"
 )
@@ -58,6 +60,8 @@ func testCatalog(t *testing.T, awareVersion string) *catalog.Catalog {
 		"modules/aware.md":   testModule("aware", awareVersion, "annual", 30),
 		"modules/privacy.md": testModule("privacy", "1.0.0", "once", 14),
 		"modules/secdev.md":  testModule("secdev", "1.0.0", "annual", 30),
+		// No role lists acme: only an agreement requires it.
+		"modules/acme.md": testModule("acme", "1.0.0", "annual", 60),
 		"policies/aup.md":    {Data: []byte(testPolicy)},
 		"curricula.yaml": {Data: []byte(`roles:
   staff:
@@ -228,7 +232,77 @@ func TestDecide(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cat := testCatalog(t, tt.version)
-			got := summary(Decide(tt.person, cat, tt.existing, nil, tt.day))
+			got := summary(Decide(tt.person, cat, nil, tt.existing, nil, tt.day))
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// acmeAgreement is in force in 2026 for the engagement acme-bank: clause 4.2
+// requires acme within 20 days, clause 4.3 acme again (and a module of the
+// curricula) within 10, clause 4.4 a policy.
+func acmeAgreement() agreement.Agreement {
+	return agreement.Agreement{Key: "acme-2026", Engagement: "acme-bank", StartDate: "2026-01-01", EndDate: "2026-12-31",
+		Obligations: []agreement.Obligation{
+			{ID: "4.2", Kind: agreement.KindTraining, Items: []string{"module:acme"}, WithinDays: 20},
+			{ID: "4.3", Kind: agreement.KindTraining, Items: []string{"module:acme", "module:privacy", "module:gone"}, WithinDays: 10},
+			{ID: "4.4", Kind: agreement.KindAcknowledgment, Items: []string{"policy:aup"}, WithinDays: 5},
+		}}
+}
+
+func TestDecideUnderAgreements(t *testing.T) {
+	onAcme := func(roles ...string) roster.Person {
+		p := person(roles...)
+		p.Engagements = []string{"acme-bank"}
+		return p
+	}
+	// globex requires acme within 7 days of the people on globex-health
+	// from 2026-06-01.
+	globex := agreement.Agreement{Key: "globex", Engagement: "globex-health", StartDate: "2026-06-01",
+		Obligations: []agreement.Obligation{{ID: "7", Kind: agreement.KindTraining, Items: []string{"module:acme"}, WithinDays: 7}}}
+	onBoth := onAcme("staff")
+	onBoth.Engagements = []string{"acme-bank", "globex-health"}
+	leaver := onAcme("staff")
+	leaver.EndDate = "2026-03-31"
+	staffDone := []Assignment{open("aware", 1, "1.0.0"), open("privacy", 1, "1.0.0")}
+
+	tests := []struct {
+		name       string
+		person     roster.Person
+		agreements []agreement.Agreement
+		existing   []Assignment
+		day        string
+		want       []string
+	}{
+		{name: "NotOnTheEngagement", person: person("staff"), agreements: []agreement.Agreement{acmeAgreement()}, existing: staffDone, day: "2026-03-02"},
+		{name: "JoinedTheEngagementSmallestDeadline", person: onAcme("staff"), agreements: []agreement.Agreement{acmeAgreement()}, existing: staffDone,
+			day: "2026-03-02", want: []string{"+acme#1 role_change 2026-03-02→2026-03-12 v1.0.0"}},
+		{name: "HireOnTheEngagementCurriculumDeadlineKept", person: onAcme("staff"), agreements: []agreement.Agreement{acmeAgreement()}, day: "2026-03-02",
+			want: []string{"+acme#1 hire 2026-03-02→2026-03-12 v1.0.0", "+aware#1 hire 2026-03-02→2026-04-01 v1.0.0", "+privacy#1 hire 2026-03-02→2026-03-16 v1.0.0"}},
+		{name: "RequiredWithoutAnyRole", person: onAcme(), agreements: []agreement.Agreement{acmeAgreement()}, day: "2026-03-02",
+			want: []string{"+acme#1 hire 2026-03-02→2026-03-12 v1.0.0", "+privacy#1 hire 2026-03-02→2026-03-12 v1.0.0"}},
+		{name: "TwoAgreementsTheSmallestDeadline", person: onBoth, agreements: []agreement.Agreement{acmeAgreement(), globex}, existing: staffDone,
+			day: "2026-06-01", want: []string{"+acme#1 role_change 2026-06-01→2026-06-08 v1.0.0"}},
+		{name: "NotYetInForce", person: onBoth, agreements: []agreement.Agreement{globex}, existing: staffDone, day: "2026-05-31"},
+		{name: "LeftTheEngagementCancels", person: person("staff"), agreements: []agreement.Agreement{acmeAgreement()},
+			existing: append(slices.Clone(staffDone), open("acme", 1, "1.0.0")), day: "2026-03-02", want: []string{"-acme#1 no_longer_required"}},
+		{name: "AgreementEndedCancels", person: onAcme("staff"), agreements: []agreement.Agreement{acmeAgreement()},
+			existing: append(slices.Clone(staffDone), open("acme", 1, "1.0.0")), day: "2027-01-01", want: []string{"-acme#1 no_longer_required"}},
+		{name: "AgreementEndedKeepsCompleted", person: onAcme("staff"), agreements: []agreement.Agreement{acmeAgreement()},
+			existing: append(slices.Clone(staffDone), completed("acme", 1, "1.0.0", "2026-03-05T10:00:00Z")), day: "2027-01-01"},
+		{name: "RenewalUsesTheObligationDeadline", person: onAcme("staff"), agreements: []agreement.Agreement{acmeAgreement()},
+			existing: append(slices.Clone(staffDone), completed("acme", 1, "1.0.0", "2025-03-05T10:00:00Z")), day: "2026-03-05",
+			want: []string{"+acme#2 renewal 2026-03-05→2026-03-15 v1.0.0"}},
+		{name: "LeaverCancelsAgreementModules", person: leaver, agreements: []agreement.Agreement{acmeAgreement()},
+			existing: append(slices.Clone(staffDone), open("acme", 1, "1.0.0")), day: "2026-04-01",
+			want: []string{"-acme#1 leaver", "-aware#1 leaver", "-privacy#1 leaver"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cat := testCatalog(t, "1.0.0")
+			got := summary(Decide(tt.person, cat, tt.agreements, tt.existing, nil, tt.day))
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
@@ -243,9 +317,9 @@ func TestDecideIsIdempotent(t *testing.T) {
 	p := person("engineer")
 	var stored []Assignment
 	for _, day := range []string{"2026-02-10", "2026-02-10", "2026-03-01"} {
-		plan := Decide(p, cat, stored, nil, day)
+		plan := Decide(p, cat, nil, stored, nil, day)
 		stored = apply(stored, plan)
-		if again := Decide(p, cat, stored, nil, day); !again.Empty() {
+		if again := Decide(p, cat, nil, stored, nil, day); !again.Empty() {
 			t.Fatalf("day %s: second decision %v, want empty", day, summary(again))
 		}
 	}

@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/roster"
@@ -29,6 +31,8 @@ type Store interface {
 	// Exemptions returns every module waiver of a person, revoked and
 	// expired ones included.
 	Exemptions(ctx context.Context, employeeID string) ([]Exemption, error)
+	// Agreements returns every customer agreement, in force or not.
+	Agreements(ctx context.Context) ([]agreement.Agreement, error)
 	// WokenPeople returns the people with a leaving, renewal or waiver
 	// expiry date on day.
 	WokenPeople(ctx context.Context, day string) ([]string, error)
@@ -92,10 +96,55 @@ func (r *Runner) AssignImported(ctx context.Context, created, changed []roster.P
 
 var _ roster.Assigner = (*Runner)(nil)
 
-// Evaluate decides for every subject on day and, unless dryRun, writes the
-// plans, at most 25 people per transaction.
+// Evaluate decides for every subject on day, under the agreements in force
+// that day (read once), and, unless dryRun, writes the plans, at most 25
+// people per transaction.
 func (r *Runner) Evaluate(ctx context.Context, subjects []Subject, day, actor, source string, dryRun bool) (Summary, error) {
-	plans, err := r.plan(ctx, subjects, day)
+	if len(subjects) == 0 {
+		return Summary{DryRun: dryRun}, nil
+	}
+	agreements, err := r.inForce(ctx, day)
+	if err != nil {
+		return Summary{}, err
+	}
+	return r.evaluate(ctx, subjects, agreements, day, actor, source, dryRun)
+}
+
+// AssignEngagements evaluates, on the current day (UTC), the people who
+// hold one of engagements, so that a customer agreement saved for them
+// takes effect at once: its modules assigned, or those it no longer
+// requires cancelled. It finds them in the whole roster (one read of the
+// roster index; an organisation has a handful of agreements, saved
+// rarely). It implements agreement.Assigner.
+func (r *Runner) AssignEngagements(ctx context.Context, engagements []string, actor, source string) (assigned, closed int, err error) {
+	recs, err := r.Store.ListPeople(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	var subjects []Subject
+	for _, rec := range recs {
+		if slices.ContainsFunc(engagements, func(e string) bool { return slices.Contains(rec.Engagements, e) }) {
+			subjects = append(subjects, Subject{Person: rec.Person})
+		}
+	}
+	sum, err := r.Evaluate(ctx, subjects, r.now().UTC().Format(roster.DateLayout), actor, source, false)
+	return sum.Created, sum.Closed, err
+}
+
+var _ agreement.Assigner = (*Runner)(nil)
+
+// inForce returns the agreements in force on day.
+func (r *Runner) inForce(ctx context.Context, day string) ([]agreement.Agreement, error) {
+	all, err := r.Store.Agreements(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return agreement.InForce(all, day), nil
+}
+
+// evaluate is Evaluate under the agreements given.
+func (r *Runner) evaluate(ctx context.Context, subjects []Subject, agreements []agreement.Agreement, day, actor, source string, dryRun bool) (Summary, error) {
+	plans, err := r.plan(ctx, subjects, agreements, day)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -120,7 +169,7 @@ func (r *Runner) Evaluate(ctx context.Context, subjects []Subject, day, actor, s
 }
 
 // plan reads the subjects' assignments with bounded concurrency and decides.
-func (r *Runner) plan(ctx context.Context, subjects []Subject, day string) ([]PersonPlan, error) {
+func (r *Runner) plan(ctx context.Context, subjects []Subject, agreements []agreement.Agreement, day string) ([]PersonPlan, error) {
 	plans := make([]PersonPlan, len(subjects))
 	workers := r.Workers
 	if workers <= 0 {
@@ -147,7 +196,7 @@ func (r *Runner) plan(ctx context.Context, subjects []Subject, day string) ([]Pe
 						continue
 					}
 				}
-				plans[i] = PersonPlan{EmployeeID: s.Person.EmployeeID, Plan: Decide(s.Person, r.Catalog, existing, exemptions, day)}
+				plans[i] = PersonPlan{EmployeeID: s.Person.EmployeeID, Plan: Decide(s.Person, r.Catalog, agreements, existing, exemptions, day)}
 			}
 		})
 	}
@@ -176,8 +225,9 @@ const maxCatchUpDays = 31
 
 // Daily is the scheduled run for day. It re-evaluates everybody when the
 // catalog changed since the last run (new modules, new major versions, new
-// role mappings), when it never ran, or when more than a month of runs was
-// missed; otherwise only the people the wake index names for the days since
+// role mappings), when the training the agreements in force require changed
+// (an agreement saved, come into force or ended), when it never ran, or when
+// more than a month of runs was missed; otherwise only the people the wake index names for the days since
 // the last run (leavers, annual renewals and waivers that expired the day
 // before). So a normal day reads what is
 // due that day, not the whole organisation. Running it twice for the same day
@@ -190,7 +240,11 @@ func (r *Runner) Daily(ctx context.Context, day, actor, source string, dryRun bo
 	if err != nil {
 		return Summary{}, err
 	}
-	fp := Fingerprint(r.Catalog)
+	agreements, err := r.inForce(ctx, day)
+	if err != nil {
+		return Summary{}, err
+	}
+	fp := Fingerprint(r.Catalog, agreements)
 	var subjects []Subject
 	full := st.LastDay == "" || st.Fingerprint != fp || daysBetween(st.LastDay, day) > maxCatchUpDays
 	if full {
@@ -210,7 +264,7 @@ func (r *Runner) Daily(ctx context.Context, day, actor, source string, dryRun bo
 			return Summary{}, err
 		}
 	}
-	sum, err := r.Evaluate(ctx, subjects, day, actor, source, dryRun)
+	sum, err := r.evaluate(ctx, subjects, agreements, day, actor, source, dryRun)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -258,9 +312,12 @@ func (r *Runner) now() time.Time {
 	return time.Now()
 }
 
-// Fingerprint identifies what in the catalog can change assignments: each
-// role's modules and, per module, its major version and recurrence.
-func Fingerprint(cat *catalog.Catalog) string {
+// Fingerprint identifies what in the catalog and the agreements in force can
+// change assignments: each role's modules and, per module, its major version
+// and recurrence; per agreement, its engagement and the modules its training
+// obligations require with their deadlines. Without agreements it is the
+// catalog's alone.
+func Fingerprint(cat *catalog.Catalog, inForce []agreement.Agreement) string {
 	var lines []string
 	for key, role := range cat.Roles {
 		mods, _ := cat.ItemsForRoles([]string{key})
@@ -272,6 +329,13 @@ func Fingerprint(cat *catalog.Catalog) string {
 	}
 	for _, m := range cat.Modules {
 		lines = append(lines, fmt.Sprintf("module %s: %d %s", m.ID, m.Version.Major, m.Recurrence))
+	}
+	for _, a := range inForce {
+		for _, o := range a.Obligations {
+			for _, id := range o.Modules() {
+				lines = append(lines, fmt.Sprintf("agreement %s: %s %s %d", a.Key, a.Engagement, id, o.WithinDays))
+			}
+		}
 	}
 	sort.Strings(lines)
 	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))

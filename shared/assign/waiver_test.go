@@ -110,7 +110,7 @@ func TestDecideUnderWaivers(t *testing.T) {
 			if len(tt.person) > 0 {
 				p.EndDate = "2026-02-28"
 			}
-			plan := Decide(p, cat, tt.existing, tt.exemptions, tt.day)
+			plan := Decide(p, cat, nil, tt.existing, tt.exemptions, tt.day)
 			if got := waiverSummary(plan); fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
@@ -124,9 +124,9 @@ func TestDecideUnderWaiversIsIdempotent(t *testing.T) {
 	ex := []Exemption{{WaiverID: "wvr_a", ModuleID: "aware", Through: "2026-03-10"}}
 	var stored []Assignment
 	for _, day := range []string{"2026-02-10", "2026-02-10", "2026-03-10", "2026-03-11", "2026-03-11"} {
-		plan := Decide(p, cat, stored, ex, day)
+		plan := Decide(p, cat, nil, stored, ex, day)
 		stored = applyWaivers(apply(stored, plan), plan)
-		if again := Decide(p, cat, stored, ex, day); !again.Empty() {
+		if again := Decide(p, cat, nil, stored, ex, day); !again.Empty() {
 			t.Fatalf("day %s: second decision %v, want empty", day, waiverSummary(again))
 		}
 	}

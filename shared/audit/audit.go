@@ -50,6 +50,11 @@ const (
 	ActionWaiverRevoked = "waiver.revoked"
 )
 
+// ActionAgreementSaved records that a customer agreement was created or
+// changed (package agreement); Details holds its key, version and the names
+// of the fields that changed.
+const ActionAgreementSaved = "agreement.saved"
+
 // Event is one audit record.
 type Event struct {
 	ID      string    `json:"id"`
@@ -92,3 +97,7 @@ func UserAgent(ua string) string {
 	}
 	return ua[:cut]
 }
+
+// ActionMetricsFrozen records that a closed quarter's metrics were frozen:
+// its snapshot's manifest was written (subject "quarter:<YYYY-Qn>").
+const ActionMetricsFrozen = "metrics.frozen"

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/attest-oss/attest/shared/ack"
+	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
@@ -45,6 +46,13 @@ func completedAssignment() assign.Assignment {
 	a.Status, a.CompletedAt, a.Score, a.Attempts, a.RemindersSent, a.LastRemindedOn = assign.StatusCompleted, at1, 90, 2, 0, ""
 	a.CompletedVersion, a.CompletedSHA256, a.ClosedOn, a.CloseReason, a.Version = "1.2.1", "def", "2026-11-06", "leaver", 5
 	return a
+}
+
+func acmeAgreement() agreement.Agreement {
+	return agreement.Agreement{Key: "acme-2026", Customer: "Acme Bank", Engagement: "acme", StartDate: "2026-01-01",
+		Obligations: []agreement.Obligation{{ID: "4.2", Text: "Train.", Kind: agreement.KindTraining, Items: []string{"module:sec"},
+			WithinDays: 30, Target: 0.95}},
+		Version: 2, UpdatedAt: at0, UpdatedBy: "key:x"}
 }
 
 func sentRecord() reminder.Record {
@@ -172,6 +180,12 @@ func TestItemLayout(t *testing.T) {
 		{"settings", newSettingsItem(orgconfig.Settings{SendingPaused: true, Version: 2, UpdatedAt: at0, UpdatedBy: "key:x"}), map[string]any{
 			"PK": "SETTINGS", "SK": "ORG", "type": "settings", "sendingPaused": true, "version": 2, "updatedAt": "2026-11-02T09:30:00Z",
 			"updatedBy": "key:x",
+		}},
+		{"agreement", newAgreementItem(acmeAgreement()), map[string]any{
+			"PK": "AGREEMENTS", "SK": "acme-2026", "type": "agreement", "key": "acme-2026", "customer": "Acme Bank", "engagement": "acme",
+			"startDate": "2026-01-01", "obligations": []any{map[string]any{"id": "4.2", "text": "Train.", "kind": "training",
+				"items": []any{"module:sec"}, "withinDays": 30, "target": 0.95}},
+			"version": 2, "updatedAt": "2026-11-02T09:30:00Z", "updatedBy": "key:x",
 		}},
 		{"vendor", newVendorItem(orgconfig.VendorRecord{Vendor: orgconfig.Vendor{Key: "Northwind", ContactEmail: "ops@nw", OwnerID: "E1"},
 			Version: 1, UpdatedAt: at0, UpdatedBy: "key:x"}), map[string]any{
@@ -337,6 +351,10 @@ func TestItemConversionsRoundTrip(t *testing.T) {
 			it, av := roundTrip(t, newSettingsItem(st))
 			return it.settings(), st, av
 		}},
+		{name: "agreement", run: func(t *testing.T) (any, any, map[string]types.AttributeValue) {
+			it, av := roundTrip(t, newAgreementItem(acmeAgreement()))
+			return it.agreement(), acmeAgreement(), av
+		}, absent: []string{"endDate"}},
 		{name: "vendor", run: func(t *testing.T) (any, any, map[string]types.AttributeValue) {
 			v := orgconfig.VendorRecord{Vendor: orgconfig.Vendor{Key: "Contoso/Ltd #2", OwnerID: "E1"}, Version: 3, UpdatedAt: at0, UpdatedBy: "key:x"}
 			it, av := roundTrip(t, newVendorItem(v))

@@ -107,6 +107,10 @@ func VendorRef(vendorKey string) string { return vendorRefPrefix + vendorKey }
 // "apikey#<key id>".
 func APIKeyRef(id string) string { return "apikey#" + id }
 
+// AgreementRef names a customer agreement as the subject of an audit event:
+// "agreement#<agreement key>".
+func AgreementRef(key string) string { return "agreement#" + key }
+
 // PersonOfRef returns the employee id of a PersonRef, or false for any other
 // reference.
 func PersonOfRef(ref string) (employeeID string, ok bool) {

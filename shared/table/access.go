@@ -83,6 +83,7 @@ const (
 	sessionKeys  = sessionPrefix + "*"
 	rateKeys     = ratePrefix + "*"
 	jobKeys      = jobPrefix + "*"
+	snapshotKeys = snapshotPrefix + "*"
 )
 
 // FunctionAccess is each Lambda function's access to the table, by function
@@ -93,11 +94,12 @@ func FunctionAccess() map[string]Access {
 	return map[string]Access{
 		// The API serves every route: people and the roster, training and
 		// acknowledgments, sign-in and sessions, API keys, settings, vendors,
-		// the audit export, manual reminders and waivers.
+		// customer agreements, the audit export, manual reminders and
+		// waivers.
 		"api": {
 			{Actions: []Action{GetItem, BatchGetItem, Query, PutItem, UpdateItem, ConditionCheckItem}, Keys: []string{
 				personKeys, emailKeys, notifyKeys, suppressKeys, apiKeyKeys, APIKeysPK,
-				tokenKeys, sessionKeys, rateKeys, jobKeys, SettingsPK, VendorsPK,
+				tokenKeys, sessionKeys, rateKeys, jobKeys, SettingsPK, VendorsPK, AgreementsPK,
 			}},
 			// The waiver listing: list, look up by id, grant, revoke.
 			{Actions: []Action{GetItem, Query, PutItem, UpdateItem}, Keys: []string{WaiversPK}},
@@ -108,13 +110,15 @@ func FunctionAccess() map[string]Access {
 			// signing out deletes the session.
 			{Actions: []Action{DeleteItem}, Keys: []string{emailKeys, sessionKeys}},
 			{Actions: []Action{Query, PutItem}, Keys: []string{AuditKeys}},
+			// Metrics and agreement reports read the frozen snapshots.
+			{Actions: []Action{GetItem, BatchGetItem, Query}, Keys: []string{snapshotKeys}},
 		},
-		// The daily run reads the roster and the people to re-evaluate that
-		// day (with their waivers), writes their assignments with audit
-		// events, and keeps its state.
+		// The daily run reads the roster, the agreements and the people to
+		// re-evaluate that day (with their waivers), writes their
+		// assignments with audit events, and keeps its state.
 		"assign": {
 			{Actions: []Action{GetItem, Query, PutItem, UpdateItem}, Keys: []string{personKeys}},
-			{Actions: []Action{Query}, Keys: []string{RosterPK, wakeKeys}},
+			{Actions: []Action{Query}, Keys: []string{RosterPK, wakeKeys, AgreementsPK}},
 			{Actions: []Action{GetItem, PutItem}, Keys: []string{jobKeys}},
 			{Actions: []Action{PutItem}, Keys: []string{AuditKeys}},
 		},
@@ -131,6 +135,14 @@ func FunctionAccess() map[string]Access {
 			{Actions: []Action{GetItem, PutItem, UpdateItem}, Keys: []string{notifyKeys}},
 			{Actions: []Action{UpdateItem}, Keys: []string{personKeys}},
 			{Actions: []Action{PutItem}, Keys: []string{tokenKeys, AuditKeys}},
+		},
+		// The freeze run reads every person's history through the roster
+		// index and the agreements, reads and writes the snapshot of the quarter that closed
+		// (chunks, then the manifest with its audit event).
+		"freeze": {
+			{Actions: []Action{Query}, Keys: []string{personKeys, RosterPK, AgreementsPK}},
+			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{snapshotKeys}},
+			{Actions: []Action{PutItem}, Keys: []string{AuditKeys}},
 		},
 		// The bounce handler marks addresses undeliverable, once, with an
 		// audit event.

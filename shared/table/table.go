@@ -27,12 +27,20 @@
 //	undeliverable email  suppression     SUPPRESS#<lower-case email> SUPPRESS                        -                                   -                          -
 //	org settings         settings        SETTINGS                   ORG                             -                                   -                          -
 //	vendor contacts      vendor          VENDORS                    <vendor key>                    -                                   -                          -
+//	snapshot manifest    snapshot        SNAPSHOT#<YYYY-Qn>         MANIFEST                        -                                   -                          -
+//	snapshot chunk       snapshot-chunk  SNAPSHOT#<YYYY-Qn>         ROWS#<run id>#<0000000n>        -                                   -                          -
+//	customer agreement   agreement       AGREEMENTS                 <agreement key>                 -                                   -                          -
 //
 // The type column is the item's [TypeAttribute], one of the Type constants
 // (a rate-limit counter has none). Open assignments also carry GSI4, the due
 // index: DUE#<shard 0-9> / <due date>#<employeeId>#<moduleId>#<0000cycle>;
 // completion, cancellation and a waiver remove it, the waiver's end puts it
-// back. A waiver claim holds the id and expiry of the person's waiver of one
+// back. A closed quarter's snapshot is written once: its chunks (each a
+// binary attribute of gzip-compressed JSON lines, one person's rows a line,
+// at most SnapshotChunkBytes) first, under the run's own id, then the
+// manifest naming the run and its chunk count, only if absent and with its
+// audit event; a run that failed before its manifest leaves chunks nothing
+// names, and the next run writes its own. A waiver claim holds the id and expiry of the person's waiver of one
 // item that holds (or last held): a grant writes it only if it is absent,
 // expired or revoked, so two waivers of one item never hold at once.
 //
@@ -84,6 +92,14 @@
 //	GET, PUT /api/settings           organisation settings (sending paused), versioned  GetItem SETTINGS / ORG, TransactWrite + audit  1 (+2 writes)
 //	GET, PUT /api/vendors/{vendor}   one vendor's contacts, versioned                   GetItem VENDORS / <vendor>, TransactWrite + audit  1 (+2 writes)
 //	GET /api/vendors, reminder run   every vendor's contacts                            Query VENDORS                         one per vendor (a handful)
+//	metrics as of a day, freezing    everyone ever on the roster, then each person's whole partition (rows recorded before E are kept)  Query GSI2 ROSTER, Query PERSON#<id> (8 at once)  one per person, + every item of their partition
+//	metrics of a frozen quarter      the manifest, then its run's chunks                GetItem SNAPSHOT#<q> / MANIFEST, Query SNAPSHOT#<q>, SK begins ROWS#<run>#  1 + one per chunk (~300 KB)
+//	freeze run (daily schedule)      is the previous quarter frozen; write chunks, then the manifest once  GetItem SNAPSHOT#<q> / MANIFEST, PutItem ROWS#, TransactWrite MANIFEST (if absent) + audit  1 (+ chunks + 2 writes)
+//	metrics trend                    the manifests of the last quarters                 BatchGetItem SNAPSHOT#<q> / MANIFEST  one per frozen quarter
+//	GET /api/agreements/{key}        one agreement                                      GetItem AGREEMENTS / <key>            1
+//	PUT /api/agreements/{key}        the agreement, then write it versioned             GetItem AGREEMENTS / <key>, TransactWrite + audit  1 (+2 writes)
+//	PUT /api/agreements/{key}        the people on its engagement, to assign its modules  Query GSI2 ROSTER (filtered in code), then each one's ASSIGN#, WAIVER#  one per person, then one per their assignment and waiver
+//	assignment engine (every run)    the agreements, for the modules they require       Query AGREEMENTS                      one per agreement (a handful)
 //
 // Nothing on a request path scans the table. Items that expire carry
 // [TTLAttribute] and are filtered on read, because DynamoDB Local never
@@ -128,9 +144,12 @@ const (
 	TypeSuppression    = "suppression"
 	TypeSettings       = "settings"
 	TypeVendor         = "vendor"
+	TypeAgreement      = "agreement"
 	TypeWaiver         = "waiver"
 	TypeWaiverClaim    = "waiver-claim"
 	TypeWaiverListing  = "waiver-listing"
+	TypeSnapshot       = "snapshot"
+	TypeSnapshotChunk  = "snapshot-chunk"
 )
 
 // Index names.
@@ -209,6 +228,9 @@ const (
 	// VendorsPK is the partition holding every vendor's contacts, one item
 	// per vendor with the vendor key as sort key.
 	VendorsPK = "VENDORS"
+	// AgreementsPK is the partition holding every customer agreement, one
+	// item per agreement with its key as sort key (see [AgreementSK]).
+	AgreementsPK = "AGREEMENTS"
 	// APIKeysPK is the partition listing every API key, one item per key
 	// with the key's id as sort key (see [APIKeyListSK]).
 	APIKeysPK = "APIKEYS"
@@ -241,6 +263,8 @@ const (
 	suppressPrefix   = "SUPPRESS#"
 	waiverPrefix     = "WAIVER#"
 	waivedPrefix     = "WAIVED#"
+	snapshotPrefix   = "SNAPSHOT#"
+	rowsPrefix       = "ROWS#"
 )
 
 // PersonPK is the partition of everything that belongs to one person.
@@ -281,6 +305,9 @@ const AssignmentPrefix = assignmentPrefix
 func AttemptSK(moduleID string, cycle, n int) string {
 	return fmt.Sprintf("%s%s#%04d#%04d", attemptPrefix, moduleID, cycle, n)
 }
+
+// AttemptsPrefix is the sort-key prefix of all of a person's attempts.
+const AttemptsPrefix = attemptPrefix
 
 // AttemptPrefix is the sort-key prefix of all of a person's attempts at a module.
 func AttemptPrefix(moduleID string) string { return attemptPrefix + moduleID + "#" }
@@ -416,3 +443,27 @@ func SuppressPK(email string) string { return suppressPrefix + strings.ToLower(e
 // VendorSK is the sort key of a vendor's contacts in [VendorsPK]: the vendor
 // key itself, the vendor's name as the roster writes it.
 func VendorSK(vendorKey string) string { return vendorKey }
+
+// SnapshotPK is the partition of a closed quarter's frozen snapshot
+// ("2026-Q3"): its manifest and the chunks of rows of every run.
+func SnapshotPK(quarter string) string { return snapshotPrefix + quarter }
+
+// SnapshotManifestSK is the sort key of a snapshot's manifest, written once.
+const SnapshotManifestSK = "MANIFEST"
+
+// SnapshotChunkSK is the sort key of chunk n (1-based) of the rows a
+// freezing run (runID) wrote.
+func SnapshotChunkSK(runID string, n int) string {
+	return fmt.Sprintf("%s%s#%07d", rowsPrefix, runID, n)
+}
+
+// SnapshotChunkPrefix is the sort-key prefix of the chunks of one run.
+func SnapshotChunkPrefix(runID string) string { return rowsPrefix + runID + "#" }
+
+// SnapshotChunkBytes bounds a snapshot chunk's compressed rows, well under
+// DynamoDB's 400 KB item limit.
+const SnapshotChunkBytes = 300_000
+
+// AgreementSK is the sort key of a customer agreement in [AgreementsPK]: the
+// agreement's key.
+func AgreementSK(key string) string { return key }
