@@ -18,7 +18,7 @@ const (
 	// MaxCustomerLen and MaxTextLen bound the customer's name and an
 	// obligation's text, in characters.
 	MaxCustomerLen = 200
-	MaxTextLen     = 2000
+	MaxTextLen     = 1000
 	// MaxObligationIDLen bounds an obligation's id (a clause number), in
 	// characters.
 	MaxObligationIDLen = 32

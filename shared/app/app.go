@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/attest-oss/attest/shared/ack"
+	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/apikey"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/email"
 	"github.com/attest-oss/attest/shared/httpapi"
+	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/orgconfig"
 	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/reminder"
@@ -75,7 +77,12 @@ type App struct {
 	// Waivers is the exceptions register.
 	Waivers *waiver.Service
 	// Teams builds managers' team views.
-	Teams   *team.Service
+	Teams *team.Service
+	// Agreements keeps the customer agreements.
+	Agreements *agreement.Service
+	// Metrics answers the figures and agreement reports, and freezes closed
+	// quarters.
+	Metrics *metrics.Service
 	Handler *httpapi.Server
 }
 
@@ -108,17 +115,19 @@ func New(cfg Config) (*App, error) {
 	}
 	a := &App{
 		Store: store, Catalog: cat, Assigner: runner, Roster: rost, Reminders: rem, SignIn: links,
-		Quiz:      &quiz.Service{Store: store, Catalog: cat, AttemptsPerDay: cfg.QuizAttemptsPerDay, Now: cfg.Now},
-		Acks:      &ack.Service{Store: store, Catalog: cat, Now: cfg.Now},
-		OrgConfig: &orgconfig.Service{SettingsStore: store, VendorStore: store, People: store},
-		Keys:      &apikey.Service{Store: store, Now: cfg.Now},
-		Waivers:   &waiver.Service{Store: store, Catalog: cat, Now: cfg.Now},
-		Teams:     &team.Service{Directory: store, Records: store, Reach: store, Audit: store, Catalog: cat, Now: cfg.Now},
+		Quiz:       &quiz.Service{Store: store, Catalog: cat, AttemptsPerDay: cfg.QuizAttemptsPerDay, Now: cfg.Now},
+		Acks:       &ack.Service{Store: store, Catalog: cat, Now: cfg.Now},
+		OrgConfig:  &orgconfig.Service{SettingsStore: store, VendorStore: store, People: store},
+		Keys:       &apikey.Service{Store: store, Now: cfg.Now},
+		Waivers:    &waiver.Service{Store: store, Catalog: cat, Now: cfg.Now},
+		Teams:      &team.Service{Directory: store, Records: store, Reach: store, Audit: store, Catalog: cat, Now: cfg.Now},
+		Agreements: &agreement.Service{Store: store, Catalog: cat, Assigner: runner},
+		Metrics:    &metrics.Service{Histories: store, Snapshots: store, Agreements: store, Catalog: cat, Now: cfg.Now},
 	}
 	a.Handler, err = httpapi.New(httpapi.Deps{
 		Keys: store, People: store, Sessions: store, SignIn: links, Quiz: a.Quiz, Acks: a.Acks,
 		Catalog: cat, Roster: rost, Assigner: runner, Reminders: rem, Notifications: store,
-		Suppressions: store, OrgConfig: a.OrgConfig, APIKeys: a.Keys, Waivers: a.Waivers, Teams: a.Teams, Audit: store, InsecureCookies: cfg.InsecureCookies,
+		Suppressions: store, OrgConfig: a.OrgConfig, APIKeys: a.Keys, Waivers: a.Waivers, Teams: a.Teams, Agreements: a.Agreements, Metrics: a.Metrics, Audit: store, InsecureCookies: cfg.InsecureCookies,
 		Logger: cfg.Logger, Now: cfg.Now,
 	})
 	if err != nil {

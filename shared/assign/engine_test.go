@@ -62,7 +62,7 @@ func testCatalog(t *testing.T, awareVersion string) *catalog.Catalog {
 		"modules/secdev.md":  testModule("secdev", "1.0.0", "annual", 30),
 		// No role lists acme: only an agreement requires it.
 		"modules/acme.md": testModule("acme", "1.0.0", "annual", 60),
-		"policies/aup.md":    {Data: []byte(testPolicy)},
+		"policies/aup.md": {Data: []byte(testPolicy)},
 		"curricula.yaml": {Data: []byte(`roles:
   staff:
     description: Everyone.

@@ -25,6 +25,9 @@ type principal struct {
 	// withPersonAccess and asPersonWith) for a person holding one of the
 	// route's roles; a manager let through to their reports is not.
 	privileged bool
+	// agreement is the key of the agreement an auditor's API key is scoped
+	// to: it may read that agreement only. Empty for anything else.
+	agreement string
 }
 
 type principalKey struct{}
@@ -61,7 +64,7 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 	if !found || !rec.Valid(s.deps.Now()) {
 		return principal{}, apperr.New(apperr.Unauthorized, "the API key is not valid (unknown, revoked or expired)")
 	}
-	return principal{role: rec.Role, actor: identity.KeyActor(rec.Label, hash), privileged: true}, nil
+	return principal{role: rec.Role, actor: identity.KeyActor(rec.Label, hash), privileged: true, agreement: rec.Agreement}, nil
 }
 
 // caller returns the authenticated principal of the request.

@@ -17,28 +17,22 @@ import (
 	"github.com/attest-oss/attest/shared/roster"
 )
 
-// MetricsService answers the accountability figures (shared/metrics).
+// MetricsService answers the accountability figures (shared/metrics'
+// Service). The scope argument of Report names the one agreement an
+// auditor's API key may read; pages are for people, never scoped.
 type MetricsService interface {
 	// Metrics returns the figures asked; a malformed or future period, or an
 	// unknown dimension, is Invalid naming the field.
 	Metrics(ctx context.Context, q metrics.Query) (metrics.Result, error)
-	// Trend returns the organisation's figures of the last n quarters that
-	// have any, oldest first.
-	Trend(ctx context.Context, n int) ([]metrics.Result, error)
+	// Trend returns the last n closed quarters, oldest first, with their
+	// frozen figures (nil for a quarter not frozen).
+	Trend(ctx context.Context, n int) ([]metrics.TrendPoint, error)
 	// Report returns an agreement's report for a quarter: NotFound for an
 	// unknown agreement, Invalid for a malformed quarter.
-	Report(ctx context.Context, key, quarter string) (metrics.AgreementReport, error)
+	Report(ctx context.Context, key, quarter, scope string) (metrics.AgreementReport, error)
 }
 
-// AgreementReader reads customer agreements (shared/agreement's Service).
-// The scope argument names the one agreement an auditor's API key may see
-// ("" for all); pages are for people, whose access is never scoped.
-type AgreementReader interface {
-	// List returns every agreement (under a scope, only that one), by key.
-	List(ctx context.Context, scope string) ([]agreement.Agreement, error)
-	// Get returns an agreement: NotFound when there is none.
-	Get(ctx context.Context, key, scope string) (agreement.Agreement, error)
-}
+var _ MetricsService = (*metrics.Service)(nil)
 
 // trendQuarters is how many quarters the overview's trend shows.
 const trendQuarters = 8
@@ -141,7 +135,7 @@ func (s *Server) quarterFigures(ctx context.Context) (*quarterView, error) {
 	}
 	v.BucketChart = ages.SVG()
 
-	if v.Trend, v.TrendChart, err = s.trend(ctx, quarter); err != nil {
+	if v.Trend, v.TrendChart, err = s.trend(ctx); err != nil {
 		return nil, err
 	}
 	if v.Agreements, err = s.agreementSummaries(ctx, quarter); err != nil {
@@ -150,44 +144,28 @@ func (s *Server) quarterFigures(ctx context.Context) (*quarterView, error) {
 	return v, nil
 }
 
-// trend returns the last trendQuarters quarters up to last (or up to the
-// latest quarter the service answers, if later), with the chart; a quarter
-// without figures is a gap.
-func (s *Server) trend(ctx context.Context, last string) ([]trendRow, template.HTML, error) {
-	results, err := s.deps.Metrics.Trend(ctx, trendQuarters)
-	if err != nil {
+// trend returns the last trendQuarters closed quarters with the chart; a
+// quarter not frozen is a gap.
+func (s *Server) trend(ctx context.Context) ([]trendRow, template.HTML, error) {
+	points, err := s.deps.Metrics.Trend(ctx, trendQuarters)
+	if err != nil || len(points) == 0 {
 		return nil, "", err
 	}
-	byQuarter := map[string]metrics.Result{}
-	for _, r := range results {
-		byQuarter[r.Quarter] = r
-		last = max(last, r.Quarter)
-	}
-	quarters, err := metrics.LastQuarters(last, trendQuarters)
-	if err != nil {
-		return nil, "", err
-	}
-	line := chart.Line{ID: "chart-trend", Title: "Completion and on-time rates, " + quarters[0] + " to " + last,
-		Desc:   "The organisation's completion rate and on-time rate in each of the last " + strconv.Itoa(trendQuarters) + " quarters; a break in a line is a quarter without figures. The table below gives the figures.",
+	line := chart.Line{ID: "chart-trend", Title: "Completion and on-time rates, " + points[0].Quarter + " to " + points[len(points)-1].Quarter,
+		Desc:   "The organisation's frozen completion rate and on-time rate in each of the last " + strconv.Itoa(len(points)) + " closed quarters; a break in a line is a quarter not frozen. The table below gives the figures.",
 		Series: []chart.Series{{Name: "Completion rate"}, {Name: "On-time rate"}}}
 	var rows []trendRow
-	for _, q := range quarters {
-		year, n, _ := strings.Cut(q, "-")
+	for _, p := range points {
+		year, n, _ := strings.Cut(p.Quarter, "-")
 		line.Categories = append(line.Categories, n+" "+year)
-		r, ok := byQuarter[q]
-		row := trendRow{Quarter: q, Completion: "–", OnTime: "–", State: "none recorded"}
-		if ok {
-			row.Completion, row.OnTime = percent(r.CompletionRate), percent(r.OnTimeRate)
-			row.State = "frozen"
-			if !r.Frozen {
-				row.State = "live, as of " + r.AsOf
-			}
-			line.Series[0].Values = append(line.Series[0].Values, r.CompletionRate)
-			line.Series[1].Values = append(line.Series[1].Values, r.OnTimeRate)
-		} else {
-			line.Series[0].Values = append(line.Series[0].Values, nil)
-			line.Series[1].Values = append(line.Series[1].Values, nil)
+		row := trendRow{Quarter: p.Quarter, Completion: "–", OnTime: "–", State: "not frozen"}
+		var completion, onTime *float64
+		if f := p.Figures; f != nil {
+			completion, onTime = f.CompletionRate, f.OnTimeRate
+			row.Completion, row.OnTime, row.State = percent(completion), percent(onTime), "frozen"
 		}
+		line.Series[0].Values = append(line.Series[0].Values, completion)
+		line.Series[1].Values = append(line.Series[1].Values, onTime)
 		rows = append(rows, row)
 	}
 	return rows, line.SVG(), nil
@@ -201,7 +179,7 @@ func (s *Server) agreementSummaries(ctx context.Context, quarter string) ([]agre
 	}
 	var out []agreementSummary
 	for _, a := range list {
-		rep, err := s.deps.Metrics.Report(ctx, a.Key, quarter)
+		rep, err := s.deps.Metrics.Report(ctx, a.Key, quarter, "")
 		if err != nil {
 			return nil, err
 		}
@@ -478,7 +456,7 @@ func (s *Server) reportPageHandler(w http.ResponseWriter, r *http.Request, who *
 	if quarter == "" {
 		quarter = s.lastClosedQuarter()
 	}
-	rep, err := s.deps.Metrics.Report(r.Context(), key, quarter)
+	rep, err := s.deps.Metrics.Report(r.Context(), key, quarter, "")
 	e, invalid := apperr.As(err)
 	if invalid = invalid && e.Code == apperr.Invalid; err != nil && !invalid {
 		return err

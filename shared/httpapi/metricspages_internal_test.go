@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -23,7 +24,7 @@ import (
 // the queries, for rendering tests.
 type cannedMetrics struct {
 	result  metrics.Result
-	trend   []metrics.Result
+	trend   []metrics.TrendPoint
 	reports map[string]metrics.AgreementReport
 	queries []metrics.Query
 }
@@ -36,9 +37,11 @@ func (c *cannedMetrics) Metrics(_ context.Context, q metrics.Query) (metrics.Res
 	return c.result, nil
 }
 
-func (c *cannedMetrics) Trend(context.Context, int) ([]metrics.Result, error) { return c.trend, nil }
+func (c *cannedMetrics) Trend(context.Context, int) ([]metrics.TrendPoint, error) {
+	return c.trend, nil
+}
 
-func (c *cannedMetrics) Report(_ context.Context, key, quarter string) (metrics.AgreementReport, error) {
+func (c *cannedMetrics) Report(_ context.Context, key, quarter, _ string) (metrics.AgreementReport, error) {
 	if quarter == "bad" {
 		return metrics.AgreementReport{}, apperr.InvalidWith("quarter must look like 2026-Q3", []apperr.Problem{{Field: "quarter", Message: "must look like 2026-Q3"}})
 	}
@@ -49,18 +52,23 @@ func (c *cannedMetrics) Report(_ context.Context, key, quarter string) (metrics.
 	return r, nil
 }
 
-// cannedAgreements lists the agreements of cannedMetrics' reports.
+// cannedAgreements is an agreement.Store holding the agreements of
+// cannedMetrics' reports.
 type cannedAgreements []agreement.Agreement
 
-func (c cannedAgreements) List(context.Context, string) ([]agreement.Agreement, error) { return c, nil }
+func (c cannedAgreements) Agreements(context.Context) ([]agreement.Agreement, error) { return c, nil }
 
-func (c cannedAgreements) Get(_ context.Context, key, _ string) (agreement.Agreement, error) {
+func (c cannedAgreements) Agreement(_ context.Context, key string) (agreement.Agreement, bool, error) {
 	for _, a := range c {
 		if a.Key == key {
-			return a, nil
+			return a, true, nil
 		}
 	}
-	return agreement.Agreement{}, apperr.New(apperr.NotFound, "no agreement %s", key)
+	return agreement.Agreement{}, false, nil
+}
+
+func (cannedAgreements) PutAgreement(context.Context, agreement.Agreement, []string, string) error {
+	return errors.New("read only")
 }
 
 // managers names the managers of a by=manager breakdown.
@@ -107,10 +115,11 @@ func metricsServer(t *testing.T) (*Server, *cannedMetrics, *signedIn) {
 				metrics.ByDepartment: {"Sales": figures(1, 1, 2, fr(.25)), metrics.None: figures(0, 0, 0, nil), "<R&D>": figures(3, 1, 0, fr(.75))},
 				metrics.ByManager:    {"M1": figures(2, 0, 0, fr(1)), "M2": figures(0, 1, 0, fr(0))},
 			}},
-		trend: []metrics.Result{
-			{Quarter: "2026-Q1", AsOf: "2026-03-31", Frozen: true, Figures: metrics.Figures{CompletionRate: fr(.5), OnTimeRate: fr(.4)}},
-			{Quarter: "2026-Q3", AsOf: "2026-09-30", Frozen: true, Figures: metrics.Figures{CompletionRate: fr(.9267), OnTimeRate: fr(.8)}},
-			{Quarter: "2026-Q4", AsOf: "2026-11-02", Figures: metrics.Figures{CompletionRate: fr(.95), OnTimeRate: nil}},
+		trend: []metrics.TrendPoint{
+			{Quarter: "2024-Q4"}, {Quarter: "2025-Q1"}, {Quarter: "2025-Q2"}, {Quarter: "2025-Q3"}, {Quarter: "2025-Q4"},
+			{Quarter: "2026-Q1", Figures: &metrics.Figures{CompletionRate: fr(.5), OnTimeRate: fr(.4)}},
+			{Quarter: "2026-Q2", Figures: &metrics.Figures{CompletionRate: fr(1), OnTimeRate: nil}},
+			{Quarter: "2026-Q3"},
 		},
 	}
 	acme := agreement.Agreement{Key: "acme", Customer: "Acme <Corp>", Engagement: "acme-eng", StartDate: "2026-01-01",
@@ -122,7 +131,7 @@ func metricsServer(t *testing.T) (*Server, *cannedMetrics, *signedIn) {
 			{ID: "4.3", Text: "Acknowledge", Kind: agreement.KindAcknowledgment, Items: []string{"policy:aup"}, WithinDays: 14, Target: .9, Met: true},
 		}}}
 	now := func() time.Time { return time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC) }
-	s, err := New(Deps{Catalog: cat, Metrics: c, Agreements: cannedAgreements{acme}, People: managers{}, Now: now})
+	s, err := New(Deps{Catalog: cat, Metrics: c, Agreements: &agreement.Service{Store: cannedAgreements{acme}, Catalog: cat}, People: managers{}, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,12 +210,11 @@ func TestQuarterFigures(t *testing.T) {
 	if !slices.Equal(v.Buckets, wantBuckets) {
 		t.Errorf("buckets %v", v.Buckets)
 	}
-	// The trend runs to the latest quarter answered (the current one, live),
-	// with the quarters it lacks as gaps.
+	// The trend's quarters not frozen are gaps.
 	wantTrend := []trendRow{
-		{"2025-Q1", "–", "–", "none recorded"}, {"2025-Q2", "–", "–", "none recorded"}, {"2025-Q3", "–", "–", "none recorded"},
-		{"2025-Q4", "–", "–", "none recorded"}, {"2026-Q1", "50.00%", "40.00%", "frozen"}, {"2026-Q2", "–", "–", "none recorded"},
-		{"2026-Q3", "92.67%", "80.00%", "frozen"}, {"2026-Q4", "95.00%", "–", "live, as of 2026-11-02"},
+		{"2024-Q4", "–", "–", "not frozen"}, {"2025-Q1", "–", "–", "not frozen"}, {"2025-Q2", "–", "–", "not frozen"},
+		{"2025-Q3", "–", "–", "not frozen"}, {"2025-Q4", "–", "–", "not frozen"}, {"2026-Q1", "50.00%", "40.00%", "frozen"},
+		{"2026-Q2", "100.00%", "–", "frozen"}, {"2026-Q3", "–", "–", "not frozen"},
 	}
 	if !slices.Equal(v.Trend, wantTrend) {
 		t.Errorf("trend\n%v\nwant\n%v", v.Trend, wantTrend)
@@ -234,7 +242,7 @@ func TestQuarterFigures(t *testing.T) {
 	if rows := cells(t, html, "chart-departments-table"); !slices.Equal(rows[1], []string{"&lt;R&amp;D&gt;", "75.00%", "3", "4"}) {
 		t.Errorf("departments table %q", rows)
 	}
-	if rows := cells(t, html, "chart-trend-table"); len(rows) != 9 || !slices.Equal(rows[8], []string{"2026-Q4", "95.00%", "–", "live, as of 2026-11-02"}) {
+	if rows := cells(t, html, "chart-trend-table"); len(rows) != 9 || !slices.Equal(rows[7], []string{"2026-Q2", "100.00%", "–", "frozen"}) {
 		t.Errorf("trend table %q", rows)
 	}
 	if rows := cells(t, html, "agreements-table"); len(rows) != 2 || rows[1][0] != "Acme &lt;Corp&gt; acme · engagement acme-eng" ||

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/attest-oss/attest/shared/ack"
+	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/apikey"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/audit"
@@ -100,10 +101,11 @@ type Deps struct {
 	Waivers *waiver.Service
 	// Teams builds managers' team views.
 	Teams *team.Service
+	// Agreements reads and saves customer agreements.
+	Agreements *agreement.Service
 	// Metrics answers the accountability figures, their trend and the
-	// agreements' reports; Agreements lists the customer agreements.
-	Metrics    MetricsService
-	Agreements AgreementReader
+	// agreements' reports.
+	Metrics MetricsService
 	// Audit records who read someone else's record.
 	Audit AuditLog
 	// InsecureCookies drops the Secure flag and the __Host- prefix of the
@@ -163,6 +165,9 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/waivers", s.withKeyOrAccess(s.grantWaiver, identity.Admin))
 	s.mux.Handle("GET /api/waivers", s.withKeyOrAccess(s.listWaivers, identity.Admin, identity.Auditor))
 	s.mux.Handle("DELETE /api/waivers/{id}", s.withKeyOrAccess(s.revokeWaiver, identity.Admin))
+	s.mux.Handle("GET /api/agreements", s.withKeyOrAccess(s.listAgreements, identity.Admin, identity.Auditor))
+	s.mux.Handle("GET /api/agreements/{key}", s.withKeyOrAccess(s.getAgreement, identity.Admin, identity.Auditor))
+	s.mux.Handle("PUT /api/agreements/{key}", s.withKeyOrAccess(s.putAgreement, identity.Admin))
 	s.mux.Handle("GET /admin", s.withAccess(asPage, s.overviewPageHandler, consoleRoles...))
 	s.mux.Handle("GET /admin/metrics", s.withAccess(asPage, s.metricsPageHandler, consoleRoles...))
 	s.mux.Handle("GET /admin/agreements", s.withAccess(asPage, s.agreementsPageHandler, consoleRoles...))
