@@ -177,6 +177,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if status, body := e.do(http.MethodPut, "/api/vendors/acme", e.admin, "application/json", []byte(`{"contactEmail": "ops@acme.example.com"}`)); status != http.StatusCreated {
 		t.Fatalf("vendor: %d %v", status, body)
 	}
+	// An agreement whose report the console shows.
+	if status, body := e.do(http.MethodPut, "/api/agreements/matrix-report", e.admin, "application/json", []byte(`{"customer": "Matrix Corp",
+		"engagement": "matrix", "startDate": "2026-01-01", "obligations": [{"id": "1", "text": "Train", "kind": "training",
+		"items": ["module:security-awareness"], "withinDays": 30, "target": 0.9}]}`)); status != http.StatusCreated {
+		t.Fatalf("agreement: %d %v", status, body)
+	}
 	m.callers[adminKey], m.callers[auditorKey], m.callers[hrisKey] = caller{key: e.admin}, caller{key: e.auditor}, caller{key: e.hris}
 	for who, id := range callerIDs {
 		if id != "" {
@@ -314,6 +320,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return m.call(c, http.MethodDelete, "/api/waivers/"+m.newWaiver(who, "policy:"+formPolicy.ID), "", "")
 		}, [callerCount]int{401, 403, 403, 403, 403, 200, 403, 200, 403, 403}},
 		{"GET /admin", get("/admin"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
+		{"GET /admin/metrics", get("/admin/metrics?quarter=2026-Q3&by=manager"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
+		{"GET /admin/agreements", get("/admin/agreements"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
+		{"GET /admin/agreements/{key}", get("/admin/agreements/matrix-report?quarter=2026-Q3"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"GET /admin/waivers", get("/admin/waivers?all=1"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"POST /admin/waivers", func(m *matrix, who int, c caller) int {
 			return m.form(c, "/admin/waivers", url.Values{"employeeId": {"T-" + callerNames[who]}, "item": {"policy:" + jsonPolicy.ID},
