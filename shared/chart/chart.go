@@ -19,13 +19,14 @@ import (
 	"unicode/utf8"
 )
 
-// The drawing's geometry, in viewBox units. The viewBox is as wide as a
-// phone's content area, so that text drawn at fontSize reads at about that
-// size on a phone and a page may cap the chart's width on larger screens.
+// The drawing's geometry, in viewBox units. The viewBox is a little narrower
+// than a phone's content area (343 px on a 375 px screen), so that text
+// drawn at fontSize reads at least that large on a phone; a page caps the
+// chart's width on larger screens.
 const (
-	width     = 400.0
+	width     = 320.0
 	fontSize  = 14.0
-	smallFont = 12.0
+	smallFont = 13.0
 	// glyph is a generous average advance of a character at fontSize in a
 	// sans-serif font: labels are cut so that they fit at this width.
 	glyph = 8.0
@@ -144,7 +145,8 @@ type Line struct {
 	// Title names the chart; Desc says what it shows in a sentence or two.
 	Title, Desc string
 	// Categories label the x axis, left to right; a label's words after the
-	// first go on a second line ("Q3 2026").
+	// first go on a second line ("Q3 2026"), shown where they change from
+	// the category before (a year under its first quarter).
 	Categories []string
 	// Series are the lines, each with a value per category; a missing value
 	// breaks the line (a gap), and a value with no neighbour is a lone
@@ -182,10 +184,12 @@ func (c Line) SVG() template.HTML {
 		fmt.Fprintf(&sb, `<text x="%s" y="%s" fill="%s" font-size="%s" text-anchor="end">%d%%</text>`, num(plotLeft-6), num(y+4), muted, num(smallFont), int(r*100))
 	}
 	n := len(c.Categories)
+	prev := ""
 	for i, label := range c.Categories {
 		first, rest, _ := strings.Cut(label, " ")
 		fmt.Fprintf(&sb, `<text x="%s" y="%s" fill="%s" font-size="%s" text-anchor="middle">%s</text>`, num(xOf(i, n)), num(plotBottom+18), ink, num(smallFont), esc(first))
-		if rest != "" {
+		if rest != "" && rest != prev {
+			prev = rest
 			fmt.Fprintf(&sb, `<text x="%s" y="%s" fill="%s" font-size="%s" text-anchor="middle">%s</text>`, num(xOf(i, n)), num(plotBottom+34), muted, num(smallFont), esc(rest))
 		}
 	}

@@ -101,7 +101,7 @@ func atof(t *testing.T, s string) float64 {
 // attribute or script.
 func checkFrame(t *testing.T, svg template.HTML, root *node, id, title, desc string) {
 	t.Helper()
-	if root.attr["role"] != "img" || root.attr["width"] != "100%" || !strings.HasPrefix(root.attr["viewBox"], "0 0 400 ") {
+	if root.attr["role"] != "img" || root.attr["width"] != "100%" || !strings.HasPrefix(root.attr["viewBox"], "0 0 320 ") {
 		t.Errorf("svg attributes %v", root.attr)
 	}
 	if got, want := root.attr["aria-labelledby"], id+"-title "+id+"-desc"; got != want {
@@ -127,13 +127,13 @@ func TestBars(t *testing.T) {
 		{
 			name:   "rates scale to the full width",
 			bars:   Bars{Max: 1, Bars: []Bar{{"Sales", f(.5), "50.0%"}, {"Ops", f(1), "100.0%"}, {"Legal", f(0), "0.0%"}, {"HR", f(.1234), "12.3%"}}},
-			widths: []string{"200", "400", "0", "49.4"},
+			widths: []string{"160", "320", "0", "39.5"},
 			texts:  []string{"Sales", "50.0%", "Ops", "100.0%", "Legal", "0.0%", "HR", "12.3%"},
 		},
 		{
 			name:   "counts scale to the largest",
 			bars:   Bars{Bars: []Bar{{"1-7", f(3), "3"}, {"8-30", f(6), "6"}, {"31-90", f(0), "0"}, {"over 90", f(1.5), "1.5"}}},
-			widths: []string{"200", "400", "0", "100"},
+			widths: []string{"160", "320", "0", "80"},
 			texts:  []string{"1-7", "3", "8-30", "6", "31-90", "0", "over 90", "1.5"},
 		},
 		{
@@ -145,26 +145,26 @@ func TestBars(t *testing.T) {
 		{
 			name:   "values outside 0..Max are clamped",
 			bars:   Bars{Max: 1, Bars: []Bar{{"over", f(1.5), "150%"}, {"under", f(-.2), "-20%"}, {"infinite", f(math.Inf(1)), "∞"}}},
-			widths: []string{"400", "0"},
+			widths: []string{"320", "0"},
 			texts:  []string{"over", "150%", "under", "-20%", "infinite", "no data"},
 		},
 		{
 			name:   "no value is no bar, and says so",
 			bars:   Bars{Max: 1, Bars: []Bar{{"Sales", nil, "–"}, {"Ops", f(.75), "75.0%"}, {"NaN", f(math.NaN()), "NaN"}}},
-			widths: []string{"300"},
+			widths: []string{"240"},
 			texts:  []string{"Sales", "no data", "Ops", "75.0%", "NaN", "no data"},
 		},
 		{
 			name:   "labels are escaped",
-			bars:   Bars{Max: 1, Bars: []Bar{{`<script>alert("x")</script> & co`, f(.5), `<b>50%</b>`}}},
-			widths: []string{"200"},
-			texts:  []string{`<script>alert("x")</script> & co`, `<b>50%</b>`},
+			bars:   Bars{Max: 1, Bars: []Bar{{`<script>"x" & co`, f(.5), `<b>50%</b>`}}},
+			widths: []string{"160"},
+			texts:  []string{`<script>"x" & co`, `<b>50%</b>`},
 		},
 		{
 			name:   "a long label is cut to fit beside its figure",
 			bars:   Bars{Max: 1, Bars: []Bar{{"Research and Development, Europe, Middle East and Africa", f(.9), "90.0% (9/10)"}}},
-			widths: []string{"360"},
-			texts:  []string{"Research and Development, Europe, M…", "90.0% (9/10)"},
+			widths: []string{"288"},
+			texts:  []string{"Research and Development,…", "90.0% (9/10)"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -217,7 +217,7 @@ func TestBarsEmpty(t *testing.T) {
 }
 
 func TestLine(t *testing.T) {
-	quarters := []string{"Q1 2026", "Q2 2026", "Q3 2026", "Q4 2026"}
+	quarters := []string{"Q4 2025", "Q1 2026", "Q2 2026", "Q3 2026"}
 	for _, tc := range []struct {
 		name   string
 		series []Series
@@ -229,19 +229,19 @@ func TestLine(t *testing.T) {
 		{
 			name:    "a full series is one line",
 			series:  []Series{{"Completion rate", []*float64{f(0), f(.5), f(1), f(.25)}}},
-			paths:   []string{"M62 204 L164.7 122 L267.3 40 L370 163"},
+			paths:   []string{"M62 204 L138 122 L214 40 L290 163"},
 			markers: 4,
 		},
 		{
 			name:    "missing quarters are gaps and a lone value a marker",
 			series:  []Series{{"Completion rate", []*float64{f(.5), nil, f(1), f(.25)}}, {"On-time rate", []*float64{nil, f(.5), nil, nil}}},
-			paths:   []string{"M62 122 M267.3 40 L370 163", "M164.7 122"},
+			paths:   []string{"M62 122 M214 40 L290 163", "M138 122"},
 			markers: 4,
 		},
 		{
 			name:    "rates outside 0..1 are clamped",
 			series:  []Series{{"Completion rate", []*float64{f(1.4), f(-.3), f(math.NaN()), f(math.Inf(-1))}}},
-			paths:   []string{"M62 40 L164.7 204"},
+			paths:   []string{"M62 40 L138 204"},
 			markers: 2,
 		},
 		{
@@ -278,6 +278,10 @@ func TestLine(t *testing.T) {
 					t.Errorf("the axes lack %q: %q", want, texts)
 				}
 			}
+			// The year is written once, under its first quarter.
+			if years := slices.DeleteFunc(slices.Clone(texts), func(s string) bool { return s != "2025" && s != "2026" }); !slices.Equal(years, []string{"2025", "2026"}) {
+				t.Errorf("years %q, want each once", years)
+			}
 			for _, s := range tc.series {
 				if !slices.Contains(texts, s.Name) {
 					t.Errorf("the legend lacks %q", s.Name)
@@ -302,7 +306,7 @@ func TestLineEscapes(t *testing.T) {
 		t.Errorf("unescaped text: %s", svg)
 	}
 	// A single category sits in the middle.
-	if p := root.class("series"); len(p) != 1 || p[0].attr["d"] != "M216 122" {
+	if p := root.class("series"); len(p) != 1 || p[0].attr["d"] != "M176 122" {
 		t.Errorf("a single value's path: %v", p)
 	}
 }

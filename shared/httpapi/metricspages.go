@@ -446,6 +446,9 @@ type reportObligation struct {
 	Anchor int
 	// Figure and Target are formatted.
 	Figure, Target string
+	// ItemTitles name the obligation's items; Misses name each miss's item.
+	ItemTitles []string
+	Misses     []metrics.Miss
 }
 
 // reportPageHandler answers GET /admin/agreements/{key}[?quarter=]: the
@@ -482,7 +485,15 @@ func (s *Server) reportPageHandler(w http.ResponseWriter, r *http.Request, who *
 			page.State = "The closed quarter's frozen report, with the agreement as it stood when the quarter was frozen."
 		}
 		for i, o := range rep.Obligations {
-			page.Obligations = append(page.Obligations, reportObligation{ObligationReport: o, Anchor: i + 1, Figure: percent(o.Figure), Target: target(o.Target)})
+			ob := reportObligation{ObligationReport: o, Anchor: i + 1, Figure: percent(o.Figure), Target: target(o.Target)}
+			for _, item := range o.Items {
+				ob.ItemTitles = append(ob.ItemTitles, s.itemTitle(item))
+			}
+			for _, m := range o.Misses {
+				m.Item = s.itemTitle(m.Item)
+				ob.Misses = append(ob.Misses, m)
+			}
+			page.Obligations = append(page.Obligations, ob)
 		}
 	}
 	a := rep.Agreement
