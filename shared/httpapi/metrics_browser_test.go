@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -170,5 +171,46 @@ func TestBrowserMetricsPages(t *testing.T) {
 			p.fitsWidth("/admin/agreements/globex-2026")
 			p.shot("agreement-report")
 		})
+	}
+}
+
+// TestMetricsPagesOnTheStore opens the metrics pages on the real services:
+// who may read them (auditors read as admins do; there is nothing to
+// post), what the query's problems look like, and that what a query
+// echoes is escaped.
+func TestMetricsPagesOnTheStore(t *testing.T) {
+	t.Parallel()
+	c := newConsoleEnv(t)
+	c.signInAll()
+	e := c.env
+	if status, body := e.do(http.MethodPut, "/api/agreements/console", e.admin, "application/json", []byte(`{"customer": "Console <Co>",
+		"engagement": "console", "startDate": "2026-01-01", "obligations": [{"id": "1", "text": "Train", "kind": "training",
+		"items": ["module:security-awareness"], "withinDays": 30, "target": 0.9}]}`)); status != http.StatusCreated {
+		t.Fatalf("agreement: %d %v", status, body)
+	}
+	for _, page := range []string{"/admin/metrics", "/admin/metrics?asOf=2026-10-15&by=manager", "/admin/agreements", "/admin/agreements/console"} {
+		c.checkConsoleAccess(t, page, "", nil)
+	}
+	const evil = `<script>alert("x")</script>`
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		// Not frozen: the last closed quarter is computed as of its last day.
+		{"/admin", http.StatusOK, "Not frozen yet: computed now from what was recorded before the end of 2026-09-30 (UTC)"},
+		{"/admin/metrics?quarter=2026-Q3&by=department", http.StatusOK, `<h2 id="figures">Quarter 2026-Q3</h2>`},
+		{"/admin/metrics?asOf=2026-11-03", http.StatusUnprocessableEntity, `<p class="field-error" id="asOf-error">`},
+		{"/admin/metrics?quarter=" + url.QueryEscape(evil) + "&engagement=" + url.QueryEscape(evil), http.StatusUnprocessableEntity,
+			`value="&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"`},
+		{"/admin/metrics?by=" + url.QueryEscape(evil), http.StatusUnprocessableEntity, `<p class="field-error" id="by-error">`},
+		{"/admin/agreements/console?quarter=" + url.QueryEscape(evil), http.StatusUnprocessableEntity, `<p class="field-error" id="quarter-error">`},
+		{"/admin/agreements/console?quarter=2026-Q3", http.StatusOK, "<h1>Console &lt;Co&gt;, 2026-Q3</h1>"},
+		{"/admin/agreements/" + url.PathEscape(evil), http.StatusNotFound, ""},
+	} {
+		resp, body := e.send(c.auditor, http.MethodGet, tc.path, nil, "")
+		if resp.StatusCode != tc.status || !strings.Contains(body, tc.want) || strings.Contains(body, "<script>") {
+			t.Errorf("GET %s: %d, want %d with %s", tc.path, resp.StatusCode, tc.status, tc.want)
+		}
 	}
 }
