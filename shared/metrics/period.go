@@ -97,10 +97,6 @@ func LastQuarters(last string, n int) ([]string, error) {
 // of the whole quarter, which equals End when AsOf is the quarter's last day.
 func (p Period) QuarterEnd() time.Time { return p.Start.AddDate(0, 3, 0) }
 
-// Final reports whether the period covers its whole quarter (AsOf is the
-// quarter's last day).
-func (p Period) Final() bool { return p.End.Equal(p.QuarterEnd()) }
-
 // Closed reports whether the period's quarter has ended at now: its figures
 // can then be frozen.
 func (p Period) Closed(now time.Time) bool { return !now.Before(p.QuarterEnd()) }

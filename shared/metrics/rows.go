@@ -3,6 +3,7 @@ package metrics
 import (
 	"cmp"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -113,21 +114,21 @@ func spans(revs []roster.Revision, person roster.Person, loc *time.Location, p P
 	}
 	open := map[string]int{} // engagement → index in revs of the revision that began its stretch
 	var out []Span
+	// closeStretch ends the stretch of eng that began at revs[from]: dropped
+	// by a revision recorded at droppedAt, or still held at E (zero).
 	closeStretch := func(eng string, from int, droppedAt time.Time) {
-		joined := revs[from].At
 		s := Span{Engagement: eng, JoinedOn: max(person.StartDate, revs[from].At.In(loc).Format(dayLayout))}
-		end := p.End
+		begin, end := revs[from].At, p.End
+		if activeFrom.After(begin) {
+			begin = activeFrom
+		}
 		if !droppedAt.IsZero() {
 			s.LeftAt, end = droppedAt.UTC(), droppedAt
 		}
 		if !left.IsZero() && left.Before(end) {
 			s.LeftAt, end = left, left
 		}
-		from0 := joined
-		if activeFrom.After(from0) {
-			from0 = activeFrom
-		}
-		if from0.Before(end) && from0.Before(p.End) && end.After(p.Start) {
+		if begin.Before(end) && end.After(p.Start) {
 			out = append(out, s)
 		}
 	}
@@ -147,10 +148,20 @@ func spans(revs []roster.Revision, person roster.Person, loc *time.Location, p P
 	for eng, from := range open {
 		closeStretch(eng, from, time.Time{})
 	}
+	// By engagement, then in time: a stretch still held at E comes last.
 	slices.SortFunc(out, func(a, b Span) int {
-		return cmp.Or(strings.Compare(a.Engagement, b.Engagement), strings.Compare(a.JoinedOn, b.JoinedOn))
+		return cmp.Or(strings.Compare(a.Engagement, b.Engagement), strings.Compare(a.JoinedOn, b.JoinedOn),
+			cmp.Compare(leftKey(a), leftKey(b)))
 	})
 	return out
+}
+
+// leftKey orders spans by when they ended, those not ended last.
+func leftKey(s Span) int64 {
+	if s.LeftAt.IsZero() {
+		return math.MaxInt64
+	}
+	return s.LeftAt.UnixNano()
 }
 
 // heldWaivers returns the waivers that hold at end: granted before it, not
