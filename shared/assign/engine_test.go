@@ -393,3 +393,22 @@ func TestStatusAt(t *testing.T) {
 		})
 	}
 }
+
+func TestFingerprintOfAgreements(t *testing.T) {
+	cat := testCatalog(t, "1.0.0")
+	base := Fingerprint(cat, nil)
+	ackOnly := agreement.Agreement{Key: "a", Engagement: "x", Obligations: []agreement.Obligation{{Kind: agreement.KindAcknowledgment, Items: []string{"policy:aup"}, WithinDays: 5}}}
+	if got := Fingerprint(cat, []agreement.Agreement{ackOnly}); got != base {
+		t.Error("an agreement requiring no training changed the fingerprint")
+	}
+	acme := acmeAgreement()
+	with := Fingerprint(cat, []agreement.Agreement{acme})
+	if with == base {
+		t.Error("an agreement requiring training left the fingerprint as it was")
+	}
+	acme.Obligations = slices.Clone(acme.Obligations)
+	acme.Obligations[0].WithinDays = 21
+	if Fingerprint(cat, []agreement.Agreement{acme}) == with {
+		t.Error("a changed deadline left the fingerprint as it was")
+	}
+}

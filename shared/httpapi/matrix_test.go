@@ -132,6 +132,11 @@ func (m *matrix) signIn(employeeID string) caller {
 	return c
 }
 
+// matrixAgreement is the body of the agreement the matrix reads and saves:
+// its engagement has nobody on it.
+const matrixAgreement = `{"customer": "Matrix Ltd", "engagement": "matrix-eng", "startDate": "2026-01-01", "obligations": [
+	{"id": "1", "text": "Security awareness within 30 days.", "kind": "training", "items": ["module:security-awareness"], "withinDays": 30, "target": 0.9}]}`
+
 // matrixRow is the row of one registered route: how each caller calls it
 // (validly enough that authorisation decides) and the status each gets.
 type matrixRow struct {
@@ -177,10 +182,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if status, body := e.do(http.MethodPut, "/api/vendors/acme", e.admin, "application/json", []byte(`{"contactEmail": "ops@acme.example.com"}`)); status != http.StatusCreated {
 		t.Fatalf("vendor: %d %v", status, body)
 	}
-	// An agreement whose report the console shows.
-	if status, body := e.do(http.MethodPut, "/api/agreements/matrix-report", e.admin, "application/json", []byte(`{"customer": "Matrix Corp",
-		"engagement": "matrix", "startDate": "2026-01-01", "obligations": [{"id": "1", "text": "Train", "kind": "training",
-		"items": ["module:security-awareness"], "withinDays": 30, "target": 0.9}]}`)); status != http.StatusCreated {
+	if status, body := e.do(http.MethodPut, "/api/agreements/matrix", e.admin, "application/json", []byte(matrixAgreement)); status != http.StatusCreated {
 		t.Fatalf("agreement: %d %v", status, body)
 	}
 	m.callers[adminKey], m.callers[auditorKey], m.callers[hrisKey] = caller{key: e.admin}, caller{key: e.auditor}, caller{key: e.hris}
@@ -255,6 +257,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET /api/vendors/{vendor}", get("/api/vendors/acme"), [callerCount]int{401, 401, 401, 401, 401, 401, 401, 200, 403, 403}},
 		{"PUT /api/vendors/{vendor}", send(http.MethodPut, "/api/vendors/acme", "application/json", `{"contactEmail": "ops@acme.example.com"}`),
 			[callerCount]int{401, 401, 401, 401, 401, 401, 401, 200, 403, 403}},
+		{"GET /api/agreements", get("/api/agreements"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
+		{"GET /api/agreements/{key}", get("/api/agreements/matrix"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
+		// The same terms as stored: allowed callers get 200 and write nothing.
+		{"PUT /api/agreements/{key}", send(http.MethodPut, "/api/agreements/matrix", "application/json", matrixAgreement),
+			[callerCount]int{401, 403, 403, 403, 403, 200, 403, 200, 403, 403}},
 
 		{"GET /signin", get("/signin"), [callerCount]int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
 		{"POST /auth/link", func(m *matrix, _ int, c caller) int {
@@ -322,7 +329,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET /admin", get("/admin"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"GET /admin/metrics", get("/admin/metrics?quarter=2026-Q3&by=manager"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"GET /admin/agreements", get("/admin/agreements"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
-		{"GET /admin/agreements/{key}", get("/admin/agreements/matrix-report?quarter=2026-Q3"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
+		{"GET /admin/agreements/{key}", get("/admin/agreements/matrix?quarter=2026-Q3"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"GET /admin/waivers", get("/admin/waivers?all=1"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"POST /admin/waivers", func(m *matrix, who int, c caller) int {
 			return m.form(c, "/admin/waivers", url.Values{"employeeId": {"T-" + callerNames[who]}, "item": {"policy:" + jsonPolicy.ID},
