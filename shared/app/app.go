@@ -78,6 +78,9 @@ type App struct {
 	Waivers *waiver.Service
 	// Teams builds managers' team views.
 	Teams *team.Service
+	// Metrics answers the metrics and agreement reports and freezes
+	// closed quarters.
+	Metrics *metrics.Service
 	// Agreements keeps the customer agreements.
 	Agreements *agreement.Service
 	// Metrics answers the figures and agreement reports, and freezes closed

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
 )
@@ -58,6 +59,41 @@ func HourlyReminders(s ReminderRunner, logger *slog.Logger) func(context.Context
 		}
 		logger.InfoContext(ctx, "reminder run", "at", e.Time, "openRead", sum.OpenRead,
 			"notifications", sum.Notifications, "paused", sum.Paused)
+		return sum, nil
+	}
+}
+
+// Freezer freezes the quarter that closed last (package metrics' Service).
+type Freezer interface {
+	FreezeClosed(ctx context.Context, at time.Time, actor string) (metrics.Frozen, error)
+}
+
+// FreezeSummary is what the freeze handler reports: the quarter, whether
+// this invocation froze it, and what the snapshot holds.
+type FreezeSummary struct {
+	Quarter   string `json:"quarter"`
+	Created   bool   `json:"created"`
+	RunID     string `json:"runId"`
+	People    int    `json:"people"`
+	Chunks    int    `json:"chunks"`
+	ItemsRead int    `json:"itemsRead"`
+}
+
+// DailyFreeze returns the handler of the daily freeze run: it freezes the
+// quarter that closed last before the event's time, unless it is frozen already (then it only reads
+// the manifest), so every run after the first of a quarter is cheap and a
+// retried event changes nothing.
+func DailyFreeze(f Freezer, logger *slog.Logger) func(context.Context, events.EventBridgeEvent) (FreezeSummary, error) {
+	return func(ctx context.Context, e events.EventBridgeEvent) (FreezeSummary, error) {
+		res, err := f.FreezeClosed(ctx, e.Time, "schedule:"+e.ID)
+		if err != nil {
+			logger.ErrorContext(ctx, "freeze run failed", "at", e.Time, "err", err)
+			return FreezeSummary{}, err
+		}
+		m := res.Snapshot
+		sum := FreezeSummary{Quarter: m.Quarter, Created: res.Created, RunID: m.RunID, People: m.People, Chunks: m.Chunks, ItemsRead: m.ItemsRead}
+		logger.InfoContext(ctx, "freeze run", "quarter", sum.Quarter, "created", sum.Created, "runId", sum.RunID,
+			"people", sum.People, "chunks", sum.Chunks, "itemsRead", sum.ItemsRead)
 		return sum, nil
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/handler"
+	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
 )
@@ -94,6 +95,55 @@ func TestHourlyRemindersRunsAtTheTimeOfTheEvent(t *testing.T) {
 			}
 			if sum.Notifications != 3 || !sum.At.Equal(e.Time) {
 				t.Errorf("summary %+v, want the run's", sum)
+			}
+			if !strings.Contains(logs.String(), tt.wantLog) {
+				t.Errorf("logs lack %s:\n%s", tt.wantLog, logs.String())
+			}
+		})
+	}
+}
+
+// fakeFreezer records the freeze it is asked for.
+type fakeFreezer struct {
+	at    time.Time
+	actor string
+	err   error
+}
+
+func (f *fakeFreezer) FreezeClosed(ctx context.Context, at time.Time, actor string) (metrics.Frozen, error) {
+	f.at, f.actor = at, actor
+	return metrics.Frozen{Created: true, Snapshot: metrics.Snapshot{Quarter: "2026-Q3", RunID: "r1", People: 7, Chunks: 1, ItemsRead: 90}}, f.err
+}
+
+// TestDailyFreezeFreezesBeforeTheTimeOfTheEvent feeds a real EventBridge
+// scheduled event to the freeze handler: it freezes the quarter closed
+// before the event's time, as the schedule, and fails with the run, logging
+// why.
+func TestDailyFreezeFreezesBeforeTheTimeOfTheEvent(t *testing.T) {
+	t.Parallel()
+	e := devtest.Fixture[events.EventBridgeEvent](t, "testdata/"+"scheduled-event.json")
+	for _, tt := range []struct {
+		name    string
+		err     error
+		wantLog string
+	}{
+		{"Run", nil, `"level":"INFO","msg":"freeze run","quarter":"2026-Q3","created":true`},
+		{"Failure", errors.New("table unavailable"), `"level":"ERROR","msg":"freeze run failed"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			f := &fakeFreezer{err: tt.err}
+			sum, err := handler.DailyFreeze(f, slog.New(slog.NewJSONHandler(&logs, nil)))(context.Background(), e)
+			if !errors.Is(err, tt.err) {
+				t.Errorf("error %v, want %v", err, tt.err)
+			}
+			if !f.at.Equal(e.Time) || f.actor != "schedule:"+e.ID {
+				t.Errorf("froze before %v as %s, want %v as the schedule", f.at, f.actor, e.Time)
+			}
+			want := handler.FreezeSummary{Quarter: "2026-Q3", Created: true, RunID: "r1", People: 7, Chunks: 1, ItemsRead: 90}
+			if tt.err == nil && sum != want {
+				t.Errorf("summary %+v, want %+v", sum, want)
 			}
 			if !strings.Contains(logs.String(), tt.wantLog) {
 				t.Errorf("logs lack %s:\n%s", tt.wantLog, logs.String())

@@ -19,6 +19,7 @@ import (
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/identity"
+	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/orgconfig"
 	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/reminder"
@@ -101,6 +102,8 @@ type Deps struct {
 	Waivers *waiver.Service
 	// Teams builds managers' team views.
 	Teams *team.Service
+	// Metrics answers the metrics and agreement reports.
+	Metrics *metrics.Service
 	// Agreements reads and saves customer agreements.
 	Agreements *agreement.Service
 	// Metrics answers the accountability figures, their trend and the
@@ -165,6 +168,8 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/waivers", s.withKeyOrAccess(s.grantWaiver, identity.Admin))
 	s.mux.Handle("GET /api/waivers", s.withKeyOrAccess(s.listWaivers, identity.Admin, identity.Auditor))
 	s.mux.Handle("DELETE /api/waivers/{id}", s.withKeyOrAccess(s.revokeWaiver, identity.Admin))
+	s.mux.Handle("GET /api/metrics", s.withKeyOrAccess(s.getMetrics, identity.Admin, identity.Auditor))
+	s.mux.Handle("GET /api/agreements/{key}/report", s.withKeyOrAccess(s.getAgreementReport, identity.Admin, identity.Auditor))
 	s.mux.Handle("GET /api/agreements", s.withKeyOrAccess(s.listAgreements, identity.Admin, identity.Auditor))
 	s.mux.Handle("GET /api/agreements/{key}", s.withKeyOrAccess(s.getAgreement, identity.Admin, identity.Auditor))
 	s.mux.Handle("PUT /api/agreements/{key}", s.withKeyOrAccess(s.putAgreement, identity.Admin))

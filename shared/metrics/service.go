@@ -117,7 +117,10 @@ func (s *Service) checkScope(ctx context.Context, q Query) error {
 	if err != nil {
 		return err
 	}
-	if !found || q.Engagement != a.Engagement {
+	if !found {
+		return apperr.New(apperr.Forbidden, "this API key's agreement %q no longer exists", q.Scope)
+	}
+	if q.Engagement != a.Engagement {
 		return apperr.New(apperr.Forbidden, "this API key may only read the metrics of its agreement's engagement (engagement=%s)", a.Engagement)
 	}
 	return nil
@@ -244,10 +247,10 @@ func (s *Service) Freeze(ctx context.Context, quarter, actor string) (Frozen, er
 	return Frozen{Snapshot: m, Created: true}, nil
 }
 
-// FreezeClosed freezes the quarter that closed last before now, unless it
+// FreezeClosed freezes the quarter that closed last before at, unless it
 // is frozen already (then it reads one item): the daily schedule's job.
-func (s *Service) FreezeClosed(ctx context.Context, actor string) (Frozen, error) {
-	last, err := PreviousQuarter(QuarterOf(s.Now()))
+func (s *Service) FreezeClosed(ctx context.Context, at time.Time, actor string) (Frozen, error) {
+	last, err := PreviousQuarter(QuarterOf(at))
 	if err != nil {
 		return Frozen{}, err
 	}

@@ -150,7 +150,7 @@ func TestFrozenQuarterEqualsAsOfItsLastDayAndNeverMoves(t *testing.T) {
 	}
 
 	o.now = time.Date(2026, 10, 1, 2, 30, 0, 0, time.UTC)
-	frozen, err := o.metrics.FreezeClosed(ctx, "schedule:test")
+	frozen, err := o.metrics.FreezeClosed(ctx, o.now, "schedule:test")
 	if err != nil || !frozen.Created || frozen.Snapshot.Quarter != "2026-Q3" || frozen.Snapshot.People != 3 {
 		t.Fatalf("freeze: %+v %v", frozen, err)
 	}
@@ -158,7 +158,7 @@ func TestFrozenQuarterEqualsAsOfItsLastDayAndNeverMoves(t *testing.T) {
 	if len(frozen.Snapshot.Agreements) != 1 || frozen.Snapshot.Agreements[0].Report.Obligations[0].Numerator != 1 {
 		t.Errorf("frozen agreements %+v", frozen.Snapshot.Agreements)
 	}
-	again, err := o.metrics.FreezeClosed(ctx, "schedule:test")
+	again, err := o.metrics.FreezeClosed(ctx, o.now, "schedule:test")
 	if err != nil || again.Created || again.Snapshot.RunID != frozen.Snapshot.RunID {
 		t.Errorf("second freeze: %+v %v, want the first run's snapshot", again, err)
 	}
