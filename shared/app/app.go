@@ -83,10 +83,7 @@ type App struct {
 	Metrics *metrics.Service
 	// Agreements keeps the customer agreements.
 	Agreements *agreement.Service
-	// Metrics answers the figures and agreement reports, and freezes closed
-	// quarters.
-	Metrics *metrics.Service
-	Handler *httpapi.Server
+	Handler    *httpapi.Server
 }
 
 // New wires the application. It loads the embedded content catalog, which

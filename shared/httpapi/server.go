@@ -19,7 +19,6 @@ import (
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/identity"
-	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/orgconfig"
 	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/reminder"
@@ -102,12 +101,10 @@ type Deps struct {
 	Waivers *waiver.Service
 	// Teams builds managers' team views.
 	Teams *team.Service
-	// Metrics answers the metrics and agreement reports.
-	Metrics *metrics.Service
 	// Agreements reads and saves customer agreements.
 	Agreements *agreement.Service
 	// Metrics answers the accountability figures, their trend and the
-	// agreements' reports.
+	// agreements' reports (metrics.Service).
 	Metrics MetricsService
 	// Audit records who read someone else's record.
 	Audit AuditLog
