@@ -30,6 +30,10 @@ type MetricsService interface {
 	// Report returns an agreement's report for a quarter: NotFound for an
 	// unknown agreement, Invalid for a malformed quarter.
 	Report(ctx context.Context, key, quarter, scope string) (metrics.AgreementReport, error)
+	// Overview returns a quarter's figures by department and every
+	// agreement's report without the misses: from the manifest alone once
+	// the quarter is frozen.
+	Overview(ctx context.Context, quarter string) (metrics.Overview, error)
 }
 
 var _ MetricsService = (*metrics.Service)(nil)
@@ -107,13 +111,14 @@ func (s *Server) lastClosedQuarter() string {
 }
 
 // quarterFigures builds the overview's view of the last closed quarter: its
-// figures by department, the trend up to it, and every agreement's report.
+// figures by department, the trend up to it, and every agreement's
+// obligations met or missed.
 func (s *Server) quarterFigures(ctx context.Context) (*quarterView, error) {
-	quarter := s.lastClosedQuarter()
-	res, err := s.deps.Metrics.Metrics(ctx, metrics.Query{Quarter: quarter, By: metrics.ByDepartment})
+	ov, err := s.deps.Metrics.Overview(ctx, s.lastClosedQuarter())
 	if err != nil {
 		return nil, err
 	}
+	res := ov.Result
 	v := &quarterView{Quarter: res.Quarter, AsOf: res.AsOf, Frozen: res.Frozen, Figures: headline(res.Figures)}
 
 	bars := chart.Bars{ID: "chart-departments", Title: "Completion by department, " + res.Quarter, Max: 1,
@@ -138,8 +143,13 @@ func (s *Server) quarterFigures(ctx context.Context) (*quarterView, error) {
 	if v.Trend, v.TrendChart, err = s.trend(ctx); err != nil {
 		return nil, err
 	}
-	if v.Agreements, err = s.agreementSummaries(ctx, quarter); err != nil {
-		return nil, err
+	for _, rep := range ov.Reports {
+		sum := agreementSummary{Key: rep.Agreement.Key, Customer: rep.Agreement.Customer, Engagement: rep.Agreement.Engagement}
+		for _, o := range rep.Obligations {
+			sum.Obligations = append(sum.Obligations, obligationSummary{ID: o.ID, Figure: percent(o.Figure), Target: target(o.Target), Met: o.Met,
+				Misses: o.Denominator - o.Numerator})
+		}
+		v.Agreements = append(v.Agreements, sum)
 	}
 	return v, nil
 }
@@ -169,27 +179,6 @@ func (s *Server) trend(ctx context.Context) ([]trendRow, template.HTML, error) {
 		rows = append(rows, row)
 	}
 	return rows, line.SVG(), nil
-}
-
-// agreementSummaries reports every agreement for quarter.
-func (s *Server) agreementSummaries(ctx context.Context, quarter string) ([]agreementSummary, error) {
-	list, err := s.deps.Agreements.List(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	var out []agreementSummary
-	for _, a := range list {
-		rep, err := s.deps.Metrics.Report(ctx, a.Key, quarter, "")
-		if err != nil {
-			return nil, err
-		}
-		sum := agreementSummary{Key: a.Key, Customer: rep.Agreement.Customer, Engagement: rep.Agreement.Engagement}
-		for _, o := range rep.Obligations {
-			sum.Obligations = append(sum.Obligations, obligationSummary{ID: o.ID, Figure: percent(o.Figure), Target: target(o.Target), Met: o.Met, Misses: len(o.Misses)})
-		}
-		out = append(out, sum)
-	}
-	return out, nil
 }
 
 // headline returns the figures a scope's summary lists, each with the

@@ -52,6 +52,20 @@ func (c *cannedMetrics) Report(_ context.Context, key, quarter, _ string) (metri
 	return r, nil
 }
 
+func (c *cannedMetrics) Overview(_ context.Context, quarter string) (metrics.Overview, error) {
+	c.queries = append(c.queries, metrics.Query{Quarter: quarter, By: "overview"})
+	ov := metrics.Overview{Result: c.result}
+	for _, key := range sortedKeys(c.reports) {
+		rep := c.reports[key]
+		rep.Obligations = slices.Clone(rep.Obligations)
+		for i := range rep.Obligations {
+			rep.Obligations[i].Misses = []metrics.Miss{}
+		}
+		ov.Reports = append(ov.Reports, rep)
+	}
+	return ov, nil
+}
+
 // cannedAgreements is an agreement.Store holding the agreements of
 // cannedMetrics' reports.
 type cannedAgreements []agreement.Agreement
@@ -182,7 +196,7 @@ func TestQuarterFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q := c.queries; len(q) != 1 || q[0] != (metrics.Query{Quarter: "2026-Q3", By: metrics.ByDepartment}) {
+	if q := c.queries; len(q) != 1 || q[0] != (metrics.Query{Quarter: "2026-Q3", By: "overview"}) {
 		t.Errorf("queries %+v", q)
 	}
 	if v.Quarter != "2026-Q3" || !v.Frozen {
