@@ -146,7 +146,8 @@ type Line struct {
 	Title, Desc string
 	// Categories label the x axis, left to right; a label's words after the
 	// first go on a second line ("Q3 2026"), shown where they change from
-	// the category before (a year under its first quarter).
+	// the category before (a year under its first quarter) unless too close
+	// to the next one shown.
 	Categories []string
 	// Series are the lines, each with a value per category; a missing value
 	// breaks the line (a gap), and a value with no neighbour is a lone
@@ -184,14 +185,12 @@ func (c Line) SVG() template.HTML {
 		fmt.Fprintf(&sb, `<text x="%s" y="%s" fill="%s" font-size="%s" text-anchor="end">%d%%</text>`, num(plotLeft-6), num(y+4), muted, num(smallFont), int(r*100))
 	}
 	n := len(c.Categories)
-	prev := ""
 	for i, label := range c.Categories {
-		first, rest, _ := strings.Cut(label, " ")
+		first, _, _ := strings.Cut(label, " ")
 		fmt.Fprintf(&sb, `<text x="%s" y="%s" fill="%s" font-size="%s" text-anchor="middle">%s</text>`, num(xOf(i, n)), num(plotBottom+18), ink, num(smallFont), esc(first))
-		if rest != "" && rest != prev {
-			prev = rest
-			fmt.Fprintf(&sb, `<text x="%s" y="%s" fill="%s" font-size="%s" text-anchor="middle">%s</text>`, num(xOf(i, n)), num(plotBottom+34), muted, num(smallFont), esc(rest))
-		}
+	}
+	for _, l := range secondLines(c.Categories) {
+		fmt.Fprintf(&sb, `<text x="%s" y="%s" fill="%s" font-size="%s" text-anchor="middle">%s</text>`, num(xOf(l.at, n)), num(plotBottom+34), muted, num(smallFont), esc(l.text))
 	}
 	drawn := false
 	for i, s := range c.Series {
@@ -230,6 +229,39 @@ func (c Line) SVG() template.HTML {
 	}
 	sb.WriteString(`</svg>`)
 	return template.HTML(sb.String()) // #nosec G203 -- every text is escaped by esc
+}
+
+// secondLine is the second line of a category's label, under category at.
+type secondLine struct {
+	at   int
+	text string
+}
+
+// secondLines returns the second lines to draw under the categories: each
+// where it changes from the category before, except one so close to the
+// next that they would overlap (a year whose only quarter is the first).
+func secondLines(categories []string) []secondLine {
+	var all []secondLine
+	prev := ""
+	for i, label := range categories {
+		if _, rest, _ := strings.Cut(label, " "); rest != "" && rest != prev {
+			all = append(all, secondLine{i, rest})
+			prev = rest
+		}
+	}
+	var out []secondLine
+	for i, l := range all {
+		if i+1 < len(all) {
+			next := all[i+1]
+			room := xOf(next.at, len(categories)) - xOf(l.at, len(categories))
+			need := glyph * smallFont / fontSize * float64(utf8.RuneCountInString(l.text)+utf8.RuneCountInString(next.text)) / 2
+			if room < need+glyph {
+				continue
+			}
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // xOf is the x of category i of n: spread across the plot, the only one in

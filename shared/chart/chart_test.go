@@ -291,6 +291,29 @@ func TestLine(t *testing.T) {
 	}
 }
 
+func TestSecondLines(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		categories []string
+		want       []secondLine
+	}{
+		{"years under their first quarters", []string{"Q3 2025", "Q4 2025", "Q1 2026", "Q2 2026"}, []secondLine{{0, "2025"}, {2, "2026"}}},
+		// Eight quarters are 32.6 units apart: two years side by side
+		// would touch, so the lone first one goes.
+		{"a lone first quarter of a year gives way", []string{"Q4 2024", "Q1 2025", "Q2 2025", "Q3 2025", "Q4 2025", "Q1 2026", "Q2 2026", "Q3 2026"},
+			[]secondLine{{1, "2025"}, {5, "2026"}}},
+		// Four quarters are 76 units apart: room for both.
+		{"a lone first quarter with room keeps its year", []string{"Q4 2024", "Q1 2025", "Q2 2025", "Q3 2025"}, []secondLine{{0, "2024"}, {1, "2025"}}},
+		{"one line only", []string{"Q1", "Q2"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := secondLines(tc.categories); !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestLineEscapes(t *testing.T) {
 	c := Line{ID: `x"y`, Title: "<T>", Desc: "a & b", Categories: []string{"<Q1> &"}, Series: []Series{{"<s>", []*float64{f(.5)}}}}
 	svg := c.SVG()

@@ -86,9 +86,10 @@ type departmentRate struct {
 	Completed, Counted int
 }
 
-// trendRow is one quarter of the trend.
+// trendRow is one quarter of the trend; not Frozen, it has no figures.
 type trendRow struct {
-	Quarter, Completion, OnTime, State string
+	Quarter, Completion, OnTime string
+	Frozen                      bool
 }
 
 // agreementSummary is an agreement's obligations in a quarter, met or not.
@@ -168,11 +169,11 @@ func (s *Server) trend(ctx context.Context) ([]trendRow, template.HTML, error) {
 	for _, p := range points {
 		year, n, _ := strings.Cut(p.Quarter, "-")
 		line.Categories = append(line.Categories, n+" "+year)
-		row := trendRow{Quarter: p.Quarter, Completion: "–", OnTime: "–", State: "not frozen"}
+		row := trendRow{Quarter: p.Quarter}
 		var completion, onTime *float64
 		if f := p.Figures; f != nil {
 			completion, onTime = f.CompletionRate, f.OnTimeRate
-			row.Completion, row.OnTime, row.State = percent(completion), percent(onTime), "frozen"
+			row.Completion, row.OnTime, row.Frozen = percent(completion), percent(onTime), true
 		}
 		line.Series[0].Values = append(line.Series[0].Values, completion)
 		line.Series[1].Values = append(line.Series[1].Values, onTime)
