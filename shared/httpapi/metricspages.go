@@ -288,14 +288,18 @@ var dimensionLabels = map[string]string{
 }
 
 // metricsPageHandler answers GET /admin/metrics[?quarter=|asOf=][&by=]
-// [&engagement=]: the figures of a period by a dimension (by department
-// when the query names none).
+// [&engagement=]: the figures of a period by a dimension. A query naming
+// neither period asks for the last closed quarter, one naming neither
+// dimension for departments; empty ones ask for today and no dimension.
 func (s *Server) metricsPageHandler(w http.ResponseWriter, r *http.Request, who *signedIn) error {
 	q := r.URL.Query()
 	form := metricsForm{Quarter: strings.TrimSpace(q.Get("quarter")), AsOf: strings.TrimSpace(q.Get("asOf")),
 		By: q.Get("by"), Engagement: strings.TrimSpace(q.Get("engagement"))}
 	if !q.Has("by") {
 		form.By = metrics.ByDepartment
+	}
+	if !q.Has("quarter") && !q.Has("asOf") {
+		form.Quarter = s.lastClosedQuarter()
 	}
 	page := metricsPage{Form: form, Today: s.deps.Now().UTC().Format(roster.DateLayout),
 		Dimensions: []itemOption{{Value: "", Label: "Nothing (the scope only)", Selected: form.By == ""}}}

@@ -277,7 +277,9 @@ func TestMetricsPage(t *testing.T) {
 		// heading is the figures' heading; problem an error shown
 		heading, problem string
 	}{
-		{name: "by department by default", target: "/admin/metrics", status: 200, query: metrics.Query{By: "department"},
+		{name: "the last closed quarter by department by default", target: "/admin/metrics", status: 200, query: metrics.Query{Quarter: "2026-Q3", By: "department"},
+			groups: []string{"department", "&lt;R&amp;D&gt;", "Sales", "(none)", "Organisation"}, heading: "Quarter 2026-Q3"},
+		{name: "empty fields ask for today", target: "/admin/metrics?quarter=&asOf=&by=department", status: 200, query: metrics.Query{By: "department"},
 			groups: []string{"department", "&lt;R&amp;D&gt;", "Sales", "(none)", "Organisation"}, heading: "As of 2026-09-30, quarter 2026-Q3"},
 		{name: "a quarter by manager names the managers", target: "/admin/metrics?quarter=2026-Q3&by=manager", status: 200,
 			query:  metrics.Query{Quarter: "2026-Q3", By: "manager"},
