@@ -269,12 +269,13 @@ type metricsPage struct {
 type metricsView struct {
 	Heading, Scope, State string
 	Figures               []figureView
-	// ByLabel names the dimension of Groups; empty for none.
-	ByLabel  string
-	Groups   []groupView
-	Total    groupView
-	Buckets  []countView
-	Policies []figureView
+	// ByLabel names the dimension of Groups, ByColumn heads their column;
+	// empty for none.
+	ByLabel, ByColumn string
+	Groups            []groupView
+	Total             groupView
+	Buckets           []countView
+	Policies          []figureView
 }
 
 // dimensionLabels name the dimensions in the metrics page's select.
@@ -342,6 +343,7 @@ func (s *Server) metricsView(ctx context.Context, res metrics.Result, by string,
 	groups := res.By[by]
 	if by != "" {
 		v.ByLabel = dimensionLabels[by]
+		v.ByColumn = strings.ToUpper(v.ByLabel[:1]) + v.ByLabel[1:]
 		names := map[string]string{}
 		if by == metrics.ByManager {
 			people, err := s.deps.People.PeopleByID(ctx, sortedKeys(groups))

@@ -278,12 +278,12 @@ func TestMetricsPage(t *testing.T) {
 		heading, problem string
 	}{
 		{name: "the last closed quarter by department by default", target: "/admin/metrics", status: 200, query: metrics.Query{Quarter: "2026-Q3", By: "department"},
-			groups: []string{"department", "&lt;R&amp;D&gt;", "Sales", "(none)", "Organisation"}, heading: "Quarter 2026-Q3"},
+			groups: []string{"Department", "&lt;R&amp;D&gt;", "Sales", "(none)", "Organisation"}, heading: "Quarter 2026-Q3"},
 		{name: "empty fields ask for today", target: "/admin/metrics?quarter=&asOf=&by=department", status: 200, query: metrics.Query{By: "department"},
-			groups: []string{"department", "&lt;R&amp;D&gt;", "Sales", "(none)", "Organisation"}, heading: "As of 2026-09-30, quarter 2026-Q3"},
+			groups: []string{"Department", "&lt;R&amp;D&gt;", "Sales", "(none)", "Organisation"}, heading: "As of 2026-09-30, quarter 2026-Q3"},
 		{name: "a quarter by manager names the managers", target: "/admin/metrics?quarter=2026-Q3&by=manager", status: 200,
 			query:  metrics.Query{Quarter: "2026-Q3", By: "manager"},
-			groups: []string{"manager (whole team)", "Mia &lt;Manager&gt; (M1)", "M2", "Organisation"}, heading: "Quarter 2026-Q3"},
+			groups: []string{"Manager (whole team)", "Mia &lt;Manager&gt; (M1)", "M2", "Organisation"}, heading: "Quarter 2026-Q3"},
 		{name: "nothing by", target: "/admin/metrics?asOf=2026-09-30&by=&engagement=acme-eng", status: 200,
 			query: metrics.Query{AsOf: "2026-09-30", Engagement: "acme-eng"}, groups: []string{"Scope", "Organisation"}, heading: "As of 2026-09-30, quarter 2026-Q3"},
 		{name: "an invalid quarter is shown at its field", target: "/admin/metrics?quarter=bad&by=role", status: 422,
