@@ -80,6 +80,8 @@ func rate(r *float64) string {
 
 // overviewPage is the data of the admin console's overview.
 type overviewPage struct {
+	// Metrics are the last closed quarter's figures.
+	Metrics     *quarterView
 	Departments []departmentRow
 	Total       departmentRow
 	Modules     []contentRow
@@ -112,9 +114,14 @@ func rowOf(name string, t team.Totals, overduePeople int) departmentRow {
 		Waived: t.Waived, OverdueWho: overduePeople, Rate: rate(t.CompletionRate)}
 }
 
-// overviewPageHandler answers GET /admin: the organisation's training by
+// overviewPageHandler answers GET /admin: the last closed quarter's
+// figures, charts and agreements, the organisation's training today by
 // department, and the content in force.
 func (s *Server) overviewPageHandler(w http.ResponseWriter, r *http.Request, who *signedIn) error {
+	quarter, err := s.quarterFigures(r.Context())
+	if err != nil {
+		return err
+	}
 	org, err := s.deps.Teams.Organisation(r.Context(), team.Viewer{
 		EmployeeID: who.person.EmployeeID, Privileged: true,
 		Actor: identity.PersonActor(who.person.EmployeeID), Source: sourceOf(r),
@@ -122,7 +129,7 @@ func (s *Server) overviewPageHandler(w http.ResponseWriter, r *http.Request, who
 	if err != nil {
 		return err
 	}
-	page := overviewPage{Total: rowOf("Organisation", org.Totals, org.OverduePeople)}
+	page := overviewPage{Metrics: quarter, Total: rowOf("Organisation", org.Totals, org.OverduePeople)}
 	for _, d := range org.Departments {
 		name := d.Name
 		if name == "" {

@@ -330,6 +330,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET /api/metrics", get("/api/metrics?by=department"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
 		{"GET /api/agreements/{key}/report", get("/api/agreements/matrix/report"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
 		{"GET /admin", get("/admin"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
+		{"GET /admin/metrics", get("/admin/metrics?quarter=2026-Q3&by=manager"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
+		{"GET /admin/agreements", get("/admin/agreements"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
+		{"GET /admin/agreements/{key}", get("/admin/agreements/matrix?quarter=2026-Q3"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"GET /admin/waivers", get("/admin/waivers?all=1"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"POST /admin/waivers", func(m *matrix, who int, c caller) int {
 			return m.form(c, "/admin/waivers", url.Values{"employeeId": {"T-" + callerNames[who]}, "item": {"policy:" + jsonPolicy.ID},

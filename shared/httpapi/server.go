@@ -19,7 +19,6 @@ import (
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/identity"
-	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/orgconfig"
 	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/reminder"
@@ -102,10 +101,11 @@ type Deps struct {
 	Waivers *waiver.Service
 	// Teams builds managers' team views.
 	Teams *team.Service
-	// Metrics answers the metrics and agreement reports.
-	Metrics *metrics.Service
 	// Agreements reads and saves customer agreements.
 	Agreements *agreement.Service
+	// Metrics answers the accountability figures, their trend and the
+	// agreements' reports (metrics.Service).
+	Metrics MetricsService
 	// Audit records who read someone else's record.
 	Audit AuditLog
 	// InsecureCookies drops the Secure flag and the __Host- prefix of the
@@ -171,6 +171,9 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/agreements/{key}", s.withKeyOrAccess(s.getAgreement, identity.Admin, identity.Auditor))
 	s.mux.Handle("PUT /api/agreements/{key}", s.withKeyOrAccess(s.putAgreement, identity.Admin))
 	s.mux.Handle("GET /admin", s.withAccess(asPage, s.overviewPageHandler, consoleRoles...))
+	s.mux.Handle("GET /admin/metrics", s.withAccess(asPage, s.metricsPageHandler, consoleRoles...))
+	s.mux.Handle("GET /admin/agreements", s.withAccess(asPage, s.agreementsPageHandler, consoleRoles...))
+	s.mux.Handle("GET /admin/agreements/{key}", s.withAccess(asPage, s.reportPageHandler, consoleRoles...))
 	s.mux.Handle("GET /admin/waivers", s.withAccess(asPage, s.waiversPageHandler, consoleRoles...))
 	s.mux.Handle("POST /admin/waivers", s.withAccess(asPage, s.formGrantWaiver, identity.Admin))
 	s.mux.Handle("POST /admin/waivers/{id}/revoke", s.withAccess(asPage, s.formRevokeWaiver, identity.Admin))
