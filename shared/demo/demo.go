@@ -77,12 +77,14 @@ type Summary struct {
 	// agreements saved.
 	Waivers    int `json:"waivers"`
 	Agreements int `json:"agreements"`
+	// Frozen counts the quarters the daily freeze runs froze.
+	Frozen int `json:"frozen"`
 }
 
 // String is the one-line summary make dev prints.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d days simulated, %d completions (%d late), %d overdue now, %d reminders sent (%d escalations, %d nudges), %d quiz attempts (%d failed), %d acknowledgments, %d waivers, %d agreements",
-		s.Days, s.Completions, s.Late, s.OverdueNow, s.Reminders, s.Escalations, s.Nudges, s.Attempts, s.FailedAttempts, s.Acknowledgments, s.Waivers, s.Agreements)
+	return fmt.Sprintf("%d days simulated, %d completions (%d late), %d overdue now, %d reminders sent (%d escalations, %d nudges), %d quiz attempts (%d failed), %d acknowledgments, %d waivers, %d agreements, %d quarters frozen",
+		s.Days, s.Completions, s.Late, s.OverdueNow, s.Reminders, s.Escalations, s.Nudges, s.Attempts, s.FailedAttempts, s.Acknowledgments, s.Waivers, s.Agreements, s.Frozen)
 }
 
 // complianceOfficer names the demo admin who grants waivers in records.
@@ -96,11 +98,12 @@ const (
 	complianceOfficerID = "E050"
 	hrSource            = "demo"
 	userAgent           = "Mozilla/5.0 (demo organisation)"
-	importHour          = 9  // UTC, HR's uploads
-	dailyHour           = 2  // UTC, the daily assignment run (the stack's default)
-	reminderHr          = 12 // UTC: the same weekday in every demo time zone
-	waiverHour          = 11 // UTC, the compliance officer grants and revokes waivers
-	workFrom            = 9  // local, people act from
+	importHour          = 9   // UTC, HR's uploads
+	dailyHour           = 2   // UTC, the daily assignment run (the stack's default)
+	freezeMinute        = 150 // 02:30 UTC, the daily freeze run (the stack's schedule)
+	reminderHr          = 12  // UTC: the same weekday in every demo time zone
+	waiverHour          = 11  // UTC, the compliance officer grants and revokes waivers
+	workFrom            = 9   // local, people act from
 	workMinutes         = 8 * 60
 )
 
@@ -227,12 +230,22 @@ func (s *sim) run(ctx context.Context) (Summary, error) {
 		s.at(dayStart(on).Add(waiverHour*time.Hour), "agreement "+a.Key, func(ctx context.Context) error { return s.saveAgreement(ctx, a) })
 	}
 	daily := handler.DailyAssignment(s.app.Assigner, s.log)
+	freeze := handler.DailyFreeze(s.app.Metrics, s.log)
 	for d := start.AddDate(0, 0, 1); d.Before(s.end); d = d.AddDate(0, 0, 1) {
 		day := d.Format(roster.DateLayout)
 		s.at(d.Add(dailyHour*time.Hour), "daily assignment run "+day, func(ctx context.Context) error {
 			sum, err := daily(ctx, events.EventBridgeEvent{ID: "demo-" + day, Time: s.now})
 			if err == nil && sum.Created+sum.Closed > 0 {
 				err = s.discover(ctx)
+			}
+			return err
+		})
+		// The daily freeze run: on a quarter's first day it freezes the
+		// quarter that just closed; on other days it finds it frozen.
+		s.at(d.Add(freezeMinute*time.Minute), "freeze run "+day, func(ctx context.Context) error {
+			sum, err := freeze(ctx, events.EventBridgeEvent{ID: "demo-freeze-" + day, Time: s.now})
+			if err == nil && sum.Created {
+				s.sum.Frozen++
 			}
 			return err
 		})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -24,6 +25,7 @@ import (
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/identity"
+	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/table"
 )
@@ -220,6 +222,63 @@ func TestYearOfHistory(t *testing.T) {
 		}
 	}
 
+	// The customer agreements and the frozen quarters: the last closed
+	// quarter was frozen by the daily run, equals its live answer, and
+	// each agreement's report has obligations met and people behind misses.
+	if sum.Agreements != 2 || sum.Frozen < 4 {
+		t.Errorf("summary says %d agreements saved and %d quarters frozen, want 2 and at least 4", sum.Agreements, sum.Frozen)
+	}
+	a, err := app.New(app.Config{DynamoDB: store.client, TableName: store.name, BaseURL: "http://tracker.test", Now: func() time.Time { return end }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frozen, err := a.Metrics.Metrics(ctx, metrics.Query{Quarter: "2026-Q3", By: metrics.ByDepartment})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := a.Metrics.Metrics(ctx, metrics.Query{AsOf: "2026-09-30", By: metrics.ByDepartment})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live.Frozen = true
+	if fj, lj := mustJSON(t, frozen), mustJSON(t, live); !frozen.Frozen || fj != lj {
+		t.Errorf("2026-Q3 frozen=%v\n%s\nasOf its last day\n%s", frozen.Frozen, fj, lj)
+	}
+	if frozen.CompletionRate == nil || *frozen.CompletionRate <= 0.5 || *frozen.CompletionRate >= 1 || frozen.OverdueCount == 0 {
+		t.Errorf("2026-Q3: completion rate %v, %d overdue: want a realistic quarter", frozen.CompletionRate, frozen.OverdueCount)
+	}
+	met, missed := 0, 0
+	for _, key := range []string{"acme-bank-msa", "globex-health-dpa"} {
+		r, err := a.Metrics.Report(ctx, key, "2026-Q3", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range r.Obligations {
+			t.Logf("%s %s: %d/%d met=%v, %d pending, %d misses", key, o.ID, o.Numerator, o.Denominator, o.Met, o.Pending, len(o.Misses))
+			if o.Denominator == 0 {
+				t.Errorf("%s %s: nobody due in 2026-Q3", key, o.ID)
+			}
+			if o.Met {
+				met++
+			} else {
+				missed++
+			}
+			if len(o.Misses) != o.Denominator-o.Numerator {
+				t.Errorf("%s %s: %d misses listed for %d/%d", key, o.ID, len(o.Misses), o.Numerator, o.Denominator)
+			}
+		}
+	}
+	if met == 0 || missed == 0 {
+		t.Errorf("2026-Q3 reports: %d obligations met, %d missed; want both", met, missed)
+	}
+	globex, err := store.Assignments(ctx, "E003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(globex, func(a assign.Assignment) bool { return a.ModuleID == "globex-patient-data" }) {
+		t.Errorf("E003, on the Globex engagement, was never assigned Globex's module: %+v", globex)
+	}
+
 	// Audit events carry simulated times: a quiz completion months ago.
 	events, err := store.AuditEvents(ctx, firstCompletionDay(t, store.Store, recs))
 	if err != nil {
@@ -228,6 +287,16 @@ func TestYearOfHistory(t *testing.T) {
 	if !slices.ContainsFunc(events, func(e audit.Event) bool { return e.Action == audit.ActionModuleCompleted }) {
 		t.Error("no module.completed audit event on the day of the first completion")
 	}
+}
+
+// mustJSON encodes v.
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // directReports lists a manager's direct reports through the manager
