@@ -243,10 +243,13 @@ Attest is running locally.
   Admin API key   %[5]s
                   curl -H "Authorization: Bearer %[5]s" %[1]s/api/people/E001
   Reminders       curl -X POST -H "Authorization: Bearer %[5]s" -d '{"dryRun": true}' %[1]s/api/reminders/run
+  Metrics         curl -H "Authorization: Bearer %[5]s" '%[1]s/api/metrics?by=department'
+  Agreements      curl -H "Authorization: Bearer %[5]s" %[1]s/api/agreements/globex-health-dpa/report
 
 %[6]s
   Each link works once, for 7 days; more at %[1]s/signin (the email lands in the SES emulator).
-  After signing in, the manager's team is at %[1]s/team and the admin console at %[1]s/admin.
+  After signing in, the manager's team is at %[1]s/team and the admin console at %[1]s/admin
+  (metrics at %[1]s/admin/metrics, customer agreements at %[1]s/admin/agreements).
 
 Press Ctrl-C to stop; data survives a restart (make dev-reset wipes it).
 `, base, stack.DynamoEndpoint(), cfg.table, stack.SESEndpoint(), key, strings.Join(links, "\n"))
