@@ -58,10 +58,15 @@ func startDev(t *testing.T, bin string, env []string) *devRun {
 	return r
 }
 
+// waitLimit bounds the wait for one line of output: seeding the demo year
+// takes under a minute alone, several when every package's tests share two
+// cores, as in CI.
+const waitLimit = 5 * time.Minute
+
 // waitFor reads output until a line matches re, and returns the submatches.
 func (r *devRun) waitFor(t *testing.T, re *regexp.Regexp) []string {
 	t.Helper()
-	deadline := time.After(90 * time.Second)
+	deadline := time.After(waitLimit)
 	for {
 		select {
 		case line, ok := <-r.lines:
@@ -73,7 +78,7 @@ func (r *devRun) waitFor(t *testing.T, re *regexp.Regexp) []string {
 				return m
 			}
 		case <-deadline:
-			t.Fatalf("no line matching %v within 90 s; output:\n%s", re, r.output.String())
+			t.Fatalf("no line matching %v within %v; output:\n%s", re, waitLimit, r.output.String())
 		}
 	}
 }
