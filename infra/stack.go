@@ -645,18 +645,22 @@ func newSchedules(stack awscdk.Stack, data dataResources, ops operations, buildD
 	})
 	grantTable(fn, data, assignFunction)
 
-	rule := awsevents.NewRule(stack, jsii.String("DailyAssignRule"), &awsevents.RuleProps{
-		Description: jsii.String("Starts the daily assignment run"),
-		Schedule: awsevents.Schedule_Cron(&awsevents.CronOptions{
-			Minute: jsii.String("0"),
-			Hour:   jsii.String(strconv.Itoa(hourUTC)),
-		}),
+	newScheduleRule(stack, "DailyAssignRule", "Starts the daily assignment run",
+		&awsevents.CronOptions{Minute: jsii.String("0"), Hour: jsii.String(strconv.Itoa(hourUTC))}, fn, ops)
+	return fn
+}
+
+// newScheduleRule defines the EventBridge rule that invokes fn on the cron
+// schedule (UTC), retried twice, then sent to the failed-invocations queue.
+func newScheduleRule(stack awscdk.Stack, id, description string, cron *awsevents.CronOptions, fn awslambda.Function, ops operations) {
+	rule := awsevents.NewRule(stack, jsii.String(id), &awsevents.RuleProps{
+		Description: jsii.String(description),
+		Schedule:    awsevents.Schedule_Cron(cron),
 	})
 	rule.AddTarget(awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
 		RetryAttempts:   jsii.Number(2),
 		DeadLetterQueue: ops.failed,
 	}))
-	return fn
 }
 
 // Freeze schedule: every day at 02:30 UTC, after the day's assignment run
@@ -686,17 +690,8 @@ func newFreeze(stack awscdk.Stack, data dataResources, ops operations, buildDir 
 	})
 	grantTable(fn, data, freezeFunction)
 
-	rule := awsevents.NewRule(stack, jsii.String("DailyFreezeRule"), &awsevents.RuleProps{
-		Description: jsii.String("Freezes the metrics of the quarter that closed, once"),
-		Schedule: awsevents.Schedule_Cron(&awsevents.CronOptions{
-			Minute: jsii.String(freezeScheduleMinuteUTC),
-			Hour:   jsii.String(freezeScheduleHourUTC),
-		}),
-	})
-	rule.AddTarget(awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
-		RetryAttempts:   jsii.Number(2),
-		DeadLetterQueue: ops.failed,
-	}))
+	newScheduleRule(stack, "DailyFreezeRule", "Freezes the metrics of the quarter that closed, once",
+		&awsevents.CronOptions{Minute: jsii.String(freezeScheduleMinuteUTC), Hour: jsii.String(freezeScheduleHourUTC)}, fn, ops)
 	return fn
 }
 
@@ -754,14 +749,7 @@ func newReminders(stack awscdk.Stack, data dataResources, email emailResources, 
 	grantTable(remind, data, remindFunction)
 	queue.GrantSendMessages(remind)
 
-	rule := awsevents.NewRule(stack, jsii.String("HourlyRemindRule"), &awsevents.RuleProps{
-		Description: jsii.String("Starts the hourly reminder run"),
-		Schedule:    awsevents.Schedule_Cron(&awsevents.CronOptions{Minute: jsii.String("0")}),
-	})
-	rule.AddTarget(awseventstargets.NewLambdaFunction(remind, &awseventstargets.LambdaFunctionProps{
-		RetryAttempts:   jsii.Number(2),
-		DeadLetterQueue: ops.failed,
-	}))
+	newScheduleRule(stack, "HourlyRemindRule", "Starts the hourly reminder run", &awsevents.CronOptions{Minute: jsii.String("0")}, remind, ops)
 
 	send := newGoFunction(stack, goFunctionProps{
 		id:          "SendFunction",
