@@ -237,7 +237,7 @@ func printBanner(base string, stack *devstack.Stack, cfg settings, key string, l
 Attest is running locally.
 
   API and pages   %[1]s   (health: %[1]s/healthz)
-  DynamoDB Local  %[2]s   (table %[3]s, data in .local/dynamodb)
+  DynamoDB Local  %[2]s   (table %[3]s, data in %[7]s)
   SES emulator    %[4]s   (sent mail: %[4]s/store)
 
   Admin API key   %[5]s
@@ -252,7 +252,7 @@ Attest is running locally.
   (metrics at %[1]s/admin/metrics, customer agreements at %[1]s/admin/agreements).
 
 Press Ctrl-C to stop; data survives a restart (make dev-reset wipes it).
-`, base, stack.DynamoEndpoint(), cfg.table, stack.SESEndpoint(), key, strings.Join(links, "\n"))
+`, base, stack.DynamoEndpoint(), cfg.table, stack.SESEndpoint(), key, strings.Join(links, "\n"), cfg.dataDir)
 }
 
 func envOr(name, def string) string {

@@ -182,7 +182,7 @@ func newSim(opts Options) (*sim, error) {
 	end := opts.End.UTC()
 	last := end.Format(roster.DateLayout)
 	first := addDays(last, -opts.Days)
-	uploads, err := Timeline(up.People, history.Changes, first, last)
+	uploads, err := Timeline(up.People, history, first, last)
 	if err != nil {
 		return nil, err
 	}
@@ -316,13 +316,36 @@ func (s *sim) grant(ctx context.Context, w Waiver) error {
 		return err
 	}
 	s.sum.Waivers++
+	// A person excused from a module does not take it: the attempts drawn
+	// for its open cycle are dropped.
+	waived := s.openOf(w.EmployeeID, granted.ModuleID())
+	for _, k := range waived {
+		delete(s.open, k)
+	}
 	if w.RevokedOn != "" {
 		s.at(dayStart(w.RevokedOn).Add(waiverHour*time.Hour), "waiver revoked for "+w.EmployeeID, func(ctx context.Context) error {
-			_, err := s.app.Waivers.Revoke(ctx, granted.ID, complianceOfficer, ipOf(complianceOfficerID))
-			return err
+			if _, err := s.app.Waivers.Revoke(ctx, granted.ID, complianceOfficer, ipOf(complianceOfficerID)); err != nil {
+				return err
+			}
+			// The reopened cycle is theirs to take again: draw it anew.
+			for _, k := range waived {
+				delete(s.planned, k)
+			}
+			return s.discover(ctx)
 		})
 	}
 	return nil
+}
+
+// openOf returns the keys of the person's open cycles of module.
+func (s *sim) openOf(employeeID, moduleID string) []string {
+	var out []string
+	for k, a := range s.open {
+		if a.EmployeeID == employeeID && a.ModuleID == moduleID {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // saveAgreement has the compliance officer record the customer agreement a;

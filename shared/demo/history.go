@@ -71,9 +71,19 @@ func (a Agreement) Terms() agreement.Agreement {
 	return out
 }
 
-// History is what a history file describes: the roster changes, the
-// waivers and the customer agreements of the year.
+// Rollout is one department HR loaded after the first day: its people,
+// as they then were, are first uploaded on Date (the others on the first
+// day, hires two weeks before their start date).
+type Rollout struct {
+	Date       string `yaml:"date"`
+	Department string `yaml:"department"`
+	Note       string `yaml:"note"`
+}
+
+// History is what a history file describes: the departments' rollout, the
+// roster changes, the waivers and the customer agreements of the year.
 type History struct {
+	Rollout    []Rollout   `yaml:"rollout"`
 	Changes    []Change    `yaml:"changes"`
 	Waivers    []Waiver    `yaml:"waivers"`
 	Agreements []Agreement `yaml:"agreements"`
@@ -114,6 +124,11 @@ func ParseHistory(b []byte) (History, error) {
 			return History{}, fmt.Errorf("demo history: waiver %d: employee_id is missing", i+1)
 		}
 	}
+	for i, r := range h.Rollout {
+		if _, err := time.Parse(roster.DateLayout, r.Date); err != nil || r.Department == "" {
+			return History{}, fmt.Errorf("demo history: rollout %d: needs a YYYY-MM-DD date and a department, got %q and %q", i+1, r.Date, r.Department)
+		}
+	}
 	for i, a := range h.Agreements {
 		if _, err := time.Parse(roster.DateLayout, a.Date); err != nil {
 			return History{}, fmt.Errorf("demo history: agreement %d: date must be YYYY-MM-DD, got %q", i+1, a.Date)
@@ -134,21 +149,31 @@ const hrNotice = 14
 
 // Timeline returns the roster uploads of the days from first to last (both
 // YYYY-MM-DD) that end with today's people: everyone known on first is in
-// the first upload; a hire is uploaded hrNotice days before their start date
-// and a leaver's end date hrNotice days before it (neither before first nor
-// after last); each change applies from its date (clamped the same way).
-// The last upload holds today's people exactly.
-func Timeline(today []roster.Person, changes []Change, first, last string) ([]Upload, error) {
+// the first upload, unless their department (as it was on first) was
+// rolled out later, then they are first uploaded on its rollout date; a
+// hire is uploaded hrNotice days before their start date and a leaver's end
+// date hrNotice days before it (neither before first nor after last); each
+// change applies from its date (clamped the same way). The last upload
+// holds today's people exactly.
+func Timeline(today []roster.Person, h History, first, last string) ([]Upload, error) {
+	changes := h.Changes
 	byID := make(map[string]bool, len(today))
 	for _, p := range today {
 		byID[p.EmployeeID] = true
 	}
 	clamp := func(d string) string { return min(max(d, first), last) }
+	rollout := make(map[string]string, len(h.Rollout))
+	for _, r := range h.Rollout {
+		rollout[r.Department] = clamp(r.Date)
+	}
 	days := map[string]bool{first: true}
 	known := make(map[string]string, len(today))
 	endKnown := make(map[string]string, len(today))
 	for _, p := range today {
 		known[p.EmployeeID] = clamp(addDays(p.StartDate, -hrNotice))
+		if d, ok := rollout[firstDepartment(p, changes)]; ok {
+			known[p.EmployeeID] = max(known[p.EmployeeID], d)
+		}
 		days[known[p.EmployeeID]] = true
 		if p.EndDate != "" {
 			endKnown[p.EmployeeID] = max(known[p.EmployeeID], clamp(addDays(p.EndDate, -hrNotice)))
@@ -198,6 +223,18 @@ func Timeline(today []roster.Person, changes []Change, first, last string) ([]Up
 		out = append(out, Upload{Day: day, People: people})
 	}
 	return out, nil
+}
+
+// firstDepartment returns p's department before any of changes: the
+// earliest change naming a department before holds it.
+func firstDepartment(p roster.Person, changes []Change) string {
+	dept, on := p.Department, ""
+	for _, c := range changes {
+		if c.EmployeeID == p.EmployeeID && c.Before.Department != nil && (on == "" || c.Date < on) {
+			dept, on = *c.Before.Department, c.Date
+		}
+	}
+	return dept
 }
 
 // csvHeader is the roster's CSV header (the contract's column order).

@@ -27,7 +27,7 @@ func TestTimeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	uploads, err := Timeline(up.People, history.Changes, "2025-11-30", "2026-11-30")
+	uploads, err := Timeline(up.People, history, "2025-11-30", "2026-11-30")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,13 +53,18 @@ func TestTimeline(t *testing.T) {
 		{"present on day 0", "2025-11-30", "E020", true, "E010", ""},
 		{"before the re-org", "2026-03-01", "E012", true, "E010", ""},
 		{"after the re-org", "2026-03-02", "E012", true, "E002", ""},
-		{"hire unknown a month before the start", "2025-12-15", "C004", false, "", ""},
-		{"hire uploaded two weeks before the start", "2025-12-29", "C004", true, "E005", ""},
+		{"hire unknown two weeks before the start", "2026-05-12", "E096", false, "", ""},
+		{"hire uploaded two weeks before the start", "2026-05-25", "E096", true, "E012", ""},
 		{"leaver's end date not yet known", "2026-06-15", "E090", true, "E010", ""},
 		{"leaver's end date known two weeks ahead", "2026-06-16", "E090", true, "E010", "2026-06-30"},
 		{"leaver gone before day 0 of the span", "2025-11-30", "C090", true, "E012", ""},
 		{"future starter uploaded by today", "2026-11-30", "E093", true, "E014", ""},
 		{"role and team before a move", "2026-05-03", "E052", true, "E003", ""},
+		{"department not yet rolled out", "2026-04-12", "E040", false, "", ""},
+		{"department rolled out", "2026-04-13", "E040", true, "E013", ""},
+		{"rolled out with the department it had then", "2026-04-12", "E052", false, "", ""},
+		{"hire before the rollout waits for it", "2026-02-15", "C004", false, "", ""},
+		{"hire uploaded with the rollout", "2026-02-16", "C004", true, "E005", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p, ok := state(c.day, c.id)
