@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,10 +12,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/attest-oss/attest/content"
+	"github.com/attest-oss/attest/shared/roster"
 )
 
 // freePort returns a TCP port that was free a moment ago.
@@ -56,6 +61,20 @@ func startDev(t *testing.T, bin string, env []string) *devRun {
 	}()
 	t.Cleanup(func() { _ = r.cmd.Process.Kill() })
 	return r
+}
+
+// demoRosterSize counts the people of the demo roster.
+func demoRosterSize(t *testing.T) int {
+	t.Helper()
+	b, err := content.FS.ReadFile("demo/roster.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, problems := roster.ParseCSV(bytes.NewReader(b))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	return len(up.People)
 }
 
 // waitLimit bounds the wait for one line of output: seeding the demo year
@@ -113,8 +132,8 @@ func TestMakeDevServesSeedsAndStopsCleanly(t *testing.T) {
 
 	first := startDev(t, bin, env)
 	seeded := first.waitFor(t, regexp.MustCompile(`seeded the demo organisation: (\d+) people`))
-	if seeded[1] != "57" {
-		t.Errorf("seeded %s people, want 57", seeded[1])
+	if want := strconv.Itoa(demoRosterSize(t)); seeded[1] != want {
+		t.Errorf("seeded %s people, want the %s of content/demo/roster.csv", seeded[1], want)
 	}
 	key := first.waitFor(t, regexp.MustCompile(`Admin API key\s+(\S+)`))[1]
 	if key != "atk_devtest" {
