@@ -163,9 +163,13 @@ func (b *ReportBuilder) item(rep *ObligationReport, o agreement.Obligation, item
 		rep.Pending++
 	default:
 		rep.Denominator++
-		reason := "not completed, due " + dueDay
+		verb := "completed"
+		if o.Kind == agreement.KindAcknowledgment {
+			verb = "acknowledged"
+		}
+		reason := "not " + verb + ", due " + dueDay
 		if done {
-			reason = "completed late on " + doneAt.In(loc).Format(dayLayout) + ", due " + dueDay
+			reason = verb + " late on " + doneAt.In(loc).Format(dayLayout) + ", due " + dueDay
 		}
 		rep.Misses = append(rep.Misses, Miss{EmployeeID: r.Person.EmployeeID, Name: r.Person.Name, Item: item, Reason: reason})
 	}

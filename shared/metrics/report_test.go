@@ -82,8 +82,8 @@ func TestAgreementReport(t *testing.T) {
 			}},
 		{ID: "4.2", Text: "Acceptable use acknowledged within 14 days", Kind: "acknowledgment", Items: []string{"policy:aup"}, WithinDays: 14,
 			Figure: ptr(0.6), Target: 0.6, Met: true, Numerator: 3, Denominator: 5, Pending: 1, Waived: 1, Misses: []Miss{
-				{EmployeeID: "p2", Name: "Two", Item: "policy:aup", Reason: "completed late on 2026-02-01, due 2026-01-15"},
-				{EmployeeID: "p7", Name: "Seven", Item: "policy:aup", Reason: "not completed, due 2026-06-15"},
+				{EmployeeID: "p2", Name: "Two", Item: "policy:aup", Reason: "acknowledged late on 2026-02-01, due 2026-01-15"},
+				{EmployeeID: "p7", Name: "Seven", Item: "policy:aup", Reason: "not acknowledged, due 2026-06-15"},
 			}},
 	}
 	assertSameJSON(t, got.Obligations, want)
