@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
@@ -57,9 +58,19 @@ type Request struct {
 // ErrNoSuchKey answers an id that names no key.
 var ErrNoSuchKey = apperr.New(apperr.NotFound, "no API key with that id")
 
+// Agreements finds customer agreements, so that an auditor key is scoped
+// only to one that exists.
+type Agreements interface {
+	// Agreement returns the agreement with the given key, or found=false.
+	Agreement(ctx context.Context, key string) (agreement.Agreement, bool, error)
+}
+
 // Service creates, lists and revokes API keys.
 type Service struct {
 	Store Store
+	// Agreements, when set, is asked whether a key's agreement exists (a
+	// deployment's first key, made before any agreement, has none to ask).
+	Agreements Agreements
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
@@ -140,6 +151,16 @@ func (s *Service) create(ctx context.Context, given string, req Request, actor, 
 			msgs[i] = p.String()
 		}
 		return "", auth.APIKey{}, apperr.InvalidWith(strings.Join(msgs, "; "), ps)
+	}
+	if req.Agreement != "" && s.Agreements != nil {
+		_, found, err := s.Agreements.Agreement(ctx, req.Agreement)
+		if err != nil {
+			return "", auth.APIKey{}, err
+		}
+		if !found {
+			p := apperr.Problem{Field: "agreement", Message: "names no agreement: save the agreement first (PUT /api/agreements/{key})"}
+			return "", auth.APIKey{}, apperr.InvalidWith(p.String(), []apperr.Problem{p})
+		}
 	}
 	role, _ := identity.ParseRole(req.Role)
 	key, rec = auth.NewAPIKey(role, strings.TrimSpace(req.Label), now)

@@ -118,7 +118,7 @@ func New(cfg Config) (*App, error) {
 		Quiz:       &quiz.Service{Store: store, Catalog: cat, AttemptsPerDay: cfg.QuizAttemptsPerDay, Now: cfg.Now},
 		Acks:       &ack.Service{Store: store, Catalog: cat, Now: cfg.Now},
 		OrgConfig:  &orgconfig.Service{SettingsStore: store, VendorStore: store, People: store},
-		Keys:       &apikey.Service{Store: store, Now: cfg.Now},
+		Keys:       &apikey.Service{Store: store, Agreements: store, Now: cfg.Now},
 		Waivers:    &waiver.Service{Store: store, Catalog: cat, Now: cfg.Now},
 		Teams:      &team.Service{Directory: store, Records: store, Reach: store, Audit: store, Catalog: cat, Now: cfg.Now},
 		Agreements: &agreement.Service{Store: store, Catalog: cat, Assigner: runner},

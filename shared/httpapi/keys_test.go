@@ -109,7 +109,11 @@ func TestAPIKeyManagement(t *testing.T) {
 		t.Fatalf("refused requests wrote %d apikey.created events", n)
 	}
 
-	// An admin key makes a key; it is shown once and works at once.
+	// An admin key makes a key; it is shown once and works at once. Its
+	// agreement must exist.
+	if status, body := e.do(http.MethodPut, "/api/agreements/acme-2026", e.admin, "application/json", []byte(globexBody)); status != http.StatusCreated {
+		t.Fatalf("create the agreement: %d %v", status, body)
+	}
 	status, created := e.do(http.MethodPost, "/api/keys", e.admin, "application/json",
 		[]byte(`{"role": "auditor", "label": "Ext. auditor", "expiresOn": "2027-03-31", "agreement": "acme-2026"}`))
 	if status != http.StatusCreated {
@@ -233,6 +237,7 @@ func TestAPIKeyBadInput(t *testing.T) {
 		{"TooFar", `{"role": "hris", "label": "x", "expiresOn": "2028-11-03"}`, "expiresOn"},
 		{"AgreementOnAdminKey", `{"role": "admin", "label": "x", "agreement": "acme"}`, "agreement"},
 		{"BadAgreement", `{"role": "auditor", "label": "x", "agreement": "acme 2026"}`, "agreement"},
+		{"UnknownAgreement", `{"role": "auditor", "label": "x", "agreement": "no-such-agreement"}`, "agreement"},
 		{"UnknownField", `{"role": "hris", "label": "x", "scope": "all"}`, "scope"},
 		{"WrongType", `{"role": "hris", "label": 7}`, "label"},
 	} {
