@@ -186,6 +186,52 @@ func TestScopedAuditorKeySeesItsAgreementOnly(t *testing.T) {
 	}
 }
 
+// TestScopedAuditorKeyReadsNothingElse calls every registered API read with
+// an auditor key scoped to an agreement: where an unscoped auditor key is let
+// through, the scoped key is refused (403) on every route but its
+// agreement's own, so a customer's auditor reads no one else's people.
+func TestScopedAuditorKeyReadsNothingElse(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if status, resp := e.do(http.MethodPut, "/api/agreements/globex-2026", e.admin, "application/json", []byte(globexBody)); status != http.StatusCreated {
+		t.Fatalf("create the agreement: %d %v", status, resp)
+	}
+	if status, body := e.putRoster("", "text/csv", header+"G1,g1@scoped.example.com,Gil,all-staff;manager,,Ops,employee,,globex-health,2026-01-05,,UTC\n"); status != http.StatusOK {
+		t.Fatalf("roster: %d %v", status, body)
+	}
+	scoped, _, err := e.app.Keys.Create(context.Background(),
+		apikey.Request{Role: "auditor", Label: "Globex auditor", Agreement: "globex-2026"}, "test", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := strings.NewReplacer("{employeeId}", "G1", "{managerId}", "G1", "{key}", "globex-2026", "{id}", "x",
+		"{vendor}", "x", "{moduleId}", "security-awareness", "{policyId}", "acceptable-use", "{token}", "x")
+	allowed := map[string]string{
+		"GET /api/metrics":                 "?engagement=globex-health",
+		"GET /api/agreements":              "",
+		"GET /api/agreements/{key}":        "",
+		"GET /api/agreements/{key}/report": "",
+	}
+	for _, route := range e.app.Handler.Routes() {
+		method, pattern, ok := strings.Cut(route, " ")
+		if !ok || !strings.HasPrefix(pattern, "/api/") || method != http.MethodGet {
+			continue // pages take no key; the scoped key is an auditor's, which only reads
+		}
+		path := values.Replace(pattern) + allowed[route]
+		if anyone, _ := e.do(method, path, "", "", nil); anyone < 300 {
+			continue // public: /healthz, the OpenAPI document
+		}
+		auditor, _ := e.do(method, path, e.auditor, "", nil)
+		got, body := e.do(method, path, scoped, "", nil)
+		switch _, own := allowed[route]; {
+		case own && got != http.StatusOK:
+			t.Errorf("%s: the scoped key got %d %v, want 200", route, got, body)
+		case !own && auditor < 300 && got != http.StatusForbidden:
+			t.Errorf("%s: the scoped key got %d (an auditor key %d), want 403", route, got, auditor)
+		}
+	}
+}
+
 // TestDailyRunFollowsAgreementDates: an agreement saved before it is in
 // force assigns nothing yet; the daily run of its first day re-evaluates
 // everybody (the fingerprint of what the agreements in force require

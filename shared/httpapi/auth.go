@@ -43,8 +43,22 @@ func (s *Server) withKey(next handler, roles ...identity.Role) http.Handler {
 		if !slices.Contains(roles, p.role) {
 			return apperr.New(apperr.Forbidden, "this API key's role (%s) may not do this", p.role)
 		}
+		if p.agreement != "" && !agreementRoutes[r.Pattern] {
+			return apperr.New(apperr.Forbidden, "this API key is scoped to the agreement %q: it may read only that agreement, its report and the metrics of its engagement", p.agreement)
+		}
 		return next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
+}
+
+// agreementRoutes are the routes an auditor key scoped to one agreement may
+// call (each handler narrows the answer to that agreement); every other
+// route refuses such a key with 403, so a customer's auditor reads nothing
+// of other customers' people.
+var agreementRoutes = map[string]bool{
+	"GET /api/metrics":                 true,
+	"GET /api/agreements":              true,
+	"GET /api/agreements/{key}":        true,
+	"GET /api/agreements/{key}/report": true,
 }
 
 func (s *Server) authenticate(r *http.Request) (principal, error) {

@@ -127,8 +127,11 @@ func TestAPIKeyManagement(t *testing.T) {
 		!strings.HasPrefix(created["createdBy"].(string), "apikey:admin-test:") {
 		t.Errorf("created %v", created)
 	}
-	if status, _ := e.do(http.MethodGet, "/api/people/ADM", newKey, "", nil); status != http.StatusOK {
-		t.Errorf("the new auditor key reading a person: %d", status)
+	if status, _ := e.do(http.MethodGet, "/api/agreements/acme-2026", newKey, "", nil); status != http.StatusOK {
+		t.Errorf("the new auditor key reading its agreement: %d", status)
+	}
+	if status, _ := e.do(http.MethodGet, "/api/people/ADM", newKey, "", nil); status != http.StatusForbidden {
+		t.Errorf("the new auditor key, scoped to an agreement, reading a person: %d", status)
 	}
 	if status, _ := e.do(http.MethodGet, "/api/keys", newKey, "", nil); status != http.StatusForbidden {
 		t.Errorf("the new auditor key listing keys: %d", status)
