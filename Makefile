@@ -80,7 +80,7 @@ test: deps chromium build vet ## all tests: unit, integration (DynamoDB Local, S
 
 bench: deps ## run the benchmarks and print docs/BENCHMARKS.md-ready numbers
 	@mkdir -p build
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(PKGS) | tee build/bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 90m $(PKGS) | tee build/bench.txt
 	$(GO) run ./infra/benchreport < build/bench.txt
 
 # Each fuzz target (func FuzzX in a _test.go file) runs alone for FUZZTIME:
