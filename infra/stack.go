@@ -628,26 +628,45 @@ func sendEmailStatement(stack awscdk.Stack, senderEmail string, set awsses.Confi
 	})
 }
 
-// newSchedules defines the daily assignment function and the EventBridge
-// rule that invokes it every day at hourUTC:00 UTC, and returns the function.
-func newSchedules(stack awscdk.Stack, data dataResources, ops operations, buildDir string, hourUTC int) awslambda.Function {
+// scheduledJob is a function that works on the table alone, started by an
+// EventBridge rule: the daily assignment run, the daily freeze.
+type scheduledJob struct {
+	id, name, description string
+	memoryMB              float64
+	timeout               awscdk.Duration
+	ruleID, ruleDesc      string
+	cron                  *awsevents.CronOptions
+}
+
+// newScheduledJob defines job's function, with the table's name and its
+// own table access (FunctionAccess), and the rule that starts it.
+func newScheduledJob(stack awscdk.Stack, data dataResources, ops operations, buildDir string, job scheduledJob) awslambda.Function {
 	fn := newGoFunction(stack, goFunctionProps{
-		id:          "AssignFunction",
-		name:        assignFunction,
-		description: "Attest tracker daily assignment run",
+		id:          job.id,
+		name:        job.name,
+		description: job.description,
 		buildDir:    buildDir,
-		memoryMB:    512,
-		timeout:     awscdk.Duration_Minutes(jsii.Number(5)),
+		memoryMB:    job.memoryMB,
+		timeout:     job.timeout,
 		environment: map[string]string{
 			env.TableName: *data.table.TableName(),
 		},
 		onFailure: ops.failed,
 	})
-	grantTable(fn, data, assignFunction)
-
-	newScheduleRule(stack, "DailyAssignRule", "Starts the daily assignment run",
-		&awsevents.CronOptions{Minute: jsii.String("0"), Hour: jsii.String(strconv.Itoa(hourUTC))}, fn, ops)
+	grantTable(fn, data, job.name)
+	newScheduleRule(stack, job.ruleID, job.ruleDesc, job.cron, fn, ops)
 	return fn
+}
+
+// newSchedules defines the daily assignment function and the EventBridge
+// rule that invokes it every day at hourUTC:00 UTC, and returns the function.
+func newSchedules(stack awscdk.Stack, data dataResources, ops operations, buildDir string, hourUTC int) awslambda.Function {
+	return newScheduledJob(stack, data, ops, buildDir, scheduledJob{
+		id: "AssignFunction", name: assignFunction, description: "Attest tracker daily assignment run",
+		memoryMB: 512, timeout: awscdk.Duration_Minutes(jsii.Number(5)),
+		ruleID: "DailyAssignRule", ruleDesc: "Starts the daily assignment run",
+		cron: &awsevents.CronOptions{Minute: jsii.String("0"), Hour: jsii.String(strconv.Itoa(hourUTC))},
+	})
 }
 
 // newScheduleRule defines the EventBridge rule that invokes fn on the cron
@@ -676,23 +695,12 @@ const (
 // person's history of a large organisation takes minutes, hence the
 // 15-minute timeout.
 func newFreeze(stack awscdk.Stack, data dataResources, ops operations, buildDir string) awslambda.Function {
-	fn := newGoFunction(stack, goFunctionProps{
-		id:          "FreezeFunction",
-		name:        freezeFunction,
-		description: "Attest tracker quarterly metrics freeze",
-		buildDir:    buildDir,
-		memoryMB:    1024,
-		timeout:     awscdk.Duration_Minutes(jsii.Number(15)),
-		environment: map[string]string{
-			env.TableName: *data.table.TableName(),
-		},
-		onFailure: ops.failed,
+	return newScheduledJob(stack, data, ops, buildDir, scheduledJob{
+		id: "FreezeFunction", name: freezeFunction, description: "Attest tracker quarterly metrics freeze",
+		memoryMB: 1024, timeout: awscdk.Duration_Minutes(jsii.Number(15)),
+		ruleID: "DailyFreezeRule", ruleDesc: "Freezes the metrics of the quarter that closed, once",
+		cron: &awsevents.CronOptions{Minute: jsii.String(freezeScheduleMinuteUTC), Hour: jsii.String(freezeScheduleHourUTC)},
 	})
-	grantTable(fn, data, freezeFunction)
-
-	newScheduleRule(stack, "DailyFreezeRule", "Freezes the metrics of the quarter that closed, once",
-		&awsevents.CronOptions{Minute: jsii.String(freezeScheduleMinuteUTC), Hour: jsii.String(freezeScheduleHourUTC)}, fn, ops)
-	return fn
 }
 
 // reminderResources are the queues of the reminder run.
