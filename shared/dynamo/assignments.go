@@ -237,35 +237,28 @@ func (s *Store) OpenAssignments(ctx context.Context, fn func(assign.Assignment) 
 		if err != nil {
 			return read, err
 		}
-		pages := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
-			TableName:                 aws.String(s.table),
+		n, err := s.queryEach(ctx, "open assignments", &dynamodb.QueryInput{
 			IndexName:                 aws.String(table.IndexDue),
 			KeyConditionExpression:    expr.KeyCondition(),
 			ExpressionAttributeNames:  expr.Names(),
 			ExpressionAttributeValues: expr.Values(),
-		})
-		for pages.HasMorePages() {
-			page, err := pages.NextPage(ctx)
+		}, func(raw map[string]types.AttributeValue) error {
+			var it assignmentItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return fmt.Errorf("open assignments: decode: %w", err)
+			}
+			if it.Status != assign.StatusOpen {
+				return nil
+			}
+			a, err := it.assignment()
 			if err != nil {
-				return read, fmt.Errorf("open assignments: %w", err)
+				return fmt.Errorf("open assignments: %w", err)
 			}
-			for _, raw := range page.Items {
-				read++
-				var it assignmentItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return read, fmt.Errorf("open assignments: decode: %w", err)
-				}
-				if it.Status != assign.StatusOpen {
-					continue
-				}
-				a, err := it.assignment()
-				if err != nil {
-					return read, fmt.Errorf("open assignments: %w", err)
-				}
-				if err := fn(a); err != nil {
-					return read, err
-				}
-			}
+			return fn(a)
+		})
+		read += n
+		if err != nil {
+			return read, err
 		}
 	}
 	return read, nil

@@ -100,35 +100,23 @@ func (s *Store) rosterIDs(ctx context.Context, fn func(id string) error) (read i
 	if err != nil {
 		return 0, err
 	}
-	pages := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
+	return s.queryEach(ctx, "list roster", &dynamodb.QueryInput{
 		IndexName:                 aws.String(table.IndexGSI2),
 		KeyConditionExpression:    expr.KeyCondition(),
 		ProjectionExpression:      expr.Projection(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
-	})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
+	}, func(raw map[string]types.AttributeValue) error {
+		pk, ok := raw[table.PartitionKey].(*types.AttributeValueMemberS)
+		if !ok {
+			return fmt.Errorf("list roster: an item has no %s", table.PartitionKey)
+		}
+		id, err := table.EmployeeIDFromPersonKey(pk.Value)
 		if err != nil {
-			return read, fmt.Errorf("list roster: %w", err)
+			return fmt.Errorf("list roster: %w", err)
 		}
-		for _, raw := range page.Items {
-			read++
-			pk, ok := raw[table.PartitionKey].(*types.AttributeValueMemberS)
-			if !ok {
-				return read, fmt.Errorf("list roster: an item has no %s", table.PartitionKey)
-			}
-			id, err := table.EmployeeIDFromPersonKey(pk.Value)
-			if err != nil {
-				return read, fmt.Errorf("list roster: %w", err)
-			}
-			if err := fn(id); err != nil {
-				return read, err
-			}
-		}
-	}
-	return read, nil
+		return fn(id)
+	})
 }
 
 // slimAttemptItem is an attempt as the figures need it: without the answers.
@@ -153,25 +141,17 @@ func (s *Store) personHistory(ctx context.Context, employeeID string) (h metrics
 	if err != nil {
 		return h, 0, err
 	}
-	pages := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
+	read, err = s.queryEach(ctx, "history of "+employeeID, &dynamodb.QueryInput{
 		KeyConditionExpression:    expr.KeyCondition(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
+	}, func(raw map[string]types.AttributeValue) error {
+		if err := addToHistory(&h, raw); err != nil {
+			return fmt.Errorf("history of %s: %w", employeeID, err)
+		}
+		return nil
 	})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return h, read, fmt.Errorf("history of %s: %w", employeeID, err)
-		}
-		for _, raw := range page.Items {
-			read++
-			if err := addToHistory(&h, raw); err != nil {
-				return h, read, fmt.Errorf("history of %s: %w", employeeID, err)
-			}
-		}
-	}
-	return h, read, nil
+	return h, read, err
 }
 
 // addToHistory decodes one item of a person's partition into h, by its

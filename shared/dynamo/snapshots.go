@@ -12,7 +12,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -243,38 +242,31 @@ func (s *Store) SnapshotRows(ctx context.Context, m metrics.Snapshot, fn func(me
 	if err != nil {
 		return 0, err
 	}
-	pages := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
+	// A page holds at most 1 MB: three chunks or so.
+	chunks, people := 0, 0
+	read, err = s.queryEach(ctx, "snapshot "+m.Quarter+": read chunks", &dynamodb.QueryInput{
 		KeyConditionExpression:    expr.KeyCondition(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
-		// A page holds at most 1 MB: three chunks or so.
+	}, func(raw map[string]types.AttributeValue) error {
+		chunks++
+		var it snapshotChunkItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return fmt.Errorf("snapshot %s: decode chunk: %w", m.Quarter, err)
+		}
+		if it.SK != table.SnapshotChunkSK(m.RunID, chunks) {
+			return fmt.Errorf("snapshot %s: chunk %d of run %s is missing", m.Quarter, chunks, m.RunID)
+		}
+		n, err := chunkRows(it.Rows, fn)
+		people += n
+		var decode *chunkError
+		if errors.As(err, &decode) {
+			return fmt.Errorf("snapshot %s: chunk %s: %w", m.Quarter, it.SK, decode.err)
+		}
+		return err
 	})
-	people := 0
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return read, fmt.Errorf("snapshot %s: read chunks: %w", m.Quarter, err)
-		}
-		for _, raw := range page.Items {
-			read++
-			var it snapshotChunkItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return read, fmt.Errorf("snapshot %s: decode chunk: %w", m.Quarter, err)
-			}
-			if it.SK != table.SnapshotChunkSK(m.RunID, read) {
-				return read, fmt.Errorf("snapshot %s: chunk %d of run %s is missing", m.Quarter, read, m.RunID)
-			}
-			n, err := chunkRows(it.Rows, fn)
-			people += n
-			if err != nil {
-				var decode *chunkError
-				if errors.As(err, &decode) {
-					return read, fmt.Errorf("snapshot %s: chunk %s: %w", m.Quarter, it.SK, decode.err)
-				}
-				return read, err
-			}
-		}
+	if err != nil {
+		return read, err
 	}
 	if read != m.Chunks || people != m.People {
 		return read, fmt.Errorf("snapshot %s: read %d chunks of %d people, the manifest names %d chunks of %d", m.Quarter, read, people, m.Chunks, m.People)

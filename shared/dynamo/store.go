@@ -97,21 +97,42 @@ func (s *Store) expired(item map[string]types.AttributeValue) bool {
 // queryAll runs a query through the SDK paginator and returns every
 // unexpired item.
 func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput) ([]map[string]types.AttributeValue, error) {
-	in.TableName = aws.String(s.table)
 	var items []map[string]types.AttributeValue
+	_, err := s.queryEach(ctx, "", in, func(it map[string]types.AttributeValue) error {
+		if !s.expired(it) {
+			items = append(items, it)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// queryEach runs a query on the table through the SDK paginator, a page at
+// a time, hands every item to fn in order and returns how many items it
+// read. A failed page is an error prefixed with what ("" for none); an
+// error of fn stops the query and is returned as is.
+func (s *Store) queryEach(ctx context.Context, what string, in *dynamodb.QueryInput, fn func(map[string]types.AttributeValue) error) (read int, err error) {
+	in.TableName = aws.String(s.table)
 	pages := dynamodb.NewQueryPaginator(s.api, in)
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, err
+			if what != "" {
+				err = fmt.Errorf("%s: %w", what, err)
+			}
+			return read, err
 		}
 		for _, it := range page.Items {
-			if !s.expired(it) {
-				items = append(items, it)
+			read++
+			if err := fn(it); err != nil {
+				return read, err
 			}
 		}
 	}
-	return items, nil
+	return read, nil
 }
 
 // transactWorkers bounds the transactions a store runs at once.
