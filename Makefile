@@ -14,12 +14,12 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help deps java chromium node-deps go-deps build dev dev-reset test vet bench fuzz synth deploy clean
+.PHONY: help deps java chromium node-deps go-deps tools build dev dev-reset test vet bench fuzz synth deploy clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-deps: java node-deps go-deps ## install what is missing (npm packages, Go modules); check Java
+deps: java node-deps go-deps tools ## install what is missing (npm packages, Go modules, the Go stand-ins); check Java
 
 java:
 	@if ! command -v java >/dev/null 2>&1; then \
@@ -53,6 +53,18 @@ node-deps: node_modules/.installed
 go-deps:
 	@$(GO) mod download
 
+# The stand-ins for KMS and S3 are Go programs, built into build/tools where
+# shared/devstack looks for them: Local KMS at a pinned version (go install
+# pkg@version builds it with its own go.mod, so it never mixes with ours),
+# and our own S3 server (infra/locals3). Both are cheap when nothing changed.
+TOOLS     := build/tools
+LOCAL_KMS := github.com/nsmithuk/local-kms@v0.0.0-20260228092603-2a5e92d09ab6
+
+tools:
+	@mkdir -p $(TOOLS)
+	@GOBIN=$(CURDIR)/$(TOOLS) $(GO) install $(LOCAL_KMS)
+	@$(GO) build -o $(TOOLS)/locals3 ./infra/locals3
+
 build: go-deps ## build every Lambda into build/<function>/bootstrap (linux/arm64)
 	@for fn in $(FUNCTIONS); do \
 	  echo "build $$fn"; \
@@ -75,7 +87,7 @@ vet: ## gofmt, go vet and staticcheck
 	$(GO) vet $(PKGS)
 	$(GO) run $(STATICCHECK) $(PKGS)
 
-test: deps chromium build vet ## all tests: unit, integration (DynamoDB Local, SES emulator), CDK assertions
+test: deps chromium build vet ## all tests: unit, integration (DynamoDB Local, SES emulator, S3, KMS), CDK assertions
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 
 bench: deps ## run the benchmarks and print docs/BENCHMARKS.md-ready numbers
