@@ -11,18 +11,26 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 )
 
 // Region is the region of AWSConfig. With -sharedDb DynamoDB Local ignores
-// it, and the SES emulator always does.
+// it, and the SES emulator and the S3 server always do; Local KMS puts it in
+// key ARNs.
 const Region = "us-east-1"
+
+// AccountID is the account in Local KMS's key ARNs
+// ("arn:aws:kms:us-east-1:111122223333:key/...").
+const AccountID = "111122223333"
 
 // AWSConfig returns the configuration for talking to the local stand-ins:
 // static credentials "local"/"local" and Region. It reads no environment
 // variables or shared config files, so a developer's real AWS setup can not
-// leak in. It holds no endpoint: use DynamoClient and SESClient, or set
-// BaseEndpoint in the client options to DynamoEndpoint or SESEndpoint.
+// leak in. It holds no endpoint: use DynamoClient, SESClient, S3Client and
+// KMSClient, or set BaseEndpoint in the client options to the stand-in's
+// endpoint (DynamoEndpoint, ...).
 func AWSConfig() aws.Config {
 	return aws.Config{
 		Region:      Region,
@@ -45,6 +53,28 @@ func (s *Stack) DynamoClient(optFns ...func(*dynamodb.Options)) *dynamodb.Client
 func (s *Stack) SESClient(optFns ...func(*sesv2.Options)) *sesv2.Client {
 	local := func(o *sesv2.Options) { o.BaseEndpoint = aws.String(s.SESEndpoint()) }
 	return sesv2.NewFromConfig(AWSConfig(), append([]func(*sesv2.Options){local}, optFns...)...)
+}
+
+// S3Client returns the production S3 client pointed at the S3 server, with
+// path-style addressing ("/bucket/key": the server does not resolve bucket
+// host names). Presigned URLs made from it (s3.NewPresignClient) point at the
+// server too. The server stores object lock and retention settings but does
+// not enforce them, and does not check signatures. optFns are applied after
+// that.
+func (s *Stack) S3Client(optFns ...func(*s3.Options)) *s3.Client {
+	local := func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(s.S3Endpoint())
+		o.UsePathStyle = true
+	}
+	return s3.NewFromConfig(AWSConfig(), append([]func(*s3.Options){local}, optFns...)...)
+}
+
+// KMSClient returns the production KMS client pointed at Local KMS, which
+// creates and signs with asymmetric keys (ECC_NIST_P256, SIGN_VERIFY among
+// them). optFns are applied after that.
+func (s *Stack) KMSClient(optFns ...func(*kms.Options)) *kms.Client {
+	local := func(o *kms.Options) { o.BaseEndpoint = aws.String(s.KMSEndpoint()) }
+	return kms.NewFromConfig(AWSConfig(), append([]func(*kms.Options){local}, optFns...)...)
 }
 
 // Mail is one message the SES emulator accepted. Fields the message did not

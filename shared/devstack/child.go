@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os/exec"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -52,9 +53,16 @@ func startChild(l *launcher, name string, cmd *exec.Cmd, port int, logs *logSink
 
 func (c *child) endpoint() string { return fmt.Sprintf("http://127.0.0.1:%d", c.port) }
 
-// waitReady polls the child until a request to path gets an HTTP response
-// that accept approves (nil accepts any), the child exits, or ctx ends.
-func (c *child) waitReady(ctx context.Context, client *http.Client, method, path string, accept func(*http.Response) bool) error {
+// probe is a readiness check: a request with no body, and which responses
+// mean ready (nil accepts any HTTP response).
+type probe struct {
+	method, path string
+	accept       func(*http.Response) bool
+}
+
+// waitReady polls the child with p until it gets a response p accepts, the
+// child exits, or ctx ends.
+func (c *child) waitReady(ctx context.Context, client *http.Client, p probe) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -66,7 +74,7 @@ func (c *child) waitReady(ctx context.Context, client *http.Client, method, path
 	}()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	for !c.answers(ctx, client, method, path, accept) {
+	for !c.answers(ctx, client, p) {
 		select {
 		case <-tick.C:
 			continue
@@ -78,17 +86,17 @@ func (c *child) waitReady(ctx context.Context, client *http.Client, method, path
 			return c.exitError("exited before becoming ready")
 		default:
 			return fmt.Errorf("%s (pid %d) not answering %s %s: %w%s",
-				c.name, c.cmd.Process.Pid, method, c.endpoint()+path, ctx.Err(), c.out.tail())
+				c.name, c.cmd.Process.Pid, p.method, c.endpoint()+p.path, ctx.Err(), c.out.tail())
 		}
 	}
 	return nil
 }
 
 // answers makes one readiness probe, giving up after a second.
-func (c *child) answers(ctx context.Context, client *http.Client, method, path string, accept func(*http.Response) bool) bool {
+func (c *child) answers(ctx context.Context, client *http.Client, p probe) bool {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, c.endpoint()+path, nil)
+	req, err := http.NewRequestWithContext(ctx, p.method, c.endpoint()+p.path, nil)
 	if err != nil {
 		return false
 	}
@@ -98,7 +106,7 @@ func (c *child) answers(ctx context.Context, client *http.Client, method, path s
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
-	return accept == nil || accept(resp)
+	return p.accept == nil || p.accept(resp)
 }
 
 // exitError describes how the (exited) child ended, with its last output.
@@ -166,7 +174,7 @@ func (l *launcher) start(cmd *exec.Cmd) error {
 
 func (l *launcher) close() { close(l.reqs) }
 
-// logSink is the Log writer shared by both children; the mutex keeps their
+// logSink is the Log writer shared by the children; the mutex keeps their
 // lines whole when the writer is not safe for concurrent use.
 type logSink struct {
 	mu     sync.Mutex
@@ -220,8 +228,12 @@ func (o *output) flush() {
 	}
 }
 
+// ansiEscape matches terminal control sequences such as colours, which Local
+// KMS writes even to a pipe.
+var ansiEscape = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
+
 func (o *output) add(line string) {
-	line = strings.TrimSuffix(line, "\r")
+	line = ansiEscape.ReplaceAllString(strings.TrimSuffix(line, "\r"), "")
 	o.logs.line(o.name, line)
 	o.last = append(o.last, line)
 	if len(o.last) > tailLines {

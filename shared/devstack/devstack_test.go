@@ -3,9 +3,18 @@ package devstack_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -15,6 +24,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
@@ -124,6 +137,121 @@ func TestSendMailAndReadItBack(t *testing.T) {
 	}
 }
 
+func TestS3RoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	stack := devtest.Shared(t)
+	client := stack.S3Client()
+	bucket := devtest.Bucket(t, client, "devstack")
+	key := "exports/2026-Q3/manifest.json"
+	body := []byte(`{"quarter":"2026-Q3"}` + "\n")
+	sum := sha256.Sum256(body)
+	retain := time.Now().Add(7 * 365 * 24 * time.Hour).UTC().Truncate(time.Second)
+
+	// The production call: a SHA-256 checksum and compliance-mode retention.
+	_, err := client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:                    aws.String(bucket),
+		Key:                       aws.String(key),
+		Body:                      bytes.NewReader(body),
+		ContentType:               aws.String("application/json"),
+		ChecksumAlgorithm:         s3types.ChecksumAlgorithmSha256,
+		ChecksumSHA256:            aws.String(base64.StdEncoding.EncodeToString(sum[:])),
+		ObjectLockMode:            s3types.ObjectLockModeCompliance,
+		ObjectLockRetainUntilDate: aws.Time(retain),
+	})
+	if err != nil {
+		t.Fatalf("PutObject: %v", err)
+	}
+	got, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("GetObject: %v", err)
+	}
+	read, err := io.ReadAll(got.Body)
+	got.Body.Close()
+	if err != nil || !bytes.Equal(read, body) || aws.ToString(got.ContentType) != "application/json" {
+		t.Fatalf("GetObject = %q (%s), %v; want %q (application/json)", read, aws.ToString(got.ContentType), err, body)
+	}
+
+	presigned, err := s3.NewPresignClient(client).PresignGetObject(ctx,
+		&s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s3.WithPresignExpires(5*time.Minute))
+	if err != nil {
+		t.Fatalf("PresignGetObject: %v", err)
+	}
+	if !strings.HasPrefix(presigned.URL, stack.S3Endpoint()+"/"+bucket+"/") {
+		t.Errorf("presigned URL %s, want it under %s/%s/", presigned.URL, stack.S3Endpoint(), bucket)
+	}
+	resp, err := http.Get(presigned.URL)
+	if err != nil {
+		t.Fatalf("GET presigned URL: %v", err)
+	}
+	read, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || !bytes.Equal(read, body) {
+		t.Fatalf("GET presigned URL = %d %q, %v; want 200 %q", resp.StatusCode, read, err, body)
+	}
+}
+
+func TestKMSSignAndVerify(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	client := devtest.Shared(t).KMSClient()
+
+	key, err := client.CreateKey(ctx, &kms.CreateKeyInput{
+		KeySpec:     kmstypes.KeySpecEccNistP256,
+		KeyUsage:    kmstypes.KeyUsageTypeSignVerify,
+		Description: aws.String("devstack test: bundle manifests"),
+	})
+	if err != nil {
+		t.Fatalf("CreateKey: %v", err)
+	}
+	keyID := key.KeyMetadata.Arn
+	if want := "arn:aws:kms:" + devstack.Region + ":" + devstack.AccountID + ":key/"; !strings.HasPrefix(aws.ToString(keyID), want) {
+		t.Errorf("key ARN %s, want it to start with %s", aws.ToString(keyID), want)
+	}
+	digest := sha256.Sum256([]byte(`{"quarter":"2026-Q3"}`))
+	signed, err := client.Sign(ctx, &kms.SignInput{
+		KeyId:            keyID,
+		Message:          digest[:],
+		MessageType:      kmstypes.MessageTypeDigest,
+		SigningAlgorithm: kmstypes.SigningAlgorithmSpecEcdsaSha256,
+	})
+	if err != nil {
+		t.Fatalf("Sign: %v", err)
+	}
+	verified, err := client.Verify(ctx, &kms.VerifyInput{
+		KeyId:            keyID,
+		Message:          digest[:],
+		MessageType:      kmstypes.MessageTypeDigest,
+		Signature:        signed.Signature,
+		SigningAlgorithm: kmstypes.SigningAlgorithmSpecEcdsaSha256,
+	})
+	if err != nil || !verified.SignatureValid {
+		t.Fatalf("Verify = %+v, %v; want a valid signature", verified, err)
+	}
+
+	// What an auditor does with the public key alone (openssl dgst -verify
+	// checks the same ASN.1 DER signature).
+	pub, err := client.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: keyID})
+	if err != nil {
+		t.Fatalf("GetPublicKey: %v", err)
+	}
+	parsed, err := x509.ParsePKIXPublicKey(pub.PublicKey)
+	if err != nil {
+		t.Fatalf("parse public key: %v", err)
+	}
+	ec, ok := parsed.(*ecdsa.PublicKey)
+	if !ok || ec.Curve != elliptic.P256() {
+		t.Fatalf("public key is %T, want an ECDSA P-256 key", parsed)
+	}
+	if !ecdsa.VerifyASN1(ec, digest[:], signed.Signature) {
+		t.Error("crypto/ecdsa rejects the signature with the key's public key")
+	}
+	digest[0] ^= 1
+	if ecdsa.VerifyASN1(ec, digest[:], signed.Signature) {
+		t.Error("crypto/ecdsa accepts the signature for another digest")
+	}
+}
+
 func TestStopLeavesNoProcess(t *testing.T) {
 	t.Parallel()
 	stack, err := devstack.Start(t.Context(), devstack.Options{})
@@ -131,6 +259,10 @@ func TestStopLeavesNoProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	pids := stack.PIDs()
+	kmsData := stack.TempDir()
+	if _, err := os.Stat(kmsData); err != nil {
+		t.Fatalf("temporary KMS data dir: %v", err)
+	}
 	for name, pid := range pids {
 		if err := syscall.Kill(pid, 0); err != nil {
 			t.Fatalf("%s (pid %d) not running before Stop: %v", name, pid, err)
@@ -149,6 +281,12 @@ func TestStopLeavesNoProcess(t *testing.T) {
 	}
 	if err := stack.Err(); err != nil {
 		t.Errorf("Err after a clean Stop = %v, want nil", err)
+	}
+	if len(pids) != 4 {
+		t.Errorf("PIDs = %v, want the four stand-ins", pids)
+	}
+	if _, err := os.Stat(kmsData); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temporary KMS data %s after Stop: stat = %v, want it removed", kmsData, err)
 	}
 }
 
@@ -178,8 +316,13 @@ func TestChildDeathClosesDone(t *testing.T) {
 	if err := stack.Stop(); err != nil {
 		t.Errorf("Stop after a death: %v", err)
 	}
-	if !strings.Contains(log.String(), "[ses] aws-ses-v2-local: server running at") {
-		t.Errorf("Log lacks the prefixed SES start-up line:\n%s", log.String())
+	for _, want := range []string{"[ses] aws-ses-v2-local: server running at", "[s3] serving S3 on http://127.0.0.1:", "[kms] INFO"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("Log lacks the prefixed start-up line %q:\n%s", want, log.String())
+		}
+	}
+	if strings.Contains(log.String(), "\x1b[") {
+		t.Errorf("Log keeps terminal escape sequences:\n%q", log.String())
 	}
 }
 
@@ -188,5 +331,69 @@ func TestStartWithoutNodeModules(t *testing.T) {
 	_, err := devstack.Start(context.Background(), devstack.Options{RepoRoot: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "npm ci") {
 		t.Fatalf("Start without node_modules: err = %v, want a hint to run npm ci", err)
+	}
+}
+
+func TestStartWithoutTools(t *testing.T) {
+	t.Parallel()
+	repo, err := devstack.FindRepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir() // node_modules, but no build/tools
+	if err := os.Symlink(filepath.Join(repo, "node_modules"), filepath.Join(root, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = devstack.Start(context.Background(), devstack.Options{RepoRoot: root})
+	if err == nil || !strings.Contains(err.Error(), "make deps") || !strings.Contains(err.Error(), devstack.KMSBinary) {
+		t.Fatalf("Start without build/tools: err = %v, want a hint to run make deps naming %s", err, devstack.KMSBinary)
+	}
+}
+
+func TestDataDirsKeepS3AndKMSAcrossRestarts(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dir := t.TempDir()
+	opts := devstack.Options{S3DataDir: filepath.Join(dir, "s3"), KMSDataDir: filepath.Join(dir, "kms")}
+	first, err := devstack.Start(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Stop()
+	bucket := devtest.Bucket(t, first.S3Client(), "restart")
+	if _, err := first.S3Client().PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String("kept.txt"), Body: strings.NewReader("kept"),
+	}); err != nil {
+		t.Fatalf("PutObject: %v", err)
+	}
+	key, err := first.KMSClient().CreateKey(ctx, &kms.CreateKeyInput{
+		KeySpec: kmstypes.KeySpecEccNistP256, KeyUsage: kmstypes.KeyUsageTypeSignVerify,
+	})
+	if err != nil {
+		t.Fatalf("CreateKey: %v", err)
+	}
+	if err := first.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if _, err := os.Stat(opts.KMSDataDir); err != nil {
+		t.Fatalf("Stop removed the given KMS data dir: %v", err)
+	}
+
+	second, err := devstack.Start(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Stop()
+	got, err := second.S3Client().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("kept.txt")})
+	if err != nil {
+		t.Fatalf("GetObject after restart: %v", err)
+	}
+	body, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if string(body) != "kept" {
+		t.Errorf("object after restart = %q, want kept", body)
+	}
+	if _, err := second.KMSClient().GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: key.KeyMetadata.KeyId}); err != nil {
+		t.Errorf("GetPublicKey after restart: %v", err)
 	}
 }

@@ -13,7 +13,8 @@
 //
 // The stack is started on the first call to Shared and stopped by Main after
 // all tests ran. Tests share it, so each test keeps to its own tables (see
-// UniqueName) and mail recipients.
+// UniqueName and Table), buckets (Bucket), KMS keys and mail recipients. The
+// stack's S3Client and KMSClient reach the S3 server and Local KMS.
 package devtest
 
 import (
@@ -26,6 +27,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/dynamo"
 )
@@ -37,8 +41,8 @@ var (
 )
 
 // Shared returns the package's shared stack, starting it on first use with
-// in-memory DynamoDB on free ports. If the stack can not start (java or
-// node_modules missing, ...) or has died, the test fails: integration tests
+// in-memory DynamoDB and S3 on free ports. If the stack can not start (java,
+// node_modules or `make deps`'s build/tools missing, ...) or has died, the test fails: integration tests
 // must never be skipped silently. Nothing is registered to stop the stack
 // when the test ends; Main does that.
 func Shared(tb testing.TB) *devstack.Stack {
@@ -120,6 +124,50 @@ func Table(tb testing.TB, client dynamo.TableAdmin, prefix string) string {
 	name := UniqueName(tb, prefix)
 	if err := dynamo.CreateTable(context.Background(), client, name); err != nil {
 		tb.Fatalf("devtest: create table %s: %v", name, err)
+	}
+	return name
+}
+
+// BucketAdmin is the S3 call Bucket makes; *s3.Client implements it.
+type BucketAdmin interface {
+	CreateBucket(ctx context.Context, in *s3.CreateBucketInput, optFns ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
+}
+
+// Bucket creates a bucket for this test alone on the S3 server behind client,
+// with Object Lock enabled as in production, and returns its name: prefix,
+// the test's name and a random suffix, lower-cased, every character S3 does
+// not allow replaced by '-' and cut to fit 63 characters
+// ("exports-testput-sub-case-1a2b3c4d"). It fails the test when the bucket
+// cannot be created.
+func Bucket(tb testing.TB, client BucketAdmin, prefix string) string {
+	tb.Helper()
+	suffix := fmt.Sprintf("-%08x", rand.Uint32())
+	name := tb.Name()
+	if prefix != "" {
+		name = prefix + "-" + name
+	}
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+			return r
+		case 'A' <= r && r <= 'Z':
+			return r - 'A' + 'a'
+		default:
+			return '-'
+		}
+	}, name)
+	const maxLen = 63
+	name = strings.Trim(name[:min(len(name), maxLen-len(suffix))], "-")
+	if name == "" {
+		name = "test"
+	}
+	name += suffix
+	_, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{
+		Bucket:                     aws.String(name),
+		ObjectLockEnabledForBucket: aws.Bool(true),
+	})
+	if err != nil {
+		tb.Fatalf("devtest: create bucket %s: %v", name, err)
 	}
 	return name
 }
