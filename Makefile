@@ -60,7 +60,7 @@ go-deps:
 TOOLS     := build/tools
 LOCAL_KMS := github.com/nsmithuk/local-kms@v0.0.0-20260228092603-2a5e92d09ab6
 
-tools:
+tools: ## build the KMS and S3 stand-ins into build/tools (part of deps)
 	@mkdir -p $(TOOLS)
 	@GOBIN=$(CURDIR)/$(TOOLS) $(GO) install $(LOCAL_KMS)
 	@$(GO) build -o $(TOOLS)/locals3 ./infra/locals3
@@ -77,7 +77,7 @@ dev: deps ## start the local stack with demo data on http://127.0.0.1:8080
 	@exec ./build/dev
 
 dev-reset: ## wipe the local stack's data
-	rm -rf .local/dynamodb
+	rm -rf .local/dynamodb .local/kms .local/s3
 	@echo "local data wiped; make dev seeds the demo organisation again"
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2

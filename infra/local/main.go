@@ -1,5 +1,6 @@
 // Command local is the local stand-in for the AWS stack, run by `make dev`.
-// It starts DynamoDB Local and the SES emulator, creates the table from the
+// It starts DynamoDB Local, the SES emulator, the S3 server and Local KMS
+// (package devstack), creates the table from the
 // same schema the CDK stack deploys, seeds the demo organisation with a year
 // of simulated history into an empty table (package demo), and serves the
 // API through the same Lambda adapter and handler the API function runs.
@@ -45,8 +46,11 @@ func main() {
 
 // settings are read from the environment (see the README).
 type settings struct {
-	apiPort, dynamoPort, sesPort int
-	apiKey, table, dataDir       string
+	apiPort, dynamoPort, sesPort, s3Port, kmsPort int
+	apiKey, table                                 string
+	// dataDir holds each stand-in's data in a directory of its own (see
+	// dynamoDir, s3Dir, kmsDir).
+	dataDir string
 	// demoDays is how many days of history the demo organisation gets.
 	demoDays int
 }
@@ -55,13 +59,16 @@ func readSettings(root string) (settings, error) {
 	s := settings{
 		apiKey:  os.Getenv("DEV_API_KEY"),
 		table:   envOr("DEV_TABLE", "attest-local"),
-		dataDir: envOr("DEV_DATA_DIR", filepath.Join(root, ".local", "dynamodb")),
+		dataDir: envOr("DEV_DATA_DIR", filepath.Join(root, ".local")),
 	}
 	for _, p := range []struct {
 		env  string
 		def  int
 		into *int
-	}{{"DEV_PORT", 8080, &s.apiPort}, {"DEV_DYNAMODB_PORT", 8000, &s.dynamoPort}, {"DEV_SES_PORT", 8005, &s.sesPort}} {
+	}{
+		{"DEV_PORT", 8080, &s.apiPort}, {"DEV_DYNAMODB_PORT", 8000, &s.dynamoPort}, {"DEV_SES_PORT", 8005, &s.sesPort},
+		{"DEV_S3_PORT", 8010, &s.s3Port}, {"DEV_KMS_PORT", 8011, &s.kmsPort},
+	} {
 		v, err := strconv.Atoi(envOr(p.env, strconv.Itoa(p.def)))
 		if err != nil || v < 1 || v > 65535 {
 			return s, fmt.Errorf("%s must be a port number", p.env)
@@ -75,6 +82,10 @@ func readSettings(root string) (settings, error) {
 	s.demoDays = days
 	return s, nil
 }
+
+func (s settings) dynamoDir() string { return filepath.Join(s.dataDir, "dynamodb") }
+func (s settings) s3Dir() string     { return filepath.Join(s.dataDir, "s3") }
+func (s settings) kmsDir() string    { return filepath.Join(s.dataDir, "kms") }
 
 func run() error {
 	root, err := devstack.FindRepoRoot()
@@ -95,17 +106,18 @@ func run() error {
 		return fmt.Errorf("port %d is taken (set DEV_PORT): %w", cfg.apiPort, err)
 	}
 
-	fmt.Println("starting DynamoDB Local and the SES emulator ...")
+	fmt.Println("starting DynamoDB Local, the SES emulator, the S3 server and Local KMS ...")
 	stack, err := devstack.Start(ctx, devstack.Options{
-		RepoRoot: root, DynamoPort: cfg.dynamoPort, SESPort: cfg.sesPort,
-		DynamoDataDir: cfg.dataDir, Log: os.Stderr, PrefixLog: true,
+		RepoRoot: root, DynamoPort: cfg.dynamoPort, SESPort: cfg.sesPort, S3Port: cfg.s3Port, KMSPort: cfg.kmsPort,
+		DynamoDataDir: cfg.dynamoDir(), S3DataDir: cfg.s3Dir(), KMSDataDir: cfg.kmsDir(),
+		Log: os.Stderr, PrefixLog: true,
 	})
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer func() {
-		fmt.Println("stopping DynamoDB Local and the SES emulator ...")
+		fmt.Println("stopping the local AWS stand-ins ...")
 		if err := stack.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "stop:", err)
 		}
@@ -239,6 +251,8 @@ Attest is running locally.
   API and pages   %[1]s   (health: %[1]s/healthz)
   DynamoDB Local  %[2]s   (table %[3]s, data in %[7]s)
   SES emulator    %[4]s   (sent mail: %[4]s/store)
+  S3 server       %[8]s   (path-style, data in %[9]s)
+  Local KMS       %[10]s   (keys in %[11]s)
 
   Admin API key   %[5]s
                   curl -H "Authorization: Bearer %[5]s" %[1]s/api/people/E001
@@ -252,7 +266,8 @@ Attest is running locally.
   (metrics at %[1]s/admin/metrics, customer agreements at %[1]s/admin/agreements).
 
 Press Ctrl-C to stop; data survives a restart (make dev-reset wipes it).
-`, base, stack.DynamoEndpoint(), cfg.table, stack.SESEndpoint(), key, strings.Join(links, "\n"), cfg.dataDir)
+`, base, stack.DynamoEndpoint(), cfg.table, stack.SESEndpoint(), key, strings.Join(links, "\n"), cfg.dynamoDir(),
+		stack.S3Endpoint(), cfg.s3Dir(), stack.KMSEndpoint(), cfg.kmsDir())
 }
 
 func envOr(name, def string) string {

@@ -122,10 +122,12 @@ func TestMakeDevServesSeedsAndStopsCleanly(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	apiPort, dynamoPort, sesPort := freePort(t), freePort(t), freePort(t)
+	apiPort, dynamoPort, sesPort, s3Port, kmsPort := freePort(t), freePort(t), freePort(t), freePort(t), freePort(t)
+	dataDir := t.TempDir()
 	env := []string{
 		fmt.Sprintf("DEV_PORT=%d", apiPort), fmt.Sprintf("DEV_DYNAMODB_PORT=%d", dynamoPort),
-		fmt.Sprintf("DEV_SES_PORT=%d", sesPort), "DEV_DATA_DIR=" + t.TempDir(), "DEV_API_KEY=atk_devtest",
+		fmt.Sprintf("DEV_SES_PORT=%d", sesPort), fmt.Sprintf("DEV_S3_PORT=%d", s3Port), fmt.Sprintf("DEV_KMS_PORT=%d", kmsPort),
+		"DEV_DATA_DIR=" + dataDir, "DEV_API_KEY=atk_devtest",
 		"DEV_DEMO_DAYS=30", // the whole year is shared/demo's test
 	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", apiPort)
@@ -141,6 +143,13 @@ func TestMakeDevServesSeedsAndStopsCleanly(t *testing.T) {
 	}
 	get(t, base+"/healthz", "", http.StatusOK)
 	get(t, base+"/api/people/E001", key, http.StatusOK)
+	for _, want := range []string{
+		fmt.Sprintf("S3 server       http://127.0.0.1:%d", s3Port), fmt.Sprintf("Local KMS       http://127.0.0.1:%d", kmsPort),
+	} {
+		if !strings.Contains(first.output.String(), want) {
+			t.Errorf("the banner lacks %q:\n%s", want, first.output.String())
+		}
+	}
 
 	if err := first.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -149,7 +158,7 @@ func TestMakeDevServesSeedsAndStopsCleanly(t *testing.T) {
 	if err := first.cmd.Wait(); err != nil {
 		t.Fatalf("make dev did not exit cleanly on Ctrl-C: %v\n%s", err, out)
 	}
-	for _, port := range []int{apiPort, dynamoPort, sesPort} {
+	for _, port := range []int{apiPort, dynamoPort, sesPort, s3Port, kmsPort} {
 		if conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {
 			conn.Close()
 			t.Errorf("port %d still answers after Ctrl-C: a child was orphaned", port)
@@ -160,6 +169,11 @@ func TestMakeDevServesSeedsAndStopsCleanly(t *testing.T) {
 	second.waitFor(t, regexp.MustCompile(`Admin API key`))
 	if strings.Contains(second.output.String(), "seeded") {
 		t.Error("the second run seeded again: data did not survive the restart")
+	}
+	for _, sub := range []string{"dynamodb", "s3", "kms"} {
+		if _, err := os.Stat(filepath.Join(dataDir, sub)); err != nil {
+			t.Errorf("no %s data under DEV_DATA_DIR: %v", sub, err)
+		}
 	}
 	get(t, base+"/api/people/E020", key, http.StatusOK)
 	// The dev key is made through the key use case, once: GET /api/keys lists it.
