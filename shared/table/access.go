@@ -114,7 +114,7 @@ func FunctionAccess() map[string]Access {
 			{Actions: []Action{GetItem, BatchGetItem, Query}, Keys: []string{snapshotKeys}},
 			// Evidence exports: request, list, read, and (without a queue,
 			// locally) run them in-process.
-			{Actions: []Action{GetItem, Query, PutItem, UpdateItem}, Keys: []string{ExportsPK}},
+			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{ExportsPK}},
 		},
 		// The daily run reads the roster, the agreements and the people to
 		// re-evaluate that day (with their waivers), writes their
@@ -153,7 +153,7 @@ func FunctionAccess() map[string]Access {
 		// events of the quarter, and requests the automatic exports when a
 		// quarter has closed.
 		"export": {
-			{Actions: []Action{GetItem, Query, PutItem, UpdateItem}, Keys: []string{ExportsPK}},
+			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{ExportsPK}},
 			{Actions: []Action{Query, PutItem}, Keys: []string{AuditKeys}},
 			{Actions: []Action{Query}, Keys: []string{personKeys, RosterPK}},
 			{Actions: []Action{GetItem, Query}, Keys: []string{AgreementsPK, snapshotKeys}},

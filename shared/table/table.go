@@ -45,7 +45,7 @@
 // pending only if absent (an automatic one's id is derived from its quarter
 // and scope, so a rerun finds it), then moves pending → running → done or
 // failed (failed → running again for a retry, a stale running one too) by
-// conditional updates on its state and version, each with its audit event;
+// puts conditional on its state and version, each with its audit event;
 // its files lie in the evidence bucket under the prefix it records. A waiver claim holds the id and expiry of the person's waiver of one
 // item that holds (or last held): a grant writes it only if it is absent,
 // expired or revoked, so two waivers of one item never hold at once.
@@ -109,7 +109,7 @@
 //	POST /api/exports, quarter close  create the export request once                    TransactWrite EXPORTS / <id> (if absent) + audit  0 (2 writes)
 //	GET /api/exports/{id}[/files/..]  one export (a download adds its audit event)      GetItem EXPORTS / <id> (+ PutItem AUDIT#<day>)  1
 //	GET /api/exports, /admin/exports  every export, newest first (sorted in code)       Query EXPORTS                         one per export (a few a quarter)
-//	export run (function or in-process)  the export, then its state changes             GetItem EXPORTS / <id>, TransactWrite Update (state, version) + audit  1 (+2 writes a change)
+//	export run (function or in-process)  the export, then its state changes             GetItem EXPORTS / <id>, TransactWrite Put (if at its state and version) + audit  1 (+2 writes a change)
 //
 // Nothing on a request path scans the table. Items that expire carry
 // [TTLAttribute] and are filtered on read, because DynamoDB Local never
