@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/attest-oss/attest/shared/export"
 	"github.com/attest-oss/attest/shared/identity"
@@ -32,6 +33,9 @@ type exportsPage struct {
 	Quarters   []option
 	Agreements []option
 	Exports    []exportRow
+	// VerifyFrom and VerifyTo ask /api/audit/verify for the days from the
+	// last closed quarter's first to today.
+	VerifyFrom, VerifyTo string
 }
 
 // exportRow is one export of the table.
@@ -55,6 +59,11 @@ func (s *Server) exportsPageHandler(w http.ResponseWriter, r *http.Request, who 
 // renderExportsPage renders the exports section with the form as typed.
 func (s *Server) renderExportsPage(w http.ResponseWriter, r *http.Request, who *signedIn, status int, page exportsPage, form exportRequest) error {
 	page.CanEdit = who.person.HasAccess(identity.Admin)
+	now := s.deps.Now().UTC()
+	if last, err := metrics.PreviousQuarter(metrics.QuarterOf(now)); err == nil {
+		p, _ := metrics.QuarterPeriod(last)
+		page.VerifyFrom, page.VerifyTo = p.FirstDay(), now.Format(time.DateOnly)
+	}
 	if s.deps.Exports != nil {
 		page.Configured = true
 		es, err := s.deps.Exports.List(r.Context(), "")
@@ -66,7 +75,7 @@ func (s *Server) renderExportsPage(w http.ResponseWriter, r *http.Request, who *
 		}
 	}
 	if page.CanEdit && page.Configured {
-		current := metrics.QuarterOf(s.deps.Now())
+		current := metrics.QuarterOf(now)
 		qs, err := metrics.LastQuarters(current, exportQuarters)
 		if err != nil {
 			return err

@@ -389,7 +389,7 @@ func TestAdminExportsPage(t *testing.T) {
 
 	page = mustGet(t, e, c.auditor, "/admin/exports")
 	for _, want := range []string{id, "2026-Q4", ">done<", "sha256sum -c SHA256SUMS",
-		"openssl dgst -sha256 -verify public.pem -signature manifest.json.sig manifest.json", `href="/api/audit/verify"`} {
+		"openssl dgst -sha256 -verify public.pem -signature manifest.json.sig manifest.json", `href="/api/audit/verify?from=2026-07-01&amp;to=2026-11-02"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the auditor's page lacks %q", want)
 		}
