@@ -16,6 +16,7 @@ import (
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/email"
+	"github.com/attest-oss/attest/shared/export"
 	"github.com/attest-oss/attest/shared/httpapi"
 	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/orgconfig"
@@ -55,10 +56,28 @@ type Config struct {
 	// Dispatcher hands reminder notifications to the send function (SQS in
 	// AWS); nil delivers them in-process.
 	Dispatcher outbox.Dispatcher
+	// Exports are the evidence exports' adapters; nil leaves them out (the
+	// exports routes answer 503 and the admin console says so).
+	Exports *ExportsConfig
 	// Logger receives JSON logs; discarded when nil.
 	Logger *slog.Logger
 	// Now returns the current time; time.Now when nil (tests move the clock).
 	Now func() time.Time
+}
+
+// ExportsConfig holds the adapters evidence exports run on.
+type ExportsConfig struct {
+	// Objects is the evidence bucket.
+	Objects export.Objects
+	// Build writes a bundle (package evidence over the quarter's rows, the
+	// audit log and the signing key).
+	Build export.Builder
+	// Queue hands exports to the export function; nil runs them
+	// in-process (make dev, tests: App.Exports.Wait).
+	Queue export.Queue
+	// Signer is the key that signs the manifests (its public key is
+	// served).
+	Signer export.PublicKey
 }
 
 // App is the wired application.
@@ -83,7 +102,10 @@ type App struct {
 	Metrics *metrics.Service
 	// Agreements keeps the customer agreements.
 	Agreements *agreement.Service
-	Handler    *httpapi.Server
+	// Exports requests, runs and serves evidence exports; nil without
+	// Config.Exports.
+	Exports *export.Service
+	Handler *httpapi.Server
 }
 
 // New wires the application. It loads the embedded content catalog, which
@@ -124,12 +146,18 @@ func New(cfg Config) (*App, error) {
 		Agreements: &agreement.Service{Store: store, Catalog: cat, Assigner: runner},
 		Metrics:    &metrics.Service{Histories: store, Snapshots: store, Agreements: store, Catalog: cat, Now: cfg.Now},
 	}
-	a.Handler, err = httpapi.New(httpapi.Deps{
+	deps := httpapi.Deps{
 		Keys: store, People: store, Sessions: store, SignIn: links, Quiz: a.Quiz, Acks: a.Acks,
 		Catalog: cat, Roster: rost, Assigner: runner, Reminders: rem, Notifications: store,
 		Suppressions: store, OrgConfig: a.OrgConfig, APIKeys: a.Keys, Waivers: a.Waivers, Teams: a.Teams, Agreements: a.Agreements, Metrics: a.Metrics, Audit: store, InsecureCookies: cfg.InsecureCookies,
 		Logger: cfg.Logger, Now: cfg.Now,
-	})
+	}
+	if x := cfg.Exports; x != nil {
+		a.Exports = &export.Service{Store: store, Snapshots: store, Agreements: store, Objects: x.Objects, Build: x.Build,
+			Queue: x.Queue, Signer: x.Signer, Logger: cfg.Logger, Now: cfg.Now}
+		deps.Exports = a.Exports
+	}
+	a.Handler, err = httpapi.New(deps)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ const (
 	TooLarge     Code = "too_large"    // the body is over the documented limit
 	Unsupported  Code = "unsupported"  // unsupported media type
 	RateLimited  Code = "rate_limited" // too many requests
+	Unavailable  Code = "unavailable"  // a part of the service this deployment does not run
 	Internal     Code = "internal"     // a fault of ours; never shown in detail
 )
 

@@ -101,3 +101,16 @@ func UserAgent(ua string) string {
 // ActionMetricsFrozen records that a closed quarter's metrics were frozen:
 // its snapshot's manifest was written (subject "quarter:<YYYY-Qn>").
 const ActionMetricsFrozen = "metrics.frozen"
+
+// Actions of evidence exports (package export), subject "export#<id>":
+// requested (Details: quarter, scope), started, completed (Details: the
+// files' count) or failed (Details: the safe error text), and every
+// download of one of its files (Details: the file, quarter and scope), which
+// changes no state but is recorded.
+const (
+	ActionExportRequested  = "export.requested"
+	ActionExportStarted    = "export.started"
+	ActionExportCompleted  = "export.completed"
+	ActionExportFailed     = "export.failed"
+	ActionExportDownloaded = "export.downloaded"
+)

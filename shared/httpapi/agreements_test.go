@@ -205,12 +205,13 @@ func TestScopedAuditorKeyReadsNothingElse(t *testing.T) {
 		t.Fatal(err)
 	}
 	values := strings.NewReplacer("{employeeId}", "G1", "{managerId}", "G1", "{key}", "globex-2026", "{id}", "x",
-		"{vendor}", "x", "{moduleId}", "security-awareness", "{policyId}", "acceptable-use", "{token}", "x")
+		"{vendor}", "x", "{moduleId}", "security-awareness", "{policyId}", "acceptable-use", "{token}", "x", "{name}", "x")
 	allowed := map[string]string{
 		"GET /api/metrics":                 "?engagement=globex-health",
 		"GET /api/agreements":              "",
 		"GET /api/agreements/{key}":        "",
 		"GET /api/agreements/{key}/report": "",
+		"GET /api/exports":                 "",
 	}
 	for _, route := range e.app.Handler.Routes() {
 		method, pattern, ok := strings.Cut(route, " ")

@@ -65,10 +65,13 @@ func newEnv(t testing.TB) *env {
 	a, err := app.New(app.Config{
 		DynamoDB: stack.DynamoClient(calls.Option), TableName: name, SES: stack.SESClient(), SenderEmail: "training@attest.test",
 		BaseURL: srv.URL, InsecureCookies: true, Now: func() time.Time { return e.now },
+		Exports: testExports(t, stack),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Exports run in-process: the test's calls end before its table goes.
+	t.Cleanup(a.Exports.Wait)
 	e.app = a
 	handler = localgw.New(httpadapter.NewV2(a.Handler).ProxyWithContext)
 	// The keys are made the day before, so today's audit events are the test's own.

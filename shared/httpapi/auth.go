@@ -44,7 +44,7 @@ func (s *Server) withKey(next handler, roles ...identity.Role) http.Handler {
 			return apperr.New(apperr.Forbidden, "this API key's role (%s) may not do this", p.role)
 		}
 		if p.agreement != "" && !agreementRoutes[r.Pattern] {
-			return apperr.New(apperr.Forbidden, "this API key is scoped to the agreement %q: it may read only that agreement, its report and the metrics of its engagement", p.agreement)
+			return apperr.New(apperr.Forbidden, "this API key is scoped to the agreement %q: it may read only that agreement, its report, the metrics of its engagement and its exports", p.agreement)
 		}
 		return next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
@@ -55,10 +55,13 @@ func (s *Server) withKey(next handler, roles ...identity.Role) http.Handler {
 // route refuses such a key with 403, so a customer's auditor reads nothing
 // of other customers' people.
 var agreementRoutes = map[string]bool{
-	"GET /api/metrics":                 true,
-	"GET /api/agreements":              true,
-	"GET /api/agreements/{key}":        true,
-	"GET /api/agreements/{key}/report": true,
+	"GET /api/metrics":                   true,
+	"GET /api/agreements":                true,
+	"GET /api/agreements/{key}":          true,
+	"GET /api/agreements/{key}/report":   true,
+	"GET /api/exports":                   true,
+	"GET /api/exports/{id}":              true,
+	"GET /api/exports/{id}/files/{name}": true,
 }
 
 func (s *Server) authenticate(r *http.Request) (principal, error) {

@@ -185,6 +185,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if status, body := e.do(http.MethodPut, "/api/agreements/matrix", e.admin, "application/json", []byte(matrixAgreement)); status != http.StatusCreated {
 		t.Fatalf("agreement: %d %v", status, body)
 	}
+	// An export of the current quarter, done, to read and download.
+	exportID := e.requestExport(e.admin, `{"quarter": "2026-Q4"}`)
 	m.callers[adminKey], m.callers[auditorKey], m.callers[hrisKey] = caller{key: e.admin}, caller{key: e.auditor}, caller{key: e.hris}
 	for who, id := range callerIDs {
 		if id != "" {
@@ -329,6 +331,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 		// Metrics and agreement reports: admins and auditors read them.
 		{"GET /api/metrics", get("/api/metrics?by=department"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
 		{"GET /api/agreements/{key}/report", get("/api/agreements/matrix/report"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
+		// Evidence exports: admins request them, admins and auditors read
+		// and download them; the public key is public.
+		{"POST /api/exports", send(http.MethodPost, "/api/exports", "application/json", `{"quarter": "2026-Q4"}`),
+			[callerCount]int{401, 403, 403, 403, 403, 202, 403, 202, 403, 403}},
+		{"GET /api/exports", get("/api/exports"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
+		{"GET /api/exports/{id}", get("/api/exports/" + exportID), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
+		{"GET /api/exports/{id}/files/{name}", get("/api/exports/" + exportID + "/files/manifest.json"),
+			[callerCount]int{401, 403, 403, 403, 403, 302, 302, 302, 302, 403}},
+		{"GET /api/exports/public-key", get("/api/exports/public-key"), [callerCount]int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+		{"GET /admin/exports", get("/admin/exports"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
+		{"POST /admin/exports", func(m *matrix, _ int, c caller) int {
+			return m.form(c, "/admin/exports", url.Values{"quarter": {"2026-Q4"}})
+		}, [callerCount]int{401, 403, 403, 403, 403, 303, 403, 401, 401, 401}},
 		{"GET /admin", get("/admin"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"GET /admin/metrics", get("/admin/metrics?quarter=2026-Q3&by=manager"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"GET /admin/agreements", get("/admin/agreements"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},

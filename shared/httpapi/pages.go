@@ -15,7 +15,7 @@ var templateFS embed.FS
 // pageNames are the pages under templates/, each rendered inside layout.html.
 var pageNames = []string{"signin", "link-sent", "confirm", "link-invalid", "error", "me", "module", "receipt", "policy", "admin-keys", "admin-key-created", "team",
 	"admin-roster", "admin-roster-preview", "admin-roster-done", "admin-people", "admin-person", "admin-overview", "admin-waivers", "admin-settings",
-	"admin-metrics", "admin-agreements", "admin-agreement"}
+	"admin-metrics", "admin-agreements", "admin-agreement", "admin-exports"}
 
 // adminSection is one entry of the admin console's navigation.
 type adminSection struct{ Path, Label string }
@@ -26,6 +26,7 @@ var adminSections = []adminSection{
 	{"/admin", "Overview"},
 	{"/admin/metrics", "Metrics"},
 	{"/admin/agreements", "Agreements"},
+	{"/admin/exports", "Exports"},
 	{"/admin/people", "People"},
 	{"/admin/roster", "Roster upload"},
 	{"/admin/waivers", "Waivers"},

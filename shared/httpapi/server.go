@@ -106,6 +106,10 @@ type Deps struct {
 	// Metrics answers the accountability figures, their trend and the
 	// agreements' reports (metrics.Service).
 	Metrics MetricsService
+	// Exports requests, lists and serves evidence exports; nil when the
+	// deployment has no evidence bucket and key (the exports routes answer
+	// 503).
+	Exports ExportService
 	// Audit records who read someone else's record.
 	Audit AuditLog
 	// InsecureCookies drops the Secure flag and the __Host- prefix of the
@@ -170,10 +174,17 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/agreements", s.withKeyOrAccess(s.listAgreements, identity.Admin, identity.Auditor))
 	s.mux.Handle("GET /api/agreements/{key}", s.withKeyOrAccess(s.getAgreement, identity.Admin, identity.Auditor))
 	s.mux.Handle("PUT /api/agreements/{key}", s.withKeyOrAccess(s.putAgreement, identity.Admin))
+	s.mux.Handle("POST /api/exports", s.withKeyOrAccess(s.requestExport, identity.Admin))
+	s.mux.Handle("GET /api/exports", s.withKeyOrAccess(s.listExports, identity.Admin, identity.Auditor))
+	s.mux.Handle("GET /api/exports/{id}", s.withKeyOrAccess(s.getExport, identity.Admin, identity.Auditor))
+	s.mux.Handle("GET /api/exports/{id}/files/{name}", s.withKeyOrAccess(s.downloadExportFile, identity.Admin, identity.Auditor))
+	s.mux.Handle("GET /api/exports/public-key", s.serve(asJSON, s.exportPublicKey))
 	s.mux.Handle("GET /admin", s.withAccess(asPage, s.overviewPageHandler, consoleRoles...))
 	s.mux.Handle("GET /admin/metrics", s.withAccess(asPage, s.metricsPageHandler, consoleRoles...))
 	s.mux.Handle("GET /admin/agreements", s.withAccess(asPage, s.agreementsPageHandler, consoleRoles...))
 	s.mux.Handle("GET /admin/agreements/{key}", s.withAccess(asPage, s.reportPageHandler, consoleRoles...))
+	s.mux.Handle("GET /admin/exports", s.withAccess(asPage, s.exportsPageHandler, consoleRoles...))
+	s.mux.Handle("POST /admin/exports", s.withAccess(asPage, s.formRequestExport, identity.Admin))
 	s.mux.Handle("GET /admin/waivers", s.withAccess(asPage, s.waiversPageHandler, consoleRoles...))
 	s.mux.Handle("POST /admin/waivers", s.withAccess(asPage, s.formGrantWaiver, identity.Admin))
 	s.mux.Handle("POST /admin/waivers/{id}/revoke", s.withAccess(asPage, s.formRevokeWaiver, identity.Admin))

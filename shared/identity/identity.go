@@ -111,6 +111,10 @@ func APIKeyRef(id string) string { return "apikey#" + id }
 // "agreement#<agreement key>".
 func AgreementRef(key string) string { return "agreement#" + key }
 
+// ExportRef names an evidence export as the subject of an audit event:
+// "export#<export id>".
+func ExportRef(id string) string { return "export#" + id }
+
 // PersonOfRef returns the employee id of a PersonRef, or false for any other
 // reference.
 func PersonOfRef(ref string) (employeeID string, ok bool) {

@@ -112,6 +112,9 @@ func FunctionAccess() map[string]Access {
 			{Actions: []Action{Query, PutItem}, Keys: []string{AuditKeys}},
 			// Metrics and agreement reports read the frozen snapshots.
 			{Actions: []Action{GetItem, BatchGetItem, Query}, Keys: []string{snapshotKeys}},
+			// Evidence exports: request, list, read, and (without a queue,
+			// locally) run them in-process.
+			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{ExportsPK}},
 		},
 		// The daily run reads the roster, the agreements and the people to
 		// re-evaluate that day (with their waivers), writes their
@@ -143,6 +146,17 @@ func FunctionAccess() map[string]Access {
 			{Actions: []Action{Query}, Keys: []string{personKeys, RosterPK, AgreementsPK}},
 			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{snapshotKeys}},
 			{Actions: []Action{PutItem}, Keys: []string{AuditKeys}},
+		},
+		// The export function builds evidence bundles: it moves an export
+		// through its states with their audit events, reads every person's
+		// history (or the frozen snapshot), the agreements and the audit
+		// events of the quarter, and requests the automatic exports when a
+		// quarter has closed.
+		"export": {
+			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{ExportsPK}},
+			{Actions: []Action{Query, PutItem}, Keys: []string{AuditKeys}},
+			{Actions: []Action{Query}, Keys: []string{personKeys, RosterPK}},
+			{Actions: []Action{GetItem, Query}, Keys: []string{AgreementsPK, snapshotKeys}},
 		},
 		// The bounce handler marks addresses undeliverable, once, with an
 		// audit event.

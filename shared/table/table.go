@@ -30,6 +30,7 @@
 //	snapshot manifest    snapshot        SNAPSHOT#<YYYY-Qn>         MANIFEST                        -                                   -                          -
 //	snapshot chunk       snapshot-chunk  SNAPSHOT#<YYYY-Qn>         ROWS#<run id>#<0000000n>        -                                   -                          -
 //	customer agreement   agreement       AGREEMENTS                 <agreement key>                 -                                   -                          -
+//	evidence export      export          EXPORTS                    <export id: exp_ + 16 hex>      -                                   -                          -
 //
 // The type column is the item's [TypeAttribute], one of the Type constants
 // (a rate-limit counter has none). Open assignments also carry GSI4, the due
@@ -40,7 +41,12 @@
 // at most SnapshotChunkBytes) first, under the run's own id, then the
 // manifest naming the run and its chunk count, only if absent and with its
 // audit event; a run that failed before its manifest leaves chunks nothing
-// names, and the next run writes its own. A waiver claim holds the id and expiry of the person's waiver of one
+// names, and the next run writes its own. An evidence export is created
+// pending only if absent (an automatic one's id is derived from its quarter
+// and scope, so a rerun finds it), then moves pending → running → done or
+// failed (failed → running again for a retry, a stale running one too) by
+// puts conditional on its state and version, each with its audit event;
+// its files lie in the evidence bucket under the prefix it records. A waiver claim holds the id and expiry of the person's waiver of one
 // item that holds (or last held): a grant writes it only if it is absent,
 // expired or revoked, so two waivers of one item never hold at once.
 //
@@ -100,6 +106,10 @@
 //	PUT /api/agreements/{key}        the agreement, then write it versioned             GetItem AGREEMENTS / <key>, TransactWrite + audit  1 (+2 writes)
 //	PUT /api/agreements/{key}        the people on its engagement, to assign its modules  Query GSI2 ROSTER (filtered in code), then each one's ASSIGN#, WAIVER#  one per person, then one per their assignment and waiver
 //	assignment engine (every run)    the agreements, for the modules they require       Query AGREEMENTS                      one per agreement (a handful)
+//	POST /api/exports, quarter close  create the export request once                    TransactWrite EXPORTS / <id> (if absent) + audit  0 (2 writes)
+//	GET /api/exports/{id}[/files/..]  one export (a download adds its audit event)      GetItem EXPORTS / <id> (+ PutItem AUDIT#<day>)  1
+//	GET /api/exports, /admin/exports  every export, newest first (sorted in code)       Query EXPORTS                         one per export (a few a quarter)
+//	export run (function or in-process)  the export, then its state changes             GetItem EXPORTS / <id>, TransactWrite Put (if at its state and version) + audit  1 (+2 writes a change)
 //
 // Nothing on a request path scans the table. Items that expire carry
 // [TTLAttribute] and are filtered on read, because DynamoDB Local never
@@ -150,6 +160,7 @@ const (
 	TypeWaiverListing  = "waiver-listing"
 	TypeSnapshot       = "snapshot"
 	TypeSnapshotChunk  = "snapshot-chunk"
+	TypeExport         = "export"
 )
 
 // Index names.
@@ -237,6 +248,9 @@ const (
 	// WaiversPK is the partition listing every waiver, one item per waiver
 	// with the waiver's id as sort key (see [WaiverListSK]).
 	WaiversPK = "WAIVERS"
+	// ExportsPK is the partition holding every evidence export, one item
+	// per export with its id as sort key (see [ExportSK]).
+	ExportsPK = "EXPORTS"
 	// RosterPK is the GSI2 partition holding every person.
 	RosterPK = "ROSTER"
 )
@@ -467,3 +481,8 @@ const SnapshotChunkBytes = 300_000
 // AgreementSK is the sort key of a customer agreement in [AgreementsPK]: the
 // agreement's key.
 func AgreementSK(key string) string { return key }
+
+// ExportSK is the sort key of an evidence export in [ExportsPK]: its id
+// ("exp_" + 16 hex digits). Ids do not sort by time: a listing reads the
+// partition (a few exports a quarter) and orders them by request time.
+func ExportSK(id string) string { return id }
