@@ -74,9 +74,6 @@ type Spec struct {
 	GeneratedAt time.Time
 	// Snapshot is the run id of the frozen snapshot ("" for a preview).
 	Snapshot string
-	// ContentVersions maps "module:<id>" and "policy:<id>" to the version
-	// of the content in the catalog.
-	ContentVersions map[string]string
 }
 
 // Scope returns the bundle's scope: "organisation" or "agreement:<key>".
@@ -148,6 +145,8 @@ type Manifest struct {
 	Counts Counts `json:"counts"`
 	// AuditLog is what the audit log holds.
 	AuditLog        LogCounts         `json:"auditLog"`
+	// ContentVersions are, by "module:<id>" and "policy:<id>", the
+	// content versions the rows name (several joined with ", ").
 	ContentVersions map[string]string `json:"contentVersions"`
 	KeyID           string            `json:"keyId"`
 	// SHA256SUMS is the SHA-256 of the SHA256SUMS file.
@@ -313,12 +312,7 @@ func (w *writer) write(spec Spec, rows Rows, log AuditLog, signer signing.Signer
 		Files:       files,
 		Counts:      t.counts,
 		AuditLog:    logCounts,
-		ContentVersions: func() map[string]string {
-			if spec.ContentVersions == nil {
-				return map[string]string{}
-			}
-			return spec.ContentVersions
-		}(),
+		ContentVersions: t.contentVersions(),
 		KeyID:      signer.KeyID(),
 		SHA256SUMS: sumsFile.SHA256,
 	}

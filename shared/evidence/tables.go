@@ -3,6 +3,8 @@ package evidence
 import (
 	"encoding/csv"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +40,30 @@ type tables struct {
 	// ids holds the employee ids listed, for an agreement's bundle only
 	// (its audit events are those of these people).
 	ids map[string]struct{}
+	// versions holds, by "module:<id>" and "policy:<id>", the content
+	// versions the rows name.
+	versions map[string]map[string]bool
+}
+
+// saw records that a row names version of item.
+func (t *tables) saw(item, version string) {
+	if version == "" {
+		return
+	}
+	if t.versions[item] == nil {
+		t.versions[item] = map[string]bool{}
+	}
+	t.versions[item][version] = true
+}
+
+// contentVersions returns, by item, the versions the rows name, sorted and
+// joined with ", ".
+func (t *tables) contentVersions() map[string]string {
+	out := make(map[string]string, len(t.versions))
+	for item, vs := range t.versions {
+		out[item] = strings.Join(slices.Sorted(maps.Keys(vs)), ", ")
+	}
+	return out
 }
 
 // csvFile is one of the CSV files being written.
@@ -68,7 +94,7 @@ func Neutralise(s string) string {
 // tables writes the three CSV files in one pass over the rows and adds
 // the rows up.
 func (w *writer) tables(spec Spec, rows Rows) (*tables, error) {
-	t := &tables{}
+	t := &tables{versions: map[string]map[string]bool{}}
 	for _, by := range dimensions {
 		t.builders = append(t.builders, metrics.NewBuilder(spec.Period, by, ""))
 	}
@@ -142,6 +168,7 @@ func (t *tables) add(r metrics.PersonRows, people, assignments, acks csvFile) er
 			return fmt.Errorf("write %s: %w", AssignmentsFile, err)
 		}
 		t.counts.Assignments++
+		t.saw("module:"+a.ModuleID, a.ModuleVersion)
 	}
 	for _, a := range r.Acks {
 		if excused(a) {
@@ -152,6 +179,7 @@ func (t *tables) add(r metrics.PersonRows, people, assignments, acks csvFile) er
 			return fmt.Errorf("write %s: %w", AcknowledgmentsFile, err)
 		}
 		t.counts.Acknowledgments++
+		t.saw("policy:"+a.PolicyID, a.PolicyVersion)
 	}
 	for _, b := range t.builders {
 		b.Add(r)
