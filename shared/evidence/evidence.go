@@ -144,7 +144,7 @@ type Manifest struct {
 	Files  []File `json:"files"`
 	Counts Counts `json:"counts"`
 	// AuditLog is what the audit log holds.
-	AuditLog        LogCounts         `json:"auditLog"`
+	AuditLog LogCounts `json:"auditLog"`
 	// ContentVersions are, by "module:<id>" and "policy:<id>", the
 	// content versions the rows name (several joined with ", ").
 	ContentVersions map[string]string `json:"contentVersions"`
@@ -308,13 +308,13 @@ func (w *writer) write(spec Spec, rows Rows, log AuditLog, signer signing.Signer
 		FormatVersion: FormatVersion,
 		Quarter:       spec.Period.Quarter, AsOf: spec.Period.AsOf, End: timestamp(spec.Period.End),
 		Final: spec.Final, Scope: spec.Scope(), Snapshot: spec.Snapshot,
-		GeneratedAt: timestamp(spec.GeneratedAt),
-		Files:       files,
-		Counts:      t.counts,
-		AuditLog:    logCounts,
+		GeneratedAt:     timestamp(spec.GeneratedAt),
+		Files:           files,
+		Counts:          t.counts,
+		AuditLog:        logCounts,
 		ContentVersions: t.contentVersions(),
-		KeyID:      signer.KeyID(),
-		SHA256SUMS: sumsFile.SHA256,
+		KeyID:           signer.KeyID(),
+		SHA256SUMS:      sumsFile.SHA256,
 	}
 	m.Counts.AuditEvents = logCounts.InScope
 	if a := spec.Agreement; a != nil {

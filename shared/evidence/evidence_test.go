@@ -188,7 +188,7 @@ func build(t *testing.T, spec evidence.Spec, all []metrics.PersonRows, signer si
 func specs(t *testing.T) map[string]evidence.Spec {
 	return map[string]evidence.Spec{
 		"Organisation": {Period: q3(t), Final: true, GeneratedAt: time.Date(2026, 10, 1, 3, 0, 0, 0, time.UTC), Snapshot: "RUN1"},
-		"Agreement": {Period: q3(t), Final: true, Agreement: acme(), GeneratedAt: time.Date(2026, 10, 1, 3, 0, 0, 0, time.UTC), Snapshot: "RUN1"},
+		"Agreement":    {Period: q3(t), Final: true, Agreement: acme(), GeneratedAt: time.Date(2026, 10, 1, 3, 0, 0, 0, time.UTC), Snapshot: "RUN1"},
 	}
 }
 
