@@ -88,8 +88,9 @@ const (
 
 // FunctionAccess is each Lambda function's access to the table, by function
 // name (its directory under functions/). Every function only appends to the
-// audit partitions (PutItem, conditional on absence); the API alone also
-// reads them, for the evidence export.
+// audit partitions (PutItem, conditional on absence); the API (verifying
+// the log), the freeze function (sealing it) and the export function (its
+// bundles' audit log) also read them.
 func FunctionAccess() map[string]Access {
 	return map[string]Access{
 		// The API serves every route: people and the roster, training and
@@ -112,6 +113,8 @@ func FunctionAccess() map[string]Access {
 			{Actions: []Action{Query, PutItem}, Keys: []string{AuditKeys}},
 			// Metrics and agreement reports read the frozen snapshots.
 			{Actions: []Action{GetItem, BatchGetItem, Query}, Keys: []string{snapshotKeys}},
+			// GET /api/audit/verify reads the seals.
+			{Actions: []Action{GetItem, Query}, Keys: []string{SealsPK}},
 		},
 		// The daily run reads the roster, the agreements and the people to
 		// re-evaluate that day (with their waivers), writes their
@@ -142,7 +145,18 @@ func FunctionAccess() map[string]Access {
 		"freeze": {
 			{Actions: []Action{Query}, Keys: []string{personKeys, RosterPK, AgreementsPK}},
 			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{snapshotKeys}},
-			{Actions: []Action{PutItem}, Keys: []string{AuditKeys}},
+			{Actions: []Action{Query, PutItem}, Keys: []string{AuditKeys}},
+			// It also seals the audit days that ended: the last seal, each
+			// day's events (above), the seal written once.
+			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{SealsPK}},
+		},
+		// The export function builds evidence bundles: their audit log reads
+		// the audit events and the seals. (Its other access, to the people's
+		// histories, the snapshots and its export records, is added with the
+		// function.)
+		"export": {
+			{Actions: []Action{Query}, Keys: []string{AuditKeys}},
+			{Actions: []Action{GetItem, Query}, Keys: []string{SealsPK}},
 		},
 		// The bounce handler marks addresses undeliverable, once, with an
 		// audit event.

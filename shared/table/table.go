@@ -30,6 +30,7 @@
 //	snapshot manifest    snapshot        SNAPSHOT#<YYYY-Qn>         MANIFEST                        -                                   -                          -
 //	snapshot chunk       snapshot-chunk  SNAPSHOT#<YYYY-Qn>         ROWS#<run id>#<0000000n>        -                                   -                          -
 //	customer agreement   agreement       AGREEMENTS                 <agreement key>                 -                                   -                          -
+//	audit seal           seal            SEALS                      <YYYY-MM-DD>                    -                                   -                          -
 //
 // The type column is the item's [TypeAttribute], one of the Type constants
 // (a rate-limit counter has none). Open assignments also carry GSI4, the due
@@ -40,7 +41,11 @@
 // at most SnapshotChunkBytes) first, under the run's own id, then the
 // manifest naming the run and its chunk count, only if absent and with its
 // audit event; a run that failed before its manifest leaves chunks nothing
-// names, and the next run writes its own. A waiver claim holds the id and expiry of the person's waiver of one
+// names, and the next run writes its own. An audit seal closes one UTC day of audit
+// events (docs/AUDIT.md): its canonical JSON (count, chain root, prev =
+// SHA-256 of the previous day's seal, checkpoints) and signature, written
+// once (only if absent) an hour after the day ended, never updated; audit
+// events carry their own hash, written in the same put as the event. A waiver claim holds the id and expiry of the person's waiver of one
 // item that holds (or last held): a grant writes it only if it is absent,
 // expired or revoked, so two waivers of one item never hold at once.
 //
@@ -100,6 +105,8 @@
 //	PUT /api/agreements/{key}        the agreement, then write it versioned             GetItem AGREEMENTS / <key>, TransactWrite + audit  1 (+2 writes)
 //	PUT /api/agreements/{key}        the people on its engagement, to assign its modules  Query GSI2 ROSTER (filtered in code), then each one's ASSIGN#, WAIVER#  one per person, then one per their assignment and waiver
 //	assignment engine (every run)    the agreements, for the modules they require       Query AGREEMENTS                      one per agreement (a handful)
+//	seal run (freeze, daily)         the last seal, then each unsealed day's events; seal it once  Query SEALS (descending, Limit 1), Query AUDIT#<day>, conditional PutItem SEALS / <day> (loser: GetItem)  1 + one per event of the days sealed
+//	GET /api/audit/verify, export    the first seal, the seals of the range (and the day before), each day's events  Query SEALS (Limit 1), GetItem SEALS / <day>, Query SEALS BETWEEN, Query AUDIT#<day>  one per seal and event
 //
 // Nothing on a request path scans the table. Items that expire carry
 // [TTLAttribute] and are filtered on read, because DynamoDB Local never
@@ -150,6 +157,7 @@ const (
 	TypeWaiverListing  = "waiver-listing"
 	TypeSnapshot       = "snapshot"
 	TypeSnapshotChunk  = "snapshot-chunk"
+	TypeSeal           = "seal"
 )
 
 // Index names.
@@ -239,6 +247,9 @@ const (
 	WaiversPK = "WAIVERS"
 	// RosterPK is the GSI2 partition holding every person.
 	RosterPK = "ROSTER"
+	// SealsPK is the partition holding the audit seals, one item per
+	// sealed UTC day with the day as sort key (see [SealSK]).
+	SealsPK = "SEALS"
 )
 
 // Key prefixes.
@@ -467,3 +478,7 @@ const SnapshotChunkBytes = 300_000
 // AgreementSK is the sort key of a customer agreement in [AgreementsPK]: the
 // agreement's key.
 func AgreementSK(key string) string { return key }
+
+// SealSK is the sort key of the seal of one UTC day (YYYY-MM-DD) in
+// [SealsPK]; seals sort by day.
+func SealSK(day string) string { return day }
