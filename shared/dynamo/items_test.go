@@ -158,7 +158,7 @@ func TestItemLayout(t *testing.T) {
 			"PK": "AUDIT#2026-11-02", "SK": "2026-11-02T09:30:00.000000000Z#ev", "type": "audit", "id": "ev", "at": "2026-11-02T09:30:00Z",
 			"actor": "admin", "action": "person.updated", "subject": "person#E2", "source": "192.0.2.1",
 			"details": map[string]any{"revision": 2, "s": "x"},
-			"hash": sha256Hex(`{"id":"ev","at":"2026-11-02T09:30:00Z","actor":"admin","action":"person.updated","subject":"person#E2","source":"192.0.2.1","details":{"revision":2,"s":"x"}}`),
+			"hash":    sha256Hex(`{"id":"ev","at":"2026-11-02T09:30:00Z","actor":"admin","action":"person.updated","subject":"person#E2","source":"192.0.2.1","details":{"revision":2,"s":"x"}}`),
 		}},
 		{"audit seal", newSealItem(audit.SignedSeal{Day: "2026-11-02", Bytes: []byte(`{"day":"2026-11-02"}`), Signature: []byte{1, 2}}), map[string]any{
 			"PK": "SEALS", "SK": "2026-11-02", "type": "seal", "seal": `{"day":"2026-11-02"}`, "signature": []byte{1, 2},
