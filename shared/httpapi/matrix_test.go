@@ -329,6 +329,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		// Metrics and agreement reports: admins and auditors read them.
 		{"GET /api/metrics", get("/api/metrics?by=department"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
 		{"GET /api/agreements/{key}/report", get("/api/agreements/matrix/report"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
+		// The audit log's verification: admins and auditors.
+		{"GET /api/audit/verify", get("/api/audit/verify?from=2026-10-26&to=2026-11-02"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
 		{"GET /admin", get("/admin"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"GET /admin/metrics", get("/admin/metrics?quarter=2026-Q3&by=manager"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"GET /admin/agreements", get("/admin/agreements"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},

@@ -108,6 +108,8 @@ type Deps struct {
 	Metrics MetricsService
 	// Audit records who read someone else's record.
 	Audit AuditLog
+	// AuditVerifier checks the audit log against its seals.
+	AuditVerifier AuditVerifier
 	// InsecureCookies drops the Secure flag and the __Host- prefix of the
 	// session cookie, and the Strict-Transport-Security header, for
 	// plain-HTTP local development only.
@@ -170,6 +172,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/agreements", s.withKeyOrAccess(s.listAgreements, identity.Admin, identity.Auditor))
 	s.mux.Handle("GET /api/agreements/{key}", s.withKeyOrAccess(s.getAgreement, identity.Admin, identity.Auditor))
 	s.mux.Handle("PUT /api/agreements/{key}", s.withKeyOrAccess(s.putAgreement, identity.Admin))
+	s.mux.Handle("GET /api/audit/verify", s.withKeyOrAccess(s.verifyAudit, identity.Admin, identity.Auditor))
 	s.mux.Handle("GET /admin", s.withAccess(asPage, s.overviewPageHandler, consoleRoles...))
 	s.mux.Handle("GET /admin/metrics", s.withAccess(asPage, s.metricsPageHandler, consoleRoles...))
 	s.mux.Handle("GET /admin/agreements", s.withAccess(asPage, s.agreementsPageHandler, consoleRoles...))
