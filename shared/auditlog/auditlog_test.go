@@ -263,7 +263,7 @@ func (e *env) delete(k map[string]types.AttributeValue) {
 func (e *env) putRaw(seal string, sig []byte, day string) {
 	e.t.Helper()
 	item := key(table.SealsPK, day)
-	item["type"] = &types.AttributeValueMemberS{Value: table.TypeSeal}
+	item["type"] = &types.AttributeValueMemberS{Value: table.TypeAuditSeal}
 	item["seal"] = &types.AttributeValueMemberS{Value: seal}
 	item["signature"] = &types.AttributeValueMemberB{Value: sig}
 	if _, err := e.client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(e.table), Item: item}); err != nil {

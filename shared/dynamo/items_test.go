@@ -161,7 +161,7 @@ func TestItemLayout(t *testing.T) {
 			"hash":    sha256Hex(`{"id":"ev","at":"2026-11-02T09:30:00Z","actor":"admin","action":"person.updated","subject":"person#E2","source":"192.0.2.1","details":{"revision":2,"s":"x"}}`),
 		}},
 		{"audit seal", newSealItem(audit.SignedSeal{Day: "2026-11-02", Bytes: []byte(`{"day":"2026-11-02"}`), Signature: []byte{1, 2}}), map[string]any{
-			"PK": "SEALS", "SK": "2026-11-02", "type": "seal", "seal": `{"day":"2026-11-02"}`, "signature": []byte{1, 2},
+			"PK": "SEALS", "SK": "2026-11-02", "type": "audit-seal", "seal": `{"day":"2026-11-02"}`, "signature": []byte{1, 2},
 		}},
 		{"revoked API key", newAPIKeyItem(auth.APIKey{Hash: "h", Role: identity.Admin, Label: "ci", CreatedAt: at0, RevokedAt: at1}), map[string]any{
 			"PK": "APIKEY#h", "SK": "APIKEY", "type": "apikey", "hash": "h", "role": "admin", "label": "ci",

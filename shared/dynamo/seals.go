@@ -25,7 +25,7 @@ type sealItem struct {
 }
 
 func newSealItem(s audit.SignedSeal) sealItem {
-	return sealItem{PK: table.SealsPK, SK: table.SealSK(s.Day), Type: table.TypeSeal, Seal: string(s.Bytes), Signature: s.Signature}
+	return sealItem{PK: table.SealsPK, SK: table.SealSK(s.Day), Type: table.TypeAuditSeal, Seal: string(s.Bytes), Signature: s.Signature}
 }
 
 func (it sealItem) signed() audit.SignedSeal {

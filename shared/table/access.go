@@ -89,8 +89,7 @@ const (
 // FunctionAccess is each Lambda function's access to the table, by function
 // name (its directory under functions/). Every function only appends to the
 // audit partitions (PutItem, conditional on absence); the API (verifying
-// the log), the freeze function (sealing it) and the export function (its
-// bundles' audit log) also read them.
+// the log) and the freeze function (sealing it) also read them.
 func FunctionAccess() map[string]Access {
 	return map[string]Access{
 		// The API serves every route: people and the roster, training and
@@ -149,14 +148,6 @@ func FunctionAccess() map[string]Access {
 			// It also seals the audit days that ended: the last seal, each
 			// day's events (above), the seal written once.
 			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{SealsPK}},
-		},
-		// The export function builds evidence bundles: their audit log reads
-		// the audit events and the seals. (Its other access, to the people's
-		// histories, the snapshots and its export records, is added with the
-		// function.)
-		"export": {
-			{Actions: []Action{Query}, Keys: []string{AuditKeys}},
-			{Actions: []Action{GetItem, Query}, Keys: []string{SealsPK}},
 		},
 		// The bounce handler marks addresses undeliverable, once, with an
 		// audit event.

@@ -30,7 +30,7 @@
 //	snapshot manifest    snapshot        SNAPSHOT#<YYYY-Qn>         MANIFEST                        -                                   -                          -
 //	snapshot chunk       snapshot-chunk  SNAPSHOT#<YYYY-Qn>         ROWS#<run id>#<0000000n>        -                                   -                          -
 //	customer agreement   agreement       AGREEMENTS                 <agreement key>                 -                                   -                          -
-//	audit seal           seal            SEALS                      <YYYY-MM-DD>                    -                                   -                          -
+//	audit seal           audit-seal      SEALS                      <YYYY-MM-DD>                    -                                   -                          -
 //
 // The type column is the item's [TypeAttribute], one of the Type constants
 // (a rate-limit counter has none). Open assignments also carry GSI4, the due
@@ -157,7 +157,7 @@ const (
 	TypeWaiverListing  = "waiver-listing"
 	TypeSnapshot       = "snapshot"
 	TypeSnapshotChunk  = "snapshot-chunk"
-	TypeSeal           = "seal"
+	TypeAuditSeal      = "audit-seal"
 )
 
 // Index names.
@@ -247,8 +247,8 @@ const (
 	WaiversPK = "WAIVERS"
 	// RosterPK is the GSI2 partition holding every person.
 	RosterPK = "ROSTER"
-	// SealsPK is the partition holding the audit seals, one item per
-	// sealed UTC day with the day as sort key (see [SealSK]).
+	// SealsPK is the partition of the audit log's daily seals, one item
+	// per UTC day with the day as sort key, written once.
 	SealsPK = "SEALS"
 )
 
