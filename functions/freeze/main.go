@@ -1,7 +1,7 @@
 // Command freeze is the daily freeze Lambda, invoked by an EventBridge
 // schedule: it freezes the metrics of the quarter that closed last (its
 // rows, figures and agreement reports, stored once), unless that quarter is
-// frozen already.
+// frozen already, and seals the audit days that ended with the evidence key.
 package main
 
 import (
@@ -13,27 +13,46 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/attest-oss/attest/shared/auditlog"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/handler"
+	"github.com/attest-oss/attest/shared/kmssign"
 	"github.com/attest-oss/attest/shared/metrics"
+	"github.com/attest-oss/attest/shared/signing"
 	"github.com/attest-oss/attest/shared/startup"
 )
 
 func main() {
 	logger, cfg := startup.Start()
-	h, err := wire(logger, dynamodb.NewFromConfig(cfg), time.Now)
+	signer, err := evidenceKey(kms.NewFromConfig(cfg))
+	if err != nil {
+		startup.Exit(logger, err)
+	}
+	h, err := wire(logger, dynamodb.NewFromConfig(cfg), signer, time.Now)
 	if err != nil {
 		startup.Exit(logger, err)
 	}
 	lambda.Start(h)
 }
 
-// wire builds the metrics service on the DynamoDB client, the environment
-// and the clock, and returns the daily freeze handler.
-func wire(logger *slog.Logger, db dynamo.API, now func() time.Time) (func(context.Context, events.EventBridgeEvent) (handler.FreezeSummary, error), error) {
+// evidenceKey is the KMS key named by env.SigningKeyID, which signs the
+// audit seals.
+func evidenceKey(client kmssign.API) (signing.Signer, error) {
+	keyID, err := env.Required(env.SigningKeyID)
+	if err != nil {
+		return nil, err
+	}
+	return kmssign.New(client, keyID), nil
+}
+
+// wire builds the metrics service and the audit sealer on the DynamoDB
+// client, the evidence key, the environment and the clock, and returns the
+// daily freeze handler.
+func wire(logger *slog.Logger, db dynamo.API, signer signing.Signer, now func() time.Time) (func(context.Context, events.EventBridgeEvent) (handler.FreezeSummary, error), error) {
 	table, err := env.Required(env.TableName)
 	if err != nil {
 		return nil, err
@@ -44,5 +63,6 @@ func wire(logger *slog.Logger, db dynamo.API, now func() time.Time) (func(contex
 	}
 	store := dynamo.New(db, table, now)
 	svc := &metrics.Service{Histories: store, Snapshots: store, Agreements: store, Catalog: cat, Now: now}
-	return handler.DailyFreeze(svc, logger), nil
+	sealer := &auditlog.Sealer{Store: store, Signer: signer, Now: now}
+	return handler.DailyFreeze(svc, sealer, logger), nil
 }

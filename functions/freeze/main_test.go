@@ -11,9 +11,11 @@ import (
 
 	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/app"
+	"github.com/attest-oss/attest/shared/auditlog"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/roster"
+	"github.com/attest-oss/attest/shared/signing"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -48,7 +50,11 @@ func TestWireFreezesTheQuarterBeforeTheEvent(t *testing.T) {
 	t.Setenv(env.TableName, tableName)
 	var calls devtest.AccessLog
 	now := func() time.Time { return time.Date(2026, 11, 21, 6, 0, 1, 0, time.UTC) }
-	freeze, err := wire(slog.New(slog.DiscardHandler), devtest.Shared(t).DynamoClient(calls.Option), now)
+	signer, err := signing.NewLocal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	freeze, err := wire(slog.New(slog.DiscardHandler), devtest.Shared(t).DynamoClient(calls.Option), signer, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,12 +63,18 @@ func TestWireFreezesTheQuarterBeforeTheEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Quarter != "2026-Q3" || !sum.Created || sum.People != 2 || sum.Chunks != 1 || sum.ItemsRead == 0 {
-		t.Errorf("got %+v, want 2026-Q3 frozen with both people in one chunk", sum)
+	if sum.Quarter != "2026-Q3" || !sum.Created || sum.People != 2 || sum.Chunks != 1 || sum.ItemsRead == 0 || sum.Sealed != 31 {
+		t.Errorf("got %+v, want 2026-Q3 frozen with both people in one chunk, and 31 audit days sealed", sum)
 	}
 	again, err := freeze(ctx, e)
-	if err != nil || again.Created || again.RunID != sum.RunID {
-		t.Errorf("retried event: %+v %v, want the first run's snapshot", again, err)
+	if err != nil || again.Created || again.RunID != sum.RunID || again.Sealed != 0 {
+		t.Errorf("retried event: %+v %v, want the first run's snapshot and nothing more sealed", again, err)
+	}
+	// The freeze's own audit event (21 November) is sealed the next days;
+	// the days sealed verify with the key's public half.
+	v := &auditlog.Verifier{Store: seed.Store, Key: signer, Now: now}
+	if res, err := v.Verify(ctx, "2026-10-21", "2026-11-21"); err != nil || !res.OK || res.SealedDays != 31 {
+		t.Errorf("Verify = %+v %v, want ok over 31 sealed days", res, err)
 	}
 	m, found, err := seed.Store.Snapshot(ctx, "2026-Q3")
 	if err != nil || !found || len(m.Agreements) != 1 || m.Agreements[0].Report.People != 1 {
@@ -75,7 +87,20 @@ func TestWireFreezesTheQuarterBeforeTheEvent(t *testing.T) {
 // variable is missing.
 func TestWireFailsWithoutTheTable(t *testing.T) {
 	t.Setenv(env.TableName, "")
-	if _, err := wire(slog.New(slog.DiscardHandler), nil, time.Now); err == nil || !strings.Contains(err.Error(), env.TableName) {
+	if _, err := wire(slog.New(slog.DiscardHandler), nil, nil, time.Now); err == nil || !strings.Contains(err.Error(), env.TableName) {
 		t.Errorf("wire: %v, want an error naming %s", err, env.TableName)
+	}
+}
+
+// TestEvidenceKeyNeedsItsVariable: without the key's ARN the function does
+// not start, and says which variable is missing.
+func TestEvidenceKeyNeedsItsVariable(t *testing.T) {
+	t.Setenv(env.SigningKeyID, "")
+	if _, err := evidenceKey(nil); err == nil || !strings.Contains(err.Error(), env.SigningKeyID) {
+		t.Errorf("evidenceKey: %v, want an error naming %s", err, env.SigningKeyID)
+	}
+	t.Setenv(env.SigningKeyID, "arn:aws:kms:eu-west-1:111122223333:key/k")
+	if s, err := evidenceKey(nil); err != nil || s.KeyID() != "arn:aws:kms:eu-west-1:111122223333:key/k" {
+		t.Errorf("evidenceKey: %v, want the key named", err)
 	}
 }

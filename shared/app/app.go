@@ -13,6 +13,7 @@ import (
 	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/apikey"
 	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/auditlog"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/email"
@@ -26,6 +27,7 @@ import (
 	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/ses"
 	"github.com/attest-oss/attest/shared/signin"
+	"github.com/attest-oss/attest/shared/signing"
 	"github.com/attest-oss/attest/shared/team"
 	"github.com/attest-oss/attest/shared/waiver"
 )
@@ -63,6 +65,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Now returns the current time; time.Now when nil (tests move the clock).
 	Now func() time.Time
+	// Signer is the evidence key, which signs the audit seals (and the
+	// bundles' manifests); nil means none is configured: the audit log
+	// is not sealed, and verifying a sealed day fails, saying so.
+	Signer signing.Signer
 }
 
 // ExportsConfig holds the adapters evidence exports run on.
@@ -105,7 +111,13 @@ type App struct {
 	// Exports requests, runs and serves evidence exports; nil without
 	// Config.Exports.
 	Exports *export.Service
-	Handler *httpapi.Server
+	// Sealer seals the audit days that ended; nil without a Signer.
+	Sealer *auditlog.Sealer
+	// AuditVerifier checks the audit log against its seals;
+	// AuditLogWriter writes it for an evidence bundle.
+	AuditVerifier  *auditlog.Verifier
+	AuditLogWriter *auditlog.Writer
+	Handler        *httpapi.Server
 }
 
 // New wires the application. It loads the embedded content catalog, which
@@ -145,11 +157,17 @@ func New(cfg Config) (*App, error) {
 		Teams:      &team.Service{Directory: store, Records: store, Reach: store, Audit: store, Catalog: cat, Now: cfg.Now},
 		Agreements: &agreement.Service{Store: store, Catalog: cat, Assigner: runner},
 		Metrics:    &metrics.Service{Histories: store, Snapshots: store, Agreements: store, Catalog: cat, Now: cfg.Now},
+		// The verifier needs the key's public half only.
+		AuditVerifier:  &auditlog.Verifier{Store: store, Key: cfg.Signer, Now: cfg.Now},
+		AuditLogWriter: &auditlog.Writer{Store: store},
+	}
+	if cfg.Signer != nil {
+		a.Sealer = &auditlog.Sealer{Store: store, Signer: cfg.Signer, Now: cfg.Now}
 	}
 	deps := httpapi.Deps{
 		Keys: store, People: store, Sessions: store, SignIn: links, Quiz: a.Quiz, Acks: a.Acks,
 		Catalog: cat, Roster: rost, Assigner: runner, Reminders: rem, Notifications: store,
-		Suppressions: store, OrgConfig: a.OrgConfig, APIKeys: a.Keys, Waivers: a.Waivers, Teams: a.Teams, Agreements: a.Agreements, Metrics: a.Metrics, Audit: store, InsecureCookies: cfg.InsecureCookies,
+		Suppressions: store, OrgConfig: a.OrgConfig, APIKeys: a.Keys, Waivers: a.Waivers, Teams: a.Teams, Agreements: a.Agreements, Metrics: a.Metrics, Audit: store, AuditVerifier: a.AuditVerifier, InsecureCookies: cfg.InsecureCookies,
 		Logger: cfg.Logger, Now: cfg.Now,
 	}
 	if x := cfg.Exports; x != nil {

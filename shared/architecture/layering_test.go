@@ -42,6 +42,7 @@ var roles = map[string]class{
 	"shared/dynamo":           adapter,
 	"shared/ses":              adapter,
 	"shared/sqs":              adapter,
+	"shared/kmssign":          adapter,
 	"shared/httpapi":          web,
 	"shared/handler":          events,
 	"shared/app":              wiring,

@@ -230,7 +230,13 @@ func (s *sim) run(ctx context.Context) (Summary, error) {
 		s.at(dayStart(on).Add(waiverHour*time.Hour), "agreement "+a.Key, func(ctx context.Context) error { return s.saveAgreement(ctx, a) })
 	}
 	daily := handler.DailyAssignment(s.app.Assigner, s.log)
-	freeze := handler.DailyFreeze(s.app.Metrics, s.log)
+	// The freeze run seals the audit days that ended, when the demo has an
+	// evidence key.
+	var sealer handler.Sealer
+	if s.app.Sealer != nil {
+		sealer = s.app.Sealer
+	}
+	freeze := handler.DailyFreeze(s.app.Metrics, sealer, s.log)
 	for d := start.AddDate(0, 0, 1); d.Before(s.end); d = d.AddDate(0, 0, 1) {
 		day := d.Format(roster.DateLayout)
 		s.at(d.Add(dailyHour*time.Hour), "daily assignment run "+day, func(ctx context.Context) error {

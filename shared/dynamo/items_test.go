@@ -1,6 +1,8 @@
 package dynamo
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"reflect"
 	"slices"
 	"testing"
@@ -156,6 +158,10 @@ func TestItemLayout(t *testing.T) {
 			"PK": "AUDIT#2026-11-02", "SK": "2026-11-02T09:30:00.000000000Z#ev", "type": "audit", "id": "ev", "at": "2026-11-02T09:30:00Z",
 			"actor": "admin", "action": "person.updated", "subject": "person#E2", "source": "192.0.2.1",
 			"details": map[string]any{"revision": 2, "s": "x"},
+			"hash":    sha256Hex(`{"id":"ev","at":"2026-11-02T09:30:00Z","actor":"admin","action":"person.updated","subject":"person#E2","source":"192.0.2.1","details":{"revision":2,"s":"x"}}`),
+		}},
+		{"audit seal", newSealItem(audit.SignedSeal{Day: "2026-11-02", Bytes: []byte(`{"day":"2026-11-02"}`), Signature: []byte{1, 2}}), map[string]any{
+			"PK": "SEALS", "SK": "2026-11-02", "type": "audit-seal", "seal": `{"day":"2026-11-02"}`, "signature": []byte{1, 2},
 		}},
 		{"revoked API key", newAPIKeyItem(auth.APIKey{Hash: "h", Role: identity.Admin, Label: "ci", CreatedAt: at0, RevokedAt: at1}), map[string]any{
 			"PK": "APIKEY#h", "SK": "APIKEY", "type": "apikey", "hash": "h", "role": "admin", "label": "ci",
@@ -206,6 +212,36 @@ func TestItemLayout(t *testing.T) {
 				if !reflect.DeepEqual(got[k], want[k]) {
 					t.Errorf("attribute %q: stored as %#v, want %#v", k, got[k], want[k])
 				}
+			}
+		})
+	}
+}
+
+// sha256Hex is the lowercase hex SHA-256 of s.
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// TestAuditHashSurvivesTheRoundTrip: an event stored and read back, whatever
+// its details (integers, which come back float64, lists, unicode, HTML
+// characters, none at all), has the hash stored with it.
+func TestAuditHashSurvivesTheRoundTrip(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		details map[string]any
+	}{
+		{"none", nil},
+		{"empty", map[string]any{}},
+		{"numbers", map[string]any{"revision": 2, "big": int64(1) << 52, "ratio": 0.1, "neg": -3}},
+		{"lists and maps", map[string]any{"fields": []string{"name", "email"}, "by": map[string]int{"a": 1}, "none": nil, "yes": true}},
+		{"unicode and HTML", map[string]any{"name": "Zoë 日本 \u2028", "note": "<script>&amp;</script>", "q": `"quoted"`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := audit.Event{ID: "ev", At: at0.Add(123456789), Actor: "person:É", Action: "x", Subject: "s", Source: "192.0.2.1", Details: tt.details}
+			it, _ := roundTrip(t, newAuditItem(e))
+			if it.Hash != audit.Hash(e) || audit.Hash(it.event()) != it.Hash {
+				t.Errorf("stored hash %s, event written %s, read back %s: %s", it.Hash, audit.Hash(e), audit.Hash(it.event()), audit.Canonical(it.event()))
 			}
 		})
 	}

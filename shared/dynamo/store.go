@@ -300,7 +300,8 @@ func parseInstant(attr, s string) (time.Time, error) {
 	return t, nil
 }
 
-// auditItem is how an audit event is stored.
+// auditItem is how an audit event is stored: its fields, normalized
+// (audit.Normalize), and its hash (audit.Hash), in one put.
 type auditItem struct {
 	PK      string         `dynamodbav:"PK"`
 	SK      string         `dynamodbav:"SK"`
@@ -312,12 +313,17 @@ type auditItem struct {
 	Subject string         `dynamodbav:"subject"`
 	Source  string         `dynamodbav:"source,omitempty"`
 	Details map[string]any `dynamodbav:"details,omitempty"`
+	// Hash is the event's audit.Hash as written; events written before
+	// the log was chained have none.
+	Hash string `dynamodbav:"hash,omitempty"`
 }
 
 func newAuditItem(e audit.Event) auditItem {
+	e = audit.Normalize(e)
 	return auditItem{
 		PK: table.AuditPK(e.Day()), SK: table.AuditSK(e.SortTime(), e.ID), Type: table.TypeAudit,
 		ID: e.ID, At: e.At, Actor: e.Actor, Action: e.Action, Subject: e.Subject, Source: e.Source, Details: e.Details,
+		Hash: audit.Hash(e),
 	}
 }
 

@@ -35,6 +35,10 @@ const (
 	// day, a positive whole number; unset keeps quiz.DefaultAttemptsPerDay
 	// (api).
 	QuizAttemptsPerDay = "QUIZ_ATTEMPTS_PER_DAY"
+	// SigningKeyID is the ARN of the asymmetric KMS key (ECC_NIST_P256)
+	// that signs bundle manifests and audit seals (export, freeze; api,
+	// which serves its public key).
+	SigningKeyID = "SIGNING_KEY_ID"
 	// LogLevel is INFO on every function. No function reads it: Lambda
 	// filters the functions' JSON logs by the application log level the
 	// stack sets, also INFO.

@@ -7,6 +7,7 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -68,8 +69,14 @@ type Freezer interface {
 	FreezeClosed(ctx context.Context, at time.Time, actor string) (metrics.Frozen, error)
 }
 
+// Sealer seals the audit days that ended (package auditlog's Sealer).
+type Sealer interface {
+	SealThrough(ctx context.Context) (int, error)
+}
+
 // FreezeSummary is what the freeze handler reports: the quarter, whether
-// this invocation froze it, and what the snapshot holds.
+// this invocation froze it, what the snapshot holds, and how many audit
+// days it sealed.
 type FreezeSummary struct {
 	Quarter   string `json:"quarter"`
 	Created   bool   `json:"created"`
@@ -77,23 +84,37 @@ type FreezeSummary struct {
 	People    int    `json:"people"`
 	Chunks    int    `json:"chunks"`
 	ItemsRead int    `json:"itemsRead"`
+	Sealed    int    `json:"sealed"`
 }
 
 // DailyFreeze returns the handler of the daily freeze run: it freezes the
 // quarter that closed last before the event's time, unless it is frozen already (then it only reads
 // the manifest), so every run after the first of a quarter is cheap and a
-// retried event changes nothing.
-func DailyFreeze(f Freezer, logger *slog.Logger) func(context.Context, events.EventBridgeEvent) (FreezeSummary, error) {
+// retried event changes nothing. It also seals the audit days that ended
+// (none again on a retry), even when freezing failed; the run fails if
+// either did. A nil sealer seals nothing (no evidence key configured).
+func DailyFreeze(f Freezer, s Sealer, logger *slog.Logger) func(context.Context, events.EventBridgeEvent) (FreezeSummary, error) {
 	return func(ctx context.Context, e events.EventBridgeEvent) (FreezeSummary, error) {
-		res, err := f.FreezeClosed(ctx, e.Time, "schedule:"+e.ID)
-		if err != nil {
-			logger.ErrorContext(ctx, "freeze run failed", "at", e.Time, "err", err)
-			return FreezeSummary{}, err
+		var sum FreezeSummary
+		res, freezeErr := f.FreezeClosed(ctx, e.Time, "schedule:"+e.ID)
+		if freezeErr != nil {
+			logger.ErrorContext(ctx, "freeze run failed", "at", e.Time, "err", freezeErr)
+		} else {
+			m := res.Snapshot
+			sum = FreezeSummary{Quarter: m.Quarter, Created: res.Created, RunID: m.RunID, People: m.People, Chunks: m.Chunks, ItemsRead: m.ItemsRead}
+			logger.InfoContext(ctx, "freeze run", "quarter", sum.Quarter, "created", sum.Created, "runId", sum.RunID,
+				"people", sum.People, "chunks", sum.Chunks, "itemsRead", sum.ItemsRead)
 		}
-		m := res.Snapshot
-		sum := FreezeSummary{Quarter: m.Quarter, Created: res.Created, RunID: m.RunID, People: m.People, Chunks: m.Chunks, ItemsRead: m.ItemsRead}
-		logger.InfoContext(ctx, "freeze run", "quarter", sum.Quarter, "created", sum.Created, "runId", sum.RunID,
-			"people", sum.People, "chunks", sum.Chunks, "itemsRead", sum.ItemsRead)
-		return sum, nil
+		if s == nil {
+			return sum, freezeErr
+		}
+		sealed, sealErr := s.SealThrough(ctx)
+		sum.Sealed = sealed
+		if sealErr != nil {
+			logger.ErrorContext(ctx, "audit seal run failed", "sealed", sealed, "err", sealErr)
+		} else {
+			logger.InfoContext(ctx, "audit seal run", "sealed", sealed)
+		}
+		return sum, errors.Join(freezeErr, sealErr)
 	}
 }

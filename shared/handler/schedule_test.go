@@ -115,34 +115,51 @@ func (f *fakeFreezer) FreezeClosed(ctx context.Context, at time.Time, actor stri
 	return metrics.Frozen{Created: true, Snapshot: metrics.Snapshot{Quarter: "2026-Q3", RunID: "r1", People: 7, Chunks: 1, ItemsRead: 90}}, f.err
 }
 
+// fakeSealer counts the seal runs it is asked for.
+type fakeSealer struct {
+	runs int
+	err  error
+}
+
+func (s *fakeSealer) SealThrough(context.Context) (int, error) {
+	s.runs++
+	return 2, s.err
+}
+
 // TestDailyFreezeFreezesBeforeTheTimeOfTheEvent feeds a real EventBridge
 // scheduled event to the freeze handler: it freezes the quarter closed
-// before the event's time, as the schedule, and fails with the run, logging
-// why.
+// before the event's time, as the schedule, and seals the audit days that
+// ended; it fails when either fails, still doing the other, logging why.
 func TestDailyFreezeFreezesBeforeTheTimeOfTheEvent(t *testing.T) {
 	t.Parallel()
 	e := devtest.Fixture[events.EventBridgeEvent](t, "testdata/"+"scheduled-event.json")
 	for _, tt := range []struct {
-		name    string
-		err     error
-		wantLog string
+		name               string
+		freezeErr, sealErr error
+		wantLog            string
 	}{
-		{"Run", nil, `"level":"INFO","msg":"freeze run","quarter":"2026-Q3","created":true`},
-		{"Failure", errors.New("table unavailable"), `"level":"ERROR","msg":"freeze run failed"`},
+		{"Run", nil, nil, `"level":"INFO","msg":"freeze run","quarter":"2026-Q3","created":true`},
+		{"Failure", errors.New("table unavailable"), nil, `"level":"ERROR","msg":"freeze run failed"`},
+		{"SealFailure", nil, errors.New("key disabled"), `"level":"ERROR","msg":"audit seal run failed"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var logs bytes.Buffer
-			f := &fakeFreezer{err: tt.err}
-			sum, err := handler.DailyFreeze(f, slog.New(slog.NewJSONHandler(&logs, nil)))(context.Background(), e)
-			if !errors.Is(err, tt.err) {
-				t.Errorf("error %v, want %v", err, tt.err)
+			f := &fakeFreezer{err: tt.freezeErr}
+			s := &fakeSealer{err: tt.sealErr}
+			sum, err := handler.DailyFreeze(f, s, slog.New(slog.NewJSONHandler(&logs, nil)))(context.Background(), e)
+			if tt.freezeErr != nil && !errors.Is(err, tt.freezeErr) || tt.sealErr != nil && !errors.Is(err, tt.sealErr) ||
+				tt.freezeErr == nil && tt.sealErr == nil && err != nil {
+				t.Errorf("error %v, want %v and %v", err, tt.freezeErr, tt.sealErr)
 			}
 			if !f.at.Equal(e.Time) || f.actor != "schedule:"+e.ID {
 				t.Errorf("froze before %v as %s, want %v as the schedule", f.at, f.actor, e.Time)
 			}
-			want := handler.FreezeSummary{Quarter: "2026-Q3", Created: true, RunID: "r1", People: 7, Chunks: 1, ItemsRead: 90}
-			if tt.err == nil && sum != want {
+			if s.runs != 1 || sum.Sealed != 2 {
+				t.Errorf("sealed %d times, summary %d days; want one run of 2 days", s.runs, sum.Sealed)
+			}
+			want := handler.FreezeSummary{Quarter: "2026-Q3", Created: true, RunID: "r1", People: 7, Chunks: 1, ItemsRead: 90, Sealed: 2}
+			if tt.freezeErr == nil && sum != want {
 				t.Errorf("summary %+v, want %+v", sum, want)
 			}
 			if !strings.Contains(logs.String(), tt.wantLog) {

@@ -21,6 +21,7 @@ import (
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/localgw"
+	"github.com/attest-oss/attest/shared/signing"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -62,9 +63,13 @@ func newEnv(t testing.TB) *env {
 	// every route, so they check the policy against what the code does.
 	calls := &devtest.AccessLog{}
 	t.Cleanup(func() { calls.CheckWithin(t, table.FunctionAccess()["api"]) })
+	signer, err := signing.NewLocal()
+	if err != nil {
+		t.Fatal(err)
+	}
 	a, err := app.New(app.Config{
 		DynamoDB: stack.DynamoClient(calls.Option), TableName: name, SES: stack.SESClient(), SenderEmail: "training@attest.test",
-		BaseURL: srv.URL, InsecureCookies: true, Now: func() time.Time { return e.now },
+		BaseURL: srv.URL, InsecureCookies: true, Now: func() time.Time { return e.now }, Signer: signer,
 		Exports: testExports(t, stack),
 	})
 	if err != nil {

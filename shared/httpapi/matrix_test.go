@@ -344,6 +344,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST /admin/exports", func(m *matrix, _ int, c caller) int {
 			return m.form(c, "/admin/exports", url.Values{"quarter": {"2026-Q4"}})
 		}, [callerCount]int{401, 403, 403, 403, 403, 303, 403, 401, 401, 401}},
+		// The audit log's verification: admins and auditors.
+		{"GET /api/audit/verify", get("/api/audit/verify?from=2026-10-26&to=2026-11-02"), [callerCount]int{401, 403, 403, 403, 403, 200, 200, 200, 200, 403}},
 		{"GET /admin", get("/admin"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"GET /admin/metrics", get("/admin/metrics?quarter=2026-Q3&by=manager"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},
 		{"GET /admin/agreements", get("/admin/agreements"), [callerCount]int{303, 403, 403, 403, 403, 200, 200, 303, 303, 303}},

@@ -112,6 +112,8 @@ type Deps struct {
 	Exports ExportService
 	// Audit records who read someone else's record.
 	Audit AuditLog
+	// AuditVerifier checks the audit log against its seals.
+	AuditVerifier AuditVerifier
 	// InsecureCookies drops the Secure flag and the __Host- prefix of the
 	// session cookie, and the Strict-Transport-Security header, for
 	// plain-HTTP local development only.
@@ -179,6 +181,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/exports/{id}", s.withKeyOrAccess(s.getExport, identity.Admin, identity.Auditor))
 	s.mux.Handle("GET /api/exports/{id}/files/{name}", s.withKeyOrAccess(s.downloadExportFile, identity.Admin, identity.Auditor))
 	s.mux.Handle("GET /api/exports/public-key", s.serve(asJSON, s.exportPublicKey))
+	s.mux.Handle("GET /api/audit/verify", s.withKeyOrAccess(s.verifyAudit, identity.Admin, identity.Auditor))
 	s.mux.Handle("GET /admin", s.withAccess(asPage, s.overviewPageHandler, consoleRoles...))
 	s.mux.Handle("GET /admin/metrics", s.withAccess(asPage, s.metricsPageHandler, consoleRoles...))
 	s.mux.Handle("GET /admin/agreements", s.withAccess(asPage, s.agreementsPageHandler, consoleRoles...))

@@ -88,8 +88,8 @@ const (
 
 // FunctionAccess is each Lambda function's access to the table, by function
 // name (its directory under functions/). Every function only appends to the
-// audit partitions (PutItem, conditional on absence); the API alone also
-// reads them, for the evidence export.
+// audit partitions (PutItem, conditional on absence); the API (verifying
+// the log) and the freeze function (sealing it) also read them.
 func FunctionAccess() map[string]Access {
 	return map[string]Access{
 		// The API serves every route: people and the roster, training and
@@ -115,6 +115,8 @@ func FunctionAccess() map[string]Access {
 			// Evidence exports: request, list, read, and (without a queue,
 			// locally) run them in-process.
 			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{ExportsPK}},
+			// GET /api/audit/verify reads the seals.
+			{Actions: []Action{GetItem, Query}, Keys: []string{SealsPK}},
 		},
 		// The daily run reads the roster, the agreements and the people to
 		// re-evaluate that day (with their waivers), writes their
@@ -145,7 +147,10 @@ func FunctionAccess() map[string]Access {
 		"freeze": {
 			{Actions: []Action{Query}, Keys: []string{personKeys, RosterPK, AgreementsPK}},
 			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{snapshotKeys}},
-			{Actions: []Action{PutItem}, Keys: []string{AuditKeys}},
+			{Actions: []Action{Query, PutItem}, Keys: []string{AuditKeys}},
+			// It also seals the audit days that ended: the last seal, each
+			// day's events (above), the seal written once.
+			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{SealsPK}},
 		},
 		// The export function builds evidence bundles: it moves an export
 		// through its states with their audit events, reads every person's

@@ -31,6 +31,7 @@
 //	snapshot chunk       snapshot-chunk  SNAPSHOT#<YYYY-Qn>         ROWS#<run id>#<0000000n>        -                                   -                          -
 //	customer agreement   agreement       AGREEMENTS                 <agreement key>                 -                                   -                          -
 //	evidence export      export          EXPORTS                    <export id: exp_ + 16 hex>      -                                   -                          -
+//	audit seal           audit-seal      SEALS                      <YYYY-MM-DD>                    -                                   -                          -
 //
 // The type column is the item's [TypeAttribute], one of the Type constants
 // (a rate-limit counter has none). Open assignments also carry GSI4, the due
@@ -46,7 +47,11 @@
 // and scope, so a rerun finds it), then moves pending → running → done or
 // failed (failed → running again for a retry, a stale running one too) by
 // puts conditional on its state and version, each with its audit event;
-// its files lie in the evidence bucket under the prefix it records. A waiver claim holds the id and expiry of the person's waiver of one
+// its files lie in the evidence bucket under the prefix it records. An audit seal closes one UTC day of audit
+// events (docs/AUDIT.md): its canonical JSON (count, chain root, prev =
+// SHA-256 of the previous day's seal, checkpoints) and signature, written
+// once (only if absent) an hour after the day ended, never updated; audit
+// events carry their own hash, written in the same put as the event. A waiver claim holds the id and expiry of the person's waiver of one
 // item that holds (or last held): a grant writes it only if it is absent,
 // expired or revoked, so two waivers of one item never hold at once.
 //
@@ -110,6 +115,8 @@
 //	GET /api/exports/{id}[/files/..]  one export (a download adds its audit event)      GetItem EXPORTS / <id> (+ PutItem AUDIT#<day>)  1
 //	GET /api/exports, /admin/exports  every export, newest first (sorted in code)       Query EXPORTS                         one per export (a few a quarter)
 //	export run (function or in-process)  the export, then its state changes             GetItem EXPORTS / <id>, TransactWrite Put (if at its state and version) + audit  1 (+2 writes a change)
+//	seal run (freeze, daily)         the last seal, then each unsealed day's events; seal it once  Query SEALS (descending, Limit 1), Query AUDIT#<day>, conditional PutItem SEALS / <day> (loser: GetItem)  1 + one per event of the days sealed
+//	GET /api/audit/verify, export    the first seal, the seals of the range (and the day before), each day's events  Query SEALS (Limit 1), GetItem SEALS / <day>, Query SEALS BETWEEN, Query AUDIT#<day>  one per seal and event
 //
 // Nothing on a request path scans the table. Items that expire carry
 // [TTLAttribute] and are filtered on read, because DynamoDB Local never
@@ -161,6 +168,7 @@ const (
 	TypeSnapshot       = "snapshot"
 	TypeSnapshotChunk  = "snapshot-chunk"
 	TypeExport         = "export"
+	TypeAuditSeal      = "audit-seal"
 )
 
 // Index names.
@@ -253,6 +261,9 @@ const (
 	ExportsPK = "EXPORTS"
 	// RosterPK is the GSI2 partition holding every person.
 	RosterPK = "ROSTER"
+	// SealsPK is the partition of the audit log's daily seals, one item
+	// per UTC day with the day as sort key, written once.
+	SealsPK = "SEALS"
 )
 
 // Key prefixes.
@@ -486,3 +497,7 @@ func AgreementSK(key string) string { return key }
 // ("exp_" + 16 hex digits). Ids do not sort by time: a listing reads the
 // partition (a few exports a quarter) and orders them by request time.
 func ExportSK(id string) string { return id }
+
+// SealSK is the sort key of the seal of one UTC day (YYYY-MM-DD) in
+// [SealsPK]; seals sort by day.
+func SealSK(day string) string { return day }
