@@ -5,6 +5,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/email"
 	"github.com/attest-oss/attest/shared/export"
+	"github.com/attest-oss/attest/shared/export/bundle"
 	"github.com/attest-oss/attest/shared/httpapi"
 	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/orgconfig"
@@ -71,19 +73,18 @@ type Config struct {
 	Signer signing.Signer
 }
 
-// ExportsConfig holds the adapters evidence exports run on.
+// ExportsConfig holds the adapters evidence exports run on; the bundles
+// are signed by Config.Signer, which exports need.
 type ExportsConfig struct {
 	// Objects is the evidence bucket.
 	Objects export.Objects
-	// Build writes a bundle (package evidence over the quarter's rows, the
-	// audit log and the signing key).
+	// Build writes a bundle; nil means the real one (package bundle: the
+	// quarter's rows, the audit log and Config.Signer through package
+	// evidence).
 	Build export.Builder
 	// Queue hands exports to the export function; nil runs them
 	// in-process (make dev, tests: App.Exports.Wait).
 	Queue export.Queue
-	// Signer is the key that signs the manifests (its public key is
-	// served).
-	Signer export.PublicKey
 }
 
 // App is the wired application.
@@ -171,8 +172,16 @@ func New(cfg Config) (*App, error) {
 		Logger: cfg.Logger, Now: cfg.Now,
 	}
 	if x := cfg.Exports; x != nil {
-		a.Exports = &export.Service{Store: store, Snapshots: store, Agreements: store, Objects: x.Objects, Build: x.Build,
-			Queue: x.Queue, Signer: x.Signer, Logger: cfg.Logger, Now: cfg.Now}
+		if cfg.Signer == nil {
+			return nil, errors.New("evidence exports need the signing key (Config.Signer)")
+		}
+		build := x.Build
+		if build == nil {
+			b := &bundle.Bundles{Metrics: a.Metrics, AuditLog: a.AuditLogWriter, Signer: cfg.Signer, Now: cfg.Now}
+			build = b.Build
+		}
+		a.Exports = &export.Service{Store: store, Snapshots: store, Agreements: store, Objects: x.Objects, Build: build,
+			Queue: x.Queue, Signer: cfg.Signer, Logger: cfg.Logger, Now: cfg.Now}
 		deps.Exports = a.Exports
 	}
 	a.Handler, err = httpapi.New(deps)

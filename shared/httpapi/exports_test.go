@@ -105,16 +105,12 @@ func testBuild(ctx context.Context, job export.Job, sink export.Sink) ([]export.
 }
 
 // testExports configures exports for a test's app: a bucket of its own on
-// the S3 stand-in, the tests' builder, a local signing key, no queue.
+// the S3 stand-in, the tests' builder, no queue (the app's signer signs).
 func testExports(t testing.TB, stack *devstack.Stack) *app.ExportsConfig {
 	t.Helper()
 	client := stack.S3Client()
-	signer, err := signing.NewLocal()
-	if err != nil {
-		t.Fatal(err)
-	}
 	objects := s3Objects{client: client, presign: s3.NewPresignClient(client), bucket: devtest.Bucket(t, client, "exports")}
-	return &app.ExportsConfig{Objects: objects, Build: testBuild, Signer: signer}
+	return &app.ExportsConfig{Objects: objects, Build: testBuild}
 }
 
 // requestExport asks for an export with the key, expects 202 and returns
