@@ -5,7 +5,7 @@
 //   - Domain and service packages (every package under shared/ that the test
 //     does not list otherwise, so a new package is one by default) import no
 //     AWS package (SDK, CDK, Lambda) and none of the packages below.
-//   - Adapters (dynamo, ses, sqs) may import the AWS SDK, and implement the
+//   - Adapters (dynamo, ses, sqs, kmssign, s3store) may import the AWS SDK, and implement the
 //     small interfaces ("ports") that domain and service packages declare
 //     where they use them. An adapter imports no other adapter.
 //   - The HTTP layer (httpapi) and the event handlers (handler) call services

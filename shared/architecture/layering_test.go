@@ -42,6 +42,8 @@ var roles = map[string]class{
 	"shared/dynamo":           adapter,
 	"shared/ses":              adapter,
 	"shared/sqs":              adapter,
+	"shared/kmssign":          adapter,
+	"shared/s3store":          adapter,
 	"shared/httpapi":          web,
 	"shared/handler":          events,
 	"shared/app":              wiring,
