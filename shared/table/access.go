@@ -144,6 +144,16 @@ func FunctionAccess() map[string]Access {
 			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{snapshotKeys}},
 			{Actions: []Action{PutItem}, Keys: []string{AuditKeys}},
 		},
+		// The export run builds a bundle: it reads the people, the roster,
+		// the agreements and the frozen snapshot of the quarter, the audit
+		// events with their daily seals, keeps the export's state, and
+		// records its audit events.
+		"export": {
+			{Actions: []Action{GetItem, BatchGetItem, Query}, Keys: []string{personKeys, RosterPK, AgreementsPK, snapshotKeys}},
+			{Actions: []Action{Query, PutItem}, Keys: []string{AuditKeys}},
+			{Actions: []Action{GetItem, Query}, Keys: []string{SealsPK}},
+			{Actions: []Action{GetItem, Query, PutItem, UpdateItem}, Keys: []string{ExportsPK}},
+		},
 		// The bounce handler marks addresses undeliverable, once, with an
 		// audit event.
 		"bounce": {

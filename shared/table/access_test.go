@@ -41,7 +41,7 @@ func TestFunctionAccessIsWellFormed(t *testing.T) {
 	known := map[table.Action]bool{table.GetItem: true, table.BatchGetItem: true, table.Query: true,
 		table.PutItem: true, table.UpdateItem: true, table.DeleteItem: true, table.ConditionCheckItem: true}
 	all := table.FunctionAccess()
-	for _, fn := range []string{"api", "assign", "remind", "send", "bounce", "freeze"} {
+	for _, fn := range []string{"api", "assign", "remind", "send", "bounce", "freeze", "export"} {
 		if len(all[fn]) == 0 {
 			t.Errorf("%s has no access", fn)
 		}

@@ -30,6 +30,8 @@
 //	snapshot manifest    snapshot        SNAPSHOT#<YYYY-Qn>         MANIFEST                        -                                   -                          -
 //	snapshot chunk       snapshot-chunk  SNAPSHOT#<YYYY-Qn>         ROWS#<run id>#<0000000n>        -                                   -                          -
 //	customer agreement   agreement       AGREEMENTS                 <agreement key>                 -                                   -                          -
+//	audit seal           audit-seal      SEALS                      <YYYY-MM-DD>                    -                                   -                          -
+//	evidence export      export          EXPORTS                    <export id: exp_...>            -                                   -                          -
 //
 // The type column is the item's [TypeAttribute], one of the Type constants
 // (a rate-limit counter has none). Open assignments also carry GSI4, the due
@@ -150,6 +152,8 @@ const (
 	TypeWaiverListing  = "waiver-listing"
 	TypeSnapshot       = "snapshot"
 	TypeSnapshotChunk  = "snapshot-chunk"
+	TypeAuditSeal      = "audit-seal"
+	TypeExport         = "export"
 )
 
 // Index names.
@@ -237,6 +241,12 @@ const (
 	// WaiversPK is the partition listing every waiver, one item per waiver
 	// with the waiver's id as sort key (see [WaiverListSK]).
 	WaiversPK = "WAIVERS"
+	// SealsPK is the partition of the audit log's daily seals, one item
+	// per UTC day with the day as sort key, written once.
+	SealsPK = "SEALS"
+	// ExportsPK is the partition of the evidence exports, one item per
+	// export with its id as sort key.
+	ExportsPK = "EXPORTS"
 	// RosterPK is the GSI2 partition holding every person.
 	RosterPK = "ROSTER"
 )
