@@ -50,7 +50,8 @@ const (
 	// which serves its public key).
 	SigningKeyID = "SIGNING_KEY_ID"
 	// ExportQueueURL is the URL of the queue of export requests, which the
-	// export function consumes (api).
+	// export function consumes (api, and export for the quarter-close
+	// automation's requests).
 	ExportQueueURL = "EXPORT_QUEUE_URL"
 	// LogLevel is INFO on every function. No function reads it: Lambda
 	// filters the functions' JSON logs by the application log level the
