@@ -11,7 +11,13 @@
 // buffers; the first part is read separately, to decide between PutObject and
 // a multipart upload. About three parts (some 15 MiB) per open object: a
 // bundle that writes five files at once holds some 75 MiB in part buffers.
+//
+// The uploader is feature/s3/manager's, which the SDK marks deprecated in
+// favour of feature/s3/transfermanager; that one is still a v0 module whose
+// API may change, so this package stays on the stable one until it is v1.
 package s3store
+
+//lint:file-ignore SA1019 feature/s3/manager is deprecated for feature/s3/transfermanager, which is not v1 yet (see the package comment).
 
 import (
 	"bufio"
