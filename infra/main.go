@@ -17,6 +17,8 @@
 //	quizAttemptsPerDay quiz attempts a person has at one module per UTC day (optional, default 10)
 //	alarmEmail         an address subscribed to the operations topic, which
 //	                   every alarm notifies (optional; it must confirm)
+//	evidenceRetentionYears  how long evidence bundles stay locked in the
+//	                   evidence bucket, 1-100 (optional, default 7)
 //
 // Synthesis runs cdk-nag's AwsSolutions and Serverless packs on the stack: an
 // unsuppressed error fails it.
@@ -87,18 +89,28 @@ func run() error {
 	if quizAttemptsPerDay < 0 {
 		return fmt.Errorf("context quizAttemptsPerDay: %d is not a positive number", quizAttemptsPerDay)
 	}
+	evidenceRetentionYears, err := intContext(app, "evidenceRetentionYears")
+	if err != nil {
+		return err
+	}
+	if evidenceRetentionYears != 0 {
+		if err := validateEvidenceRetentionYears(evidenceRetentionYears); err != nil {
+			return fmt.Errorf("context evidenceRetentionYears: %w", err)
+		}
+	}
 	NewTrackerStack(app, stackName, &TrackerStackProps{
 		StackProps: awscdk.StackProps{
 			Env:         environment(),
 			Description: jsii.String("Attest security-training tracker"),
 		},
-		BuildDir:             buildDir,
-		SenderEmail:          senderEmail,
-		DailyScheduleHourUTC: dailyScheduleHourUTC,
-		SenderConcurrency:    senderConcurrency,
-		ReminderCadence:      reminderCadence,
-		QuizAttemptsPerDay:   quizAttemptsPerDay,
-		AlarmEmail:           alarmEmail,
+		BuildDir:               buildDir,
+		SenderEmail:            senderEmail,
+		DailyScheduleHourUTC:   dailyScheduleHourUTC,
+		SenderConcurrency:      senderConcurrency,
+		ReminderCadence:        reminderCadence,
+		QuizAttemptsPerDay:     quizAttemptsPerDay,
+		AlarmEmail:             alarmEmail,
+		EvidenceRetentionYears: evidenceRetentionYears,
 	})
 	applyNag(app)
 	app.Synth(nil)

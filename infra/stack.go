@@ -48,20 +48,25 @@ const (
 	sendFunction   = "send"
 	bounceFunction = "bounce"
 	freezeFunction = "freeze"
+	exportFunction = "export"
 )
 
 // functionNames are all the Lambda functions of the stack.
-var functionNames = []string{apiFunction, assignFunction, remindFunction, sendFunction, bounceFunction, freezeFunction}
+var functionNames = []string{apiFunction, assignFunction, remindFunction, sendFunction, bounceFunction, freezeFunction, exportFunction}
 
 // DefaultSenderConcurrency is the SenderConcurrency used when it is zero: the
 // minimum an SQS event source allows.
 const DefaultSenderConcurrency = 2
 
+// DefaultEvidenceRetentionYears is the EvidenceRetentionYears used when it
+// is zero: how long evidence bundles are kept under Object Lock.
+const DefaultEvidenceRetentionYears = 7
+
 // TrackerStackProps configures the tracker stack.
 type TrackerStackProps struct {
 	awscdk.StackProps
 	// BuildDir holds one <function>/bootstrap binary per Lambda function
-	// (api, assign, remind, send, bounce, freeze). A relative path is resolved
+	// (api, assign, remind, send, bounce, freeze, export). A relative path is resolved
 	// against the repository root (the nearest directory at or above the
 	// working directory that holds go.mod); empty means DefaultBuildDir.
 	BuildDir string
@@ -93,6 +98,13 @@ type TrackerStackProps struct {
 	// day (QUIZ_ATTEMPTS_PER_DAY of the api function); 0 keeps
 	// quiz.DefaultAttemptsPerDay.
 	QuizAttemptsPerDay int
+	// EvidenceRetentionYears is how long each evidence file stays locked
+	// in the evidence bucket (Object Lock, compliance mode: nobody, the
+	// account's root included, can delete or overwrite it before then),
+	// 1-100; 0 means DefaultEvidenceRetentionYears. main.go reads it from
+	// the CDK context value evidenceRetentionYears. Raising it later locks
+	// new files longer; files already stored keep their date.
+	EvidenceRetentionYears int
 	// AlarmEmail, when set, is subscribed to the operations topic, which
 	// every alarm notifies; main.go reads it from the CDK context value
 	// alarmEmail. The address must confirm the subscription.
@@ -130,6 +142,13 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 	if props.QuizAttemptsPerDay < 0 {
 		panic(fmt.Sprintf("QuizAttemptsPerDay must be positive (or 0 for the default), got %d", props.QuizAttemptsPerDay))
 	}
+	retentionYears := props.EvidenceRetentionYears
+	if retentionYears == 0 {
+		retentionYears = DefaultEvidenceRetentionYears
+	}
+	if err := validateEvidenceRetentionYears(retentionYears); err != nil {
+		panic(err.Error())
+	}
 
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	ops := newOperations(stack, props.AlarmEmail)
@@ -145,9 +164,13 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 		api.fn.AddEnvironment(jsii.String(env.QuizAttemptsPerDay), jsii.String(strconv.Itoa(props.QuizAttemptsPerDay)), nil)
 	}
 	reminders.queue.GrantSendMessages(api.fn)
+	evidence := newEvidence(stack, data, ops, buildDir, retentionYears)
+	evidence.grantAPI(api.fn)
+	evidence.grantSeal(freeze)
 	for id, fn := range map[string]awslambda.Function{
 		"ApiFunction": api.fn, "AssignFunction": assign, "RemindFunction": reminders.remind,
 		"SendFunction": reminders.send, "BounceFunction": email.bounce, "FreezeFunction": freeze,
+		"ExportFunction": evidence.fn,
 	} {
 		ops.alarmOnFunction(id, fn)
 	}
@@ -168,6 +191,18 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 		Description: jsii.String("URL of the queue of reminder emails that could not be sent"),
 		Value:       reminders.deadLetterQueue.QueueUrl(),
 	})
+	awscdk.NewCfnOutput(stack, jsii.String("EvidenceBucketName"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Name of the bucket holding the evidence bundles under Object Lock"),
+		Value:       evidence.bucket.BucketName(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("SigningKeyArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("ARN of the KMS key that signs bundle manifests and audit seals (its public key: GET /api/exports/public-key)"),
+		Value:       evidence.signingKey.KeyArn(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("ExportQueueUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("URL of the queue of evidence exports to build"),
+		Value:       evidence.queue.QueueUrl(),
+	})
 	awscdk.NewCfnOutput(stack, jsii.String("OperationsTopicArn"), &awscdk.CfnOutputProps{
 		Description: jsii.String("SNS topic of operational alarms; subscribe the on-call address"),
 		Value:       ops.topic.TopicArn(),
@@ -183,6 +218,15 @@ func applyNag(scope constructs.IConstruct) {
 	aspects := awscdk.Aspects_Of(scope)
 	aspects.Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	aspects.Add(cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+}
+
+// validateEvidenceRetentionYears checks TrackerStackProps.EvidenceRetentionYears
+// (after the default is applied) against S3's limit of 100 years.
+func validateEvidenceRetentionYears(n int) error {
+	if n < 1 || n > 100 {
+		return fmt.Errorf("EvidenceRetentionYears must be 1-100, got %d", n)
+	}
+	return nil
 }
 
 // validateSenderConcurrency checks TrackerStackProps.SenderConcurrency (after

@@ -338,6 +338,7 @@ func TestFunctionsRunGoBootstrapOnARMWithJSONLogs(t *testing.T) {
 		{construct: "SendFunction", timeout: 60, memoryMB: 256},
 		{construct: "BounceFunction", timeout: 30, memoryMB: 256},
 		{construct: "FreezeFunction", timeout: 900, memoryMB: 1024},
+		{construct: "ExportFunction", timeout: 900, memoryMB: 1024},
 	}
 	if got := countResources("AWS::Lambda::Function"); got != len(functions) {
 		t.Errorf("%d Lambda functions, want %d: add the new one to this test", got, len(functions))
@@ -390,17 +391,22 @@ func TestFunctionEnvironments(t *testing.T) {
 	baseURL := getAtt(logicalID(t, "HttpApi"), "ApiEndpoint")
 	set := ref(logicalID(t, "ConfigurationSet"))
 	queue := ref(logicalID(t, "ReminderQueue"))
+	bucket := ref(logicalID(t, "EvidenceBucket"))
+	signingKey := getAtt(logicalID(t, "SigningKey"), "Arn")
+	exports := ref(logicalID(t, "ExportQueue"))
 	for _, tc := range []struct {
 		construct string
 		want      map[string]any // LOG_LEVEL=INFO is added
 	}{
 		{"ApiFunction", map[string]any{env.TableName: tbl, env.SenderEmail: testSenderEmail, env.BaseURL: baseURL, env.ConfigurationSet: set, env.ReminderCadence: testCadence, env.QueueURL: queue,
-			env.QuizAttemptsPerDay: strconv.Itoa(testQuizAttemptsPerDay)}},
+			env.QuizAttemptsPerDay: strconv.Itoa(testQuizAttemptsPerDay), env.EvidenceBucket: bucket, env.SigningKeyID: signingKey, env.ExportQueueURL: exports}},
 		{"AssignFunction", map[string]any{env.TableName: tbl}},
 		{"RemindFunction", map[string]any{env.TableName: tbl, env.QueueURL: queue, env.ReminderCadence: testCadence}},
 		{"SendFunction", map[string]any{env.TableName: tbl, env.SenderEmail: testSenderEmail, env.BaseURL: baseURL, env.ConfigurationSet: set}},
 		{"BounceFunction", map[string]any{env.TableName: tbl}},
-		{"FreezeFunction", map[string]any{env.TableName: tbl}},
+		{"FreezeFunction", map[string]any{env.TableName: tbl, env.SigningKeyID: signingKey}},
+		{"ExportFunction", map[string]any{env.TableName: tbl, env.EvidenceBucket: bucket, env.EvidenceBucketKeyID: getAtt(logicalID(t, "EvidenceBucketKey"), "Arn"),
+			env.EvidenceRetentionDays: "2557", env.SigningKeyID: signingKey, env.ExportQueueURL: exports}},
 	} {
 		t.Run(tc.construct, func(t *testing.T) {
 			tc.want[env.LogLevel] = "INFO"
@@ -449,30 +455,15 @@ func TestOnlyRemindAndAPISendToAndOnlySendConsumesReminderQueue(t *testing.T) {
 	queueArn := getAtt(logicalID(t, "ReminderQueue"), "Arn")
 	failedArn := getAtt(logicalID(t, "FailedInvocationsQueue"), "Arn")
 	grants := allowed(t, synthesized.resources, "sqs:")
+	// The grants on the export queue (TestOnlyAPIAndExportSendToAndOnlyExportConsumesExportQueue).
+	takeGrants(grants, getAtt(logicalID(t, "ExportQueue"), "Arn"))
 	// The grants on the queue of failed invocations: only the asynchronously
 	// invoked functions may send to it (their on-failure destination).
-	failed := map[string][]string{}
-	for role, actions := range grants {
-		for action, resources := range actions {
-			if containsValue(resources, failedArn) {
-				failed[role] = append(failed[role], action)
-				actions[action] = slices.DeleteFunc(resources, func(r any) bool { return reflect.DeepEqual(r, failedArn) })
-				if len(actions[action]) == 0 {
-					delete(actions, action)
-				}
-			}
-		}
-		if len(actions) == 0 {
-			delete(grants, role)
-		}
-	}
+	failed := takeGrants(grants, failedArn)
 	destination := []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}
 	wantFailed := map[string][]string{
 		roleOf(t, "AssignFunction"): destination, roleOf(t, "RemindFunction"): destination, roleOf(t, "BounceFunction"): destination,
-		roleOf(t, "FreezeFunction"): destination,
-	}
-	for _, actions := range failed {
-		sort.Strings(actions)
+		roleOf(t, "FreezeFunction"): destination, roleOf(t, "ExportFunction"): destination,
 	}
 	if !reflect.DeepEqual(failed, wantFailed) {
 		t.Errorf("grants on the queue of failed invocations %v, want %v", failed, wantFailed)
@@ -496,6 +487,7 @@ func TestOnlyRemindAndAPISendToAndOnlySendConsumesReminderQueue(t *testing.T) {
 		{construct: "AssignFunction"},
 		{construct: "BounceFunction"},
 		{construct: "FreezeFunction"},
+		{construct: "ExportFunction"},
 	} {
 		t.Run(tc.construct, func(t *testing.T) {
 			role := roleOf(t, tc.construct)
@@ -571,6 +563,7 @@ func TestScheduledRulesInvokeTheirFunctions(t *testing.T) {
 		{rule: "DailyAssignRule", function: "AssignFunction", schedule: "cron(0 6 * * ? *)"},
 		{rule: "HourlyRemindRule", function: "RemindFunction", schedule: "cron(0 * * * ? *)"},
 		{rule: "DailyFreezeRule", function: "FreezeFunction", schedule: "cron(30 2 * * ? *)"},
+		{rule: "QuarterCloseExportRule", function: "ExportFunction", schedule: "cron(30 3 * * ? *)"},
 	} {
 		t.Run(tc.rule, func(t *testing.T) {
 			ruleID := logicalID(t, tc.rule)
@@ -656,8 +649,8 @@ func TestReminderQueuesAreEncryptedAndRequireTLS(t *testing.T) {
 }
 
 func TestSendFunctionConsumesReminderQueueInBatches(t *testing.T) {
-	if got := countResources("AWS::Lambda::EventSourceMapping"); got != 1 {
-		t.Errorf("%d event source mappings, want 1", got)
+	if got := countResources("AWS::Lambda::EventSourceMapping"); got != 2 {
+		t.Errorf("%d event source mappings, want 2 (reminders, exports)", got)
 	}
 	expect(t, func() {
 		synthesized.template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
@@ -749,6 +742,7 @@ func TestConfigurationSetSendsBouncesAndComplaintsToBounceFunction(t *testing.T)
 var functionConstructs = map[string]string{
 	apiFunction: "ApiFunction", assignFunction: "AssignFunction", remindFunction: "RemindFunction",
 	sendFunction: "SendFunction", bounceFunction: "BounceFunction", freezeFunction: "FreezeFunction",
+	exportFunction: "ExportFunction",
 }
 
 // TestFunctionsMayUseDynamoDBOnlyAsDeclared: each function's role allows
@@ -858,7 +852,8 @@ func TestEveryFunctionIsDeniedChangingAuditEvents(t *testing.T) {
 
 // TestFunctionsMayUseTheTableKeyOnlyThroughDynamoDB: each function may use
 // the table's key through DynamoDB only (kms:ViaService), to decrypt, and to
-// encrypt only if it writes; the reminder run only reads.
+// encrypt only if it writes; the reminder run only reads. (The evidence keys:
+// TestOnlyExportAndFreezeSignAndOnlyThroughTheirGrants.)
 func TestFunctionsMayUseTheTableKeyOnlyThroughDynamoDB(t *testing.T) {
 	keyArn := getAtt(logicalID(t, "TableKey"), "Arn")
 	read := []any{"kms:Decrypt", "kms:DescribeKey"}
@@ -873,7 +868,7 @@ func TestFunctionsMayUseTheTableKeyOnlyThroughDynamoDB(t *testing.T) {
 			}
 			var kms []map[string]any
 			for _, s := range roleStatements(t, roleOf(t, construct)) {
-				if hasActionPrefix(s, "kms:") {
+				if hasActionPrefix(s, "kms:") && reflect.DeepEqual(s["Resource"], keyArn) {
 					kms = append(kms, s)
 				}
 			}
@@ -938,6 +933,9 @@ func TestOutputs(t *testing.T) {
 		{output: "ReminderQueueUrl", construct: "ReminderQueue"},
 		{output: "DeadLetterQueueUrl", construct: "ReminderDeadLetterQueue"},
 		{output: "OperationsTopicArn", construct: "OperationsTopic"},
+		{output: "EvidenceBucketName", construct: "EvidenceBucket"},
+		{output: "ExportQueueUrl", construct: "ExportQueue"},
+		{output: "SigningKeyArn"},
 	} {
 		t.Run(tc.output, func(t *testing.T) {
 			want := map[string]any{}
@@ -964,7 +962,7 @@ func TestFunctionsLogOnlyToTheirOwnLogGroup(t *testing.T) {
 		}
 	}
 	grants := allowed(t, synthesized.resources, "logs:")
-	for _, fn := range []string{"ApiFunction", "AssignFunction", "RemindFunction", "SendFunction", "BounceFunction", "FreezeFunction"} {
+	for _, fn := range []string{"ApiFunction", "AssignFunction", "RemindFunction", "SendFunction", "BounceFunction", "FreezeFunction", "ExportFunction"} {
 		t.Run(fn, func(t *testing.T) {
 			logGroup := getAtt(logicalID(t, fn+"LogGroup"), "Arn")
 			got := grants[roleOf(t, fn)]
@@ -1107,7 +1105,7 @@ func TestEveryFunctionIsTraced(t *testing.T) {
 // queue of failed invocations.
 func TestAsynchronousInvocationsKeepWhatFailed(t *testing.T) {
 	failedArn := getAtt(logicalID(t, "FailedInvocationsQueue"), "Arn")
-	for _, construct := range []string{"AssignFunction", "RemindFunction", "BounceFunction", "FreezeFunction"} {
+	for _, construct := range []string{"AssignFunction", "RemindFunction", "BounceFunction", "FreezeFunction", "ExportFunction"} {
 		t.Run(construct, func(t *testing.T) {
 			expect(t, func() {
 				synthesized.template.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
@@ -1118,8 +1116,8 @@ func TestAsynchronousInvocationsKeepWhatFailed(t *testing.T) {
 			})
 		})
 	}
-	if got := countResources("AWS::Lambda::EventInvokeConfig"); got != 4 {
-		t.Errorf("%d EventInvokeConfigs, want 4 (the API and send functions are invoked synchronously)", got)
+	if got := countResources("AWS::Lambda::EventInvokeConfig"); got != 5 {
+		t.Errorf("%d EventInvokeConfigs, want 5 (the API and send functions are invoked synchronously)", got)
 	}
 	expect(t, func() {
 		synthesized.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
@@ -1127,7 +1125,7 @@ func TestAsynchronousInvocationsKeepWhatFailed(t *testing.T) {
 			"RedrivePolicy": map[string]any{"deadLetterTargetArn": failedArn},
 		})
 	})
-	for _, rule := range []string{"DailyAssignRule", "HourlyRemindRule", "DailyFreezeRule"} {
+	for _, rule := range []string{"DailyAssignRule", "HourlyRemindRule", "DailyFreezeRule", "QuarterCloseExportRule"} {
 		targets := properties(t, logicalID(t, rule), "AWS::Events::Rule")["Targets"].([]any)
 		for _, target := range targets {
 			if want := map[string]any{"Arn": failedArn}; !reflect.DeepEqual(target.(map[string]any)["DeadLetterConfig"], want) {
@@ -1155,6 +1153,7 @@ func TestAlarmsNotifyTheOperationsTopic(t *testing.T) {
 	alarms := map[string]want{
 		"ApiServerErrorsAlarm":     {"AWS/ApiGateway", "5xx", ref(logicalID(t, "HttpApi")), 1},
 		"ReminderDeadLettersAlarm": {"AWS/SQS", "ApproximateNumberOfMessagesVisible", getAtt(logicalID(t, "ReminderDeadLetterQueue"), "QueueName"), 1},
+		"ExportDeadLettersAlarm":   {"AWS/SQS", "ApproximateNumberOfMessagesVisible", getAtt(logicalID(t, "ExportDeadLetterQueue"), "QueueName"), 1},
 		"FailedInvocationsAlarm":   {"AWS/SQS", "ApproximateNumberOfMessagesVisible", getAtt(logicalID(t, "FailedInvocationsQueue"), "QueueName"), 1},
 		"SESBounceRateAlarm":       {"AWS/SES", "Reputation.BounceRate", nil, 0.05},
 		"SESComplaintRateAlarm":    {"AWS/SES", "Reputation.ComplaintRate", nil, 0.001},
@@ -1221,6 +1220,8 @@ func TestNewTrackerStackRejectsInvalidProps(t *testing.T) {
 		{"concurrency 1001", TrackerStackProps{SenderConcurrency: 1001}, "SenderConcurrency"},
 		{"cadence unknown setting", TrackerStackProps{ReminderCadence: "often=yes"}, "unknown setting"},
 		{"cadence ladder upside down", TrackerStackProps{ReminderCadence: "escalateAfter=9;escalateUpAfter=3"}, "next manager up"},
+		{"retention -1", TrackerStackProps{EvidenceRetentionYears: -1}, "EvidenceRetentionYears"},
+		{"retention 101", TrackerStackProps{EvidenceRetentionYears: 101}, "EvidenceRetentionYears"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {
@@ -1301,6 +1302,30 @@ func TestRepoRootIsParentOfInfra(t *testing.T) {
 	if want := filepath.Dir(wd); root != want {
 		t.Errorf("repoRoot() = %s, want %s (go test runs in infra/)", root, want)
 	}
+}
+
+// takeGrants removes the grants on the resource arn from grants (see
+// allowed) and returns them: each role's actions on it, sorted.
+func takeGrants(grants map[string]map[string][]any, arn any) map[string][]string {
+	taken := map[string][]string{}
+	for role, actions := range grants {
+		for action, resources := range actions {
+			if containsValue(resources, arn) {
+				taken[role] = append(taken[role], action)
+				actions[action] = slices.DeleteFunc(resources, func(r any) bool { return reflect.DeepEqual(r, arn) })
+				if len(actions[action]) == 0 {
+					delete(actions, action)
+				}
+			}
+		}
+		if len(actions) == 0 {
+			delete(grants, role)
+		}
+	}
+	for _, actions := range taken {
+		sort.Strings(actions)
+	}
+	return taken
 }
 
 // countResources is how many resources of type typ the template has.

@@ -1,7 +1,8 @@
 // Command local is the local stand-in for the AWS stack, run by `make dev`.
 // It starts DynamoDB Local, the SES emulator, the S3 server and Local KMS
 // (package devstack), creates the table from the
-// same schema the CDK stack deploys, seeds the demo organisation with a year
+// same schema the CDK stack deploys, the evidence bucket (Object Lock on)
+// and the signing key (alias/attest-evidence) unless they exist, seeds the demo organisation with a year
 // of simulated history into an empty table (package demo), and serves the
 // API through the same Lambda adapter and handler the API function runs.
 // Ctrl-C, or the death of any child, stops everything.
@@ -128,6 +129,13 @@ func run() error {
 		ln.Close()
 		return err
 	}
+	// The evidence bucket and signing key, for app.Config's Objects and
+	// Signer.
+	evidence, err := setUpEvidence(ctx, stack)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", cfg.apiPort)
 	cadence, err := reminder.ParseConfig(env.Optional(env.ReminderCadence))
 	if err != nil {
@@ -169,7 +177,7 @@ func run() error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
-	printBanner(base, stack, cfg, key, links)
+	printBanner(base, stack, cfg, key, links, evidence)
 
 	select {
 	case <-ctx.Done():
@@ -244,7 +252,7 @@ func demoLinks(ctx context.Context, a *app.App) ([]string, error) {
 	return out, nil
 }
 
-func printBanner(base string, stack *devstack.Stack, cfg settings, key string, links []string) {
+func printBanner(base string, stack *devstack.Stack, cfg settings, key string, links []string, evidence localEvidence) {
 	fmt.Printf(`
 Attest is running locally.
 
@@ -253,6 +261,8 @@ Attest is running locally.
   SES emulator    %[4]s   (sent mail: %[4]s/store)
   S3 server       %[8]s   (path-style, data in %[9]s)
   Local KMS       %[10]s   (keys in %[11]s)
+  Evidence        bucket %[12]s, signing key %[14]s
+                  (%[13]s)
 
   Admin API key   %[5]s
                   curl -H "Authorization: Bearer %[5]s" %[1]s/api/people/E001
@@ -267,7 +277,7 @@ Attest is running locally.
 
 Press Ctrl-C to stop; data survives a restart (make dev-reset wipes it).
 `, base, stack.DynamoEndpoint(), cfg.table, stack.SESEndpoint(), key, strings.Join(links, "\n"), cfg.dynamoDir(),
-		stack.S3Endpoint(), cfg.s3Dir(), stack.KMSEndpoint(), cfg.kmsDir())
+		stack.S3Endpoint(), cfg.s3Dir(), stack.KMSEndpoint(), cfg.kmsDir(), evidence.Objects.Bucket, evidence.Signer.KeyID(), signingKeyAlias)
 }
 
 func envOr(name, def string) string {

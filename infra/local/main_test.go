@@ -145,6 +145,7 @@ func TestMakeDevServesSeedsAndStopsCleanly(t *testing.T) {
 	get(t, base+"/api/people/E001", key, http.StatusOK)
 	for _, want := range []string{
 		fmt.Sprintf("S3 server       http://127.0.0.1:%d", s3Port), fmt.Sprintf("Local KMS       http://127.0.0.1:%d", kmsPort),
+		"Evidence        bucket attest-evidence, signing key alias/attest-evidence",
 	} {
 		if !strings.Contains(first.output.String(), want) {
 			t.Errorf("the banner lacks %q:\n%s", want, first.output.String())

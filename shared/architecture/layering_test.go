@@ -43,6 +43,7 @@ var roles = map[string]class{
 	"shared/ses":              adapter,
 	"shared/sqs":              adapter,
 	"shared/kmssign":          adapter,
+	"shared/s3store":          adapter,
 	"shared/httpapi":          web,
 	"shared/handler":          events,
 	"shared/app":              wiring,
@@ -85,6 +86,7 @@ var unlinked = map[string][]string{
 	"functions/bounce": {"html/template", "github.com/aws/aws-sdk-go-v2/service/sesv2", "github.com/aws/aws-sdk-go-v2/service/sqs"},
 	"functions/remind": {"github.com/aws/aws-sdk-go-v2/service/sesv2"},
 	"functions/send":   {"github.com/aws/aws-sdk-go-v2/service/sqs"},
+	"functions/export": {"github.com/aws/aws-sdk-go-v2/service/sesv2", "github.com/attest-oss/attest/shared/httpapi"},
 }
 
 // importGraph is each package's direct (non-test) imports, for our shared

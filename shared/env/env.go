@@ -35,10 +35,24 @@ const (
 	// day, a positive whole number; unset keeps quiz.DefaultAttemptsPerDay
 	// (api).
 	QuizAttemptsPerDay = "QUIZ_ATTEMPTS_PER_DAY"
+	// EvidenceBucket is the name of the evidence bucket, where bundles are
+	// stored under Object Lock (export; api, which presigns downloads).
+	EvidenceBucket = "EVIDENCE_BUCKET"
+	// EvidenceBucketKeyID is the ARN of the KMS key that encrypts the
+	// evidence bucket; objects are written with SSE-KMS under it (export).
+	EvidenceBucketKeyID = "EVIDENCE_BUCKET_KEY_ID"
+	// EvidenceRetentionDays is how many days each stored evidence file is
+	// locked (compliance mode), at least the bucket's default retention;
+	// unset leaves it to the bucket's default (export).
+	EvidenceRetentionDays = "EVIDENCE_RETENTION_DAYS"
 	// SigningKeyID is the ARN of the asymmetric KMS key (ECC_NIST_P256)
 	// that signs bundle manifests and audit seals (export, freeze; api,
 	// which serves its public key).
 	SigningKeyID = "SIGNING_KEY_ID"
+	// ExportQueueURL is the URL of the queue of export requests, which the
+	// export function consumes (api, and export for the quarter-close
+	// automation's requests).
+	ExportQueueURL = "EXPORT_QUEUE_URL"
 	// LogLevel is INFO on every function. No function reads it: Lambda
 	// filters the functions' JSON logs by the application log level the
 	// stack sets, also INFO.

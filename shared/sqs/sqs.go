@@ -1,6 +1,6 @@
 // Package sqs is the queue adapter: it fans reminder notifications out
-// through Amazon SQS to the send function, and is the only package that
-// imports the SQS SDK.
+// through Amazon SQS to the send function, hands export requests to the
+// export function, and is the only package that imports the SQS SDK.
 package sqs
 
 import (

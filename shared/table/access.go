@@ -152,16 +152,16 @@ func FunctionAccess() map[string]Access {
 			// day's events (above), the seal written once.
 			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{SealsPK}},
 		},
-		// The export function builds evidence bundles: it moves an export
-		// through its states with their audit events, reads every person's
-		// history (or the frozen snapshot), the agreements and the audit
-		// events of the quarter, and requests the automatic exports when a
-		// quarter has closed.
+		// The export run builds a bundle: it reads the people, the roster,
+		// the agreements and the frozen snapshot of the quarter, the audit
+		// events with their daily seals, moves the export through its
+		// states (conditional puts) with their audit events, and requests
+		// the automatic exports when a quarter has closed.
 		"export": {
-			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{ExportsPK}},
+			{Actions: []Action{GetItem, BatchGetItem, Query}, Keys: []string{personKeys, RosterPK, AgreementsPK, snapshotKeys}},
 			{Actions: []Action{Query, PutItem}, Keys: []string{AuditKeys}},
-			{Actions: []Action{Query}, Keys: []string{personKeys, RosterPK}},
-			{Actions: []Action{GetItem, Query}, Keys: []string{AgreementsPK, snapshotKeys}},
+			{Actions: []Action{GetItem, Query}, Keys: []string{SealsPK}},
+			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{ExportsPK}},
 		},
 		// The bounce handler marks addresses undeliverable, once, with an
 		// audit event.
