@@ -10,7 +10,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -22,11 +21,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/attest-oss/attest/shared/auditlog"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/env"
+	"github.com/attest-oss/attest/shared/export"
+	"github.com/attest-oss/attest/shared/export/bundle"
 	"github.com/attest-oss/attest/shared/handler"
 	"github.com/attest-oss/attest/shared/kmssign"
+	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/s3store"
 	"github.com/attest-oss/attest/shared/sqs"
 	"github.com/attest-oss/attest/shared/startup"
@@ -55,12 +58,16 @@ type deps struct {
 	Now     func() time.Time
 }
 
-// newExporter builds the export service (package export) on d.
-//
-// TODO(issue 11): the export service is not in this tree yet; the lead
-// replaces this with its construction.
+// newExporter builds the export service (package export) on d: bundles of
+// the quarter's rows (package metrics), the audit log (package auditlog)
+// and the signing key, written by package evidence into the bucket.
 func newExporter(d deps) (handler.Exporter, error) {
-	return nil, errors.New("the export service is not wired yet")
+	m := &metrics.Service{Histories: d.Store, Snapshots: d.Store, Agreements: d.Store, Catalog: d.Catalog, Now: d.Now}
+	b := &bundle.Bundles{Metrics: m, AuditLog: &auditlog.Writer{Store: d.Store}, Signer: d.Signer, Now: d.Now}
+	return &export.Service{
+		Store: d.Store, Snapshots: d.Store, Agreements: d.Store, Objects: d.Objects, Build: b.Build,
+		Queue: d.Queue, Signer: d.Signer, Logger: d.Logger, Now: d.Now,
+	}, nil
 }
 
 // wire builds the adapters the environment names (the table, the evidence

@@ -28,6 +28,7 @@ import (
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/export"
 	"github.com/attest-oss/attest/shared/handler"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/quiz"
@@ -77,14 +78,18 @@ type Summary struct {
 	// agreements saved.
 	Waivers    int `json:"waivers"`
 	Agreements int `json:"agreements"`
-	// Frozen counts the quarters the daily freeze runs froze.
-	Frozen int `json:"frozen"`
+	// Frozen counts the quarters the daily freeze runs froze, Sealed the
+	// audit days they sealed, Bundles the evidence bundles the export
+	// runs built after each quarter closed.
+	Frozen  int `json:"frozen"`
+	Sealed  int `json:"sealed"`
+	Bundles int `json:"bundles"`
 }
 
 // String is the one-line summary make dev prints.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d days simulated, %d completions (%d late), %d overdue now, %d reminders sent (%d escalations, %d nudges), %d quiz attempts (%d failed), %d acknowledgments, %d waivers, %d agreements, %d quarters frozen",
-		s.Days, s.Completions, s.Late, s.OverdueNow, s.Reminders, s.Escalations, s.Nudges, s.Attempts, s.FailedAttempts, s.Acknowledgments, s.Waivers, s.Agreements, s.Frozen)
+	return fmt.Sprintf("%d days simulated, %d completions (%d late), %d overdue now, %d reminders sent (%d escalations, %d nudges), %d quiz attempts (%d failed), %d acknowledgments, %d waivers, %d agreements, %d quarters frozen, %d audit days sealed, %d evidence bundles",
+		s.Days, s.Completions, s.Late, s.OverdueNow, s.Reminders, s.Escalations, s.Nudges, s.Attempts, s.FailedAttempts, s.Acknowledgments, s.Waivers, s.Agreements, s.Frozen, s.Sealed, s.Bundles)
 }
 
 // complianceOfficer names the demo admin who grants waivers in records.
@@ -101,6 +106,7 @@ const (
 	importHour          = 9   // UTC, HR's uploads
 	dailyHour           = 2   // UTC, the daily assignment run (the stack's default)
 	freezeMinute        = 150 // 02:30 UTC, the daily freeze run (the stack's schedule)
+	exportMinute        = 210 // 03:30 UTC, the daily export run (the stack's schedule)
 	reminderHr          = 12  // UTC: the same weekday in every demo time zone
 	waiverHour          = 11  // UTC, the compliance officer grants and revokes waivers
 	workFrom            = 9   // local, people act from
@@ -148,6 +154,8 @@ type sim struct {
 	// planned marks the assignments and the (person, policy, cycle year)
 	// acknowledgments whose behaviour was drawn.
 	planned map[string]bool
+	// bundles holds the ids of the evidence bundles built.
+	bundles map[string]bool
 }
 
 func newSim(opts Options) (*sim, error) {
@@ -190,7 +198,7 @@ func newSim(opts Options) (*sim, error) {
 		end: end, first: first, uploads: uploads, waivers: history.Waivers, agreements: history.Agreements,
 		rng:    rand.New(rand.NewPCG(opts.Seed, 0x5eedde70)),
 		people: map[string]roster.Person{}, profiles: map[string]profile{},
-		open: map[string]assign.Assignment{}, planned: map[string]bool{},
+		open: map[string]assign.Assignment{}, planned: map[string]bool{}, bundles: map[string]bool{},
 	}
 	s.sum.Days = opts.Days
 	cfg := opts.Config
@@ -253,8 +261,15 @@ func (s *sim) run(ctx context.Context) (Summary, error) {
 			if err == nil && sum.Created {
 				s.sum.Frozen++
 			}
+			s.sum.Sealed += sum.Sealed
 			return err
 		})
+		// The daily export run (the stack's schedule, an hour after the
+		// freeze): once a closed quarter is frozen it builds the bundles of
+		// the organisation and of every agreement in force, once.
+		if s.app.Exports != nil {
+			s.at(d.Add(exportMinute*time.Minute), "export run "+day, s.exportClosed)
+		}
 		// A run on a Saturday or Sunday (at noon UTC, the weekend in
 		// every demo time zone) would send nothing and write nothing.
 		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
@@ -276,6 +291,31 @@ func (s *sim) run(ctx context.Context) (Summary, error) {
 	}
 	s.now = s.end
 	return s.sum, s.count(ctx)
+}
+
+// exportClosed requests the bundles of the quarter that closed last (once
+// it is frozen; none when they exist) and builds them before the clock
+// moves on.
+func (s *sim) exportClosed(ctx context.Context) error {
+	requested, err := s.app.Exports.QuarterClosed(ctx)
+	if err != nil {
+		return err
+	}
+	s.app.Exports.Wait()
+	for _, r := range requested {
+		e, err := s.app.Exports.Get(ctx, r.ID, "")
+		if err != nil {
+			return err
+		}
+		if e.State != export.Done {
+			return fmt.Errorf("bundle %s of %s: %s (%s)", e.ID, e.Quarter, e.State, e.Error)
+		}
+		if !s.bundles[e.ID] {
+			s.bundles[e.ID] = true
+			s.sum.Bundles++
+		}
+	}
+	return nil
 }
 
 // at schedules do at t (or, if t has passed, a minute from now).

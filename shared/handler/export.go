@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/attest-oss/attest/shared/export"
 )
 
 // Exporter builds evidence bundles (package export's Service).
@@ -19,7 +21,7 @@ type Exporter interface {
 	// QuarterClosed requests the bundles of the quarter that closed last,
 	// once it is frozen (the organisation's and every agreement's in force),
 	// unless they were requested already.
-	QuarterClosed(ctx context.Context) error
+	QuarterClosed(ctx context.Context) ([]export.Export, error)
 }
 
 // ExportIDPrefix starts every export id. A message of the export queue is
@@ -61,11 +63,12 @@ func Export(x Exporter, logger *slog.Logger) func(context.Context, json.RawMessa
 			}
 			return runExports(ctx, x, logger, e), nil
 		case kind.Source == "aws.events" && kind.DetailType == "Scheduled Event":
-			if err := x.QuarterClosed(ctx); err != nil {
+			requested, err := x.QuarterClosed(ctx)
+			if err != nil {
 				logger.ErrorContext(ctx, "quarter-close exports failed", "err", err)
 				return events.SQSEventResponse{}, err
 			}
-			logger.InfoContext(ctx, "quarter-close exports requested")
+			logger.InfoContext(ctx, "quarter-close exports requested", "exports", len(requested))
 			return events.SQSEventResponse{}, nil
 		default:
 			return events.SQSEventResponse{}, errors.New("export: neither an SQS batch nor a scheduled event")

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/attest-oss/attest/shared/devstack/devtest"
+	"github.com/attest-oss/attest/shared/export"
 	"github.com/attest-oss/attest/shared/handler"
 )
 
@@ -38,11 +39,11 @@ func (f *fakeExporter) Run(ctx context.Context, id string) error {
 	return nil
 }
 
-func (f *fakeExporter) QuarterClosed(ctx context.Context) error {
+func (f *fakeExporter) QuarterClosed(ctx context.Context) ([]export.Export, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.closed++
-	return f.closeErr
+	return nil, f.closeErr
 }
 
 // sqsExportEvent is the real SQS event of testdata with the first two

@@ -36,6 +36,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/export"
 )
 
 // API is the part of the S3 client the Store uses: the uploader's calls and
@@ -243,4 +244,19 @@ func (s *Store) PresignGet(ctx context.Context, key string, ttl time.Duration, f
 		return "", fmt.Errorf("presign s3://%s/%s: %w", s.Bucket, key, err)
 	}
 	return req.URL, nil
+}
+
+// Sink returns the sink of one evidence bundle: each file name is stored
+// under prefix+name (package export's Objects).
+func (s *Store) Sink(prefix string) export.Sink { return prefixed{s: s, prefix: prefix} }
+
+// prefixed is a Store seen through a key prefix.
+type prefixed struct {
+	s      *Store
+	prefix string
+}
+
+// Create implements export.Sink.
+func (p prefixed) Create(ctx context.Context, name, contentType string) (io.WriteCloser, error) {
+	return p.s.Create(ctx, p.prefix+name, contentType)
 }
