@@ -3,17 +3,12 @@ package evidence_test
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +16,7 @@ import (
 	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/evidence"
+	"github.com/attest-oss/attest/shared/evidence/evidencetest"
 	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/signing"
 )
@@ -209,39 +205,12 @@ func newSigner(t *testing.T) (*signing.Local, string) {
 	return s, path
 }
 
-// run runs a command in dir and returns its combined output and whether
-// it succeeded.
-func run(t *testing.T, dir, name string, args ...string) (string, bool) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Fatalf("%s is needed: %v", name, err)
-	}
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatal(err)
-	}
-	return string(out), err == nil
-}
-
-// verify runs the auditor's checks: the signature of the manifest, the
-// manifest's hash of SHA256SUMS, then every file against SHA256SUMS.
-func verify(t *testing.T, dir, pem string) (sig, link, sums string, sigOK, linkOK, sumsOK bool) {
-	t.Helper()
-	sig, sigOK = run(t, dir, "openssl", "dgst", "-sha256", "-verify", pem, "-signature", "manifest.json.sig", "manifest.json")
-	link, linkOK = run(t, dir, "sh", "-c", `grep -q "\"sha256sums\": \"$(sha256sum SHA256SUMS | cut -c1-64)\"" manifest.json && echo "SHA256SUMS: OK"`)
-	sums, sumsOK = run(t, dir, "sha256sum", "-c", "--strict", "SHA256SUMS")
-	return
-}
-
 func TestBundleVerifiesAndTamperingIsNamed(t *testing.T) {
 	signer, pem := newSigner(t)
 	for name, spec := range specs(t) {
 		t.Run(name, func(t *testing.T) {
 			dir, m := build(t, spec, people(t), signer)
-			if sig, link, sums, sigOK, linkOK, sumsOK := verify(t, dir, pem); !sigOK || !linkOK || !sumsOK {
+			if sig, link, sums, sigOK, linkOK, sumsOK := evidencetest.Verify(t, dir, pem); !sigOK || !linkOK || !sumsOK {
 				t.Fatalf("untouched bundle does not verify:\n%s\n%s\n%s", sig, link, sums)
 			}
 			names := []string{"SHA256SUMS", "acknowledgments.csv", "assignments.csv", "audit-log.jsonl", "manifest.json",
@@ -271,7 +240,7 @@ func TestBundleVerifiesAndTamperingIsNamed(t *testing.T) {
 				if err := os.WriteFile(path, bad, 0o600); err != nil {
 					t.Fatal(err)
 				}
-				sig, link, sums, sigOK, linkOK, sumsOK := verify(t, dir, pem)
+				sig, link, sums, sigOK, linkOK, sumsOK := evidencetest.Verify(t, dir, pem)
 				switch n {
 				case "manifest.json", "manifest.json.sig":
 					if sigOK || !strings.Contains(sig, "Verification failure") && n == "manifest.json" {
@@ -337,198 +306,23 @@ func TestClosedQuarterIsReproducible(t *testing.T) {
 
 // readCSV reads a bundle's CSV file as maps from column to cell, the
 // cells' formula neutralising undone.
-func readCSV(t *testing.T, dir, name string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	records, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	var out []map[string]string
-	for _, r := range records[1:] {
-		m := map[string]string{}
-		for i, col := range records[0] {
-			cell := r[i]
-			if len(cell) > 1 && cell[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(cell[1])) {
-				cell = cell[1:]
-			}
-			m[col] = cell
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-// The figures of metrics.json, as the test reads them.
-type (
-	figs struct {
-		CompletionRate *float64       `json:"completionRate"`
-		OverdueCount   int            `json:"overdueCount"`
-		OnTimeRate     *float64       `json:"onTimeRate"`
-		AckRate        *float64       `json:"ackRate"`
-		Counts         map[string]int `json:"counts"`
-	}
-	metricsJSON struct {
-		figs
-		Quarter   string                     `json:"quarter"`
-		AsOf      string                     `json:"asOf"`
-		Scope     string                     `json:"scope"`
-		Final     bool                       `json:"final"`
-		By        map[string]map[string]figs `json:"by"`
-		Agreement *struct {
-			Key         string `json:"key"`
-			People      int    `json:"people"`
-			Obligations []struct {
-				ID          string   `json:"id"`
-				Figure      *float64 `json:"figure"`
-				Target      float64  `json:"target"`
-				Met         bool     `json:"met"`
-				Numerator   int      `json:"numerator"`
-				Denominator int      `json:"denominator"`
-			} `json:"obligations"`
-		} `json:"agreement"`
-	}
-)
-
-// recompute computes the contract's figures over the CSV rows of the
-// people keep accepts.
-func recompute(t *testing.T, s, e time.Time, ppl, asgs, acks []map[string]string, keep func(map[string]string) bool) figs {
-	t.Helper()
-	in := map[string]bool{}
-	f := figs{Counts: map[string]int{}}
-	for _, k := range []string{"people", "completed", "onTrack", "overdue", "waived", "dueInPeriod", "completedOnTime", "acksRequired", "acknowledged"} {
-		f.Counts[k] = 0
-	}
-	for _, p := range ppl {
-		if keep(p) {
-			in[p["employee_id"]] = true
-			f.Counts["people"]++
-		}
-	}
-	at := func(s string) time.Time {
-		v, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			t.Fatalf("timestamp %q: %v", s, err)
-		}
-		return v
-	}
-	for _, a := range asgs {
-		if !in[a["employee_id"]] {
-			continue
-		}
-		st := a["status_at_end"]
-		f.Counts[map[string]string{"completed": "completed", "on_track": "onTrack", "overdue": "overdue", "waived": "waived"}[st]]++
-		if st == "waived" {
-			continue
-		}
-		if due := at(a["due_at"]); !due.Before(s) && due.Before(e) {
-			f.Counts["dueInPeriod"]++
-			if a["completed_at"] != "" && !at(a["completed_at"]).After(due) {
-				f.Counts["completedOnTime"]++
-			}
-		}
-	}
-	for _, a := range acks {
-		if !in[a["employee_id"]] {
-			continue
-		}
-		f.Counts["acksRequired"]++
-		if a["acknowledged_at"] != "" && at(a["acknowledged_at"]).Before(e) {
-			f.Counts["acknowledged"]++
-		}
-	}
-	c := f.Counts
-	f.CompletionRate = ratio(c["completed"], c["completed"]+c["onTrack"]+c["overdue"])
-	f.OverdueCount = c["overdue"]
-	f.OnTimeRate = ratio(c["completedOnTime"], c["dueInPeriod"])
-	f.AckRate = ratio(c["acknowledged"], c["acksRequired"])
-	return f
-}
-
-func ratio(n, d int) *float64 {
-	if d == 0 {
-		return nil
-	}
-	r := math.Round(float64(n)/float64(d)*1e4) / 1e4
-	return &r
-}
-
-func sameFigs(t *testing.T, what string, got, want figs) {
-	t.Helper()
-	g, _ := json.Marshal(got)
-	w, _ := json.Marshal(want)
-	if string(g) != string(w) {
-		t.Errorf("%s: metrics.json has\n %s\nthe CSV files give\n %s", what, g, w)
-	}
-}
-
 func TestEveryFigureRecomputesFromTheCSVFiles(t *testing.T) {
 	signer, _ := newSigner(t)
 	for name, spec := range specs(t) {
 		t.Run(name, func(t *testing.T) {
 			dir, _ := build(t, spec, people(t), signer)
-			raw, err := os.ReadFile(filepath.Join(dir, "metrics.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var m metricsJSON
-			if err := json.Unmarshal(raw, &m); err != nil {
-				t.Fatal(err)
-			}
-			// S and E from the quarter, by the contract.
-			y, _ := strconv.Atoi(m.Quarter[:4])
-			q, _ := strconv.Atoi(m.Quarter[6:])
-			s := time.Date(y, time.Month(3*q-2), 1, 0, 0, 0, 0, time.UTC)
-			e := s.AddDate(0, 3, 0)
-			if m.AsOf != e.AddDate(0, 0, -1).Format(time.DateOnly) || !m.Final {
-				t.Errorf("asOf %s final %v", m.AsOf, m.Final)
-			}
-			ppl, asgs, acks := readCSV(t, dir, "people.csv"), readCSV(t, dir, "assignments.csv"), readCSV(t, dir, "acknowledgments.csv")
-			sameFigs(t, "overall", m.figs, recompute(t, s, e, ppl, asgs, acks, func(map[string]string) bool { return true }))
+			m := evidencetest.CheckMetrics(t, dir)
 			if m.Counts["people"] == 0 || m.Counts["overdue"] == 0 || m.Counts["dueInPeriod"] == 0 || spec.Agreement == nil && m.Counts["waived"] == 0 {
 				t.Errorf("the test organisation is too thin: %v", m.Counts)
 			}
-			for _, dim := range []string{"department", "employment_type", "vendor"} {
-				values := map[string]bool{}
-				for _, p := range ppl {
-					v := p[dim]
-					if v == "" {
-						v = "(none)"
+			if spec.Agreement != nil && (m.Scope != "agreement:acme-msa" || len(m.Agreement.Obligations) != 2) {
+				t.Errorf("agreement bundle: scope %q, agreement %+v", m.Scope, m.Agreement)
+			}
+			if spec.Agreement != nil {
+				for _, o := range m.Agreement.Obligations {
+					if o.Denominator == 0 {
+						t.Errorf("obligation %s decided nothing: the test proves nothing", o.ID)
 					}
-					values[v] = true
-				}
-				if len(m.By[dim]) != len(values) {
-					t.Errorf("by.%s has %d groups, the CSV %d", dim, len(m.By[dim]), len(values))
-				}
-				for v := range values {
-					sameFigs(t, "by."+dim+"."+v, m.By[dim][v], recompute(t, s, e, ppl, asgs, acks, func(p map[string]string) bool {
-						return p[dim] == v || p[dim] == "" && v == "(none)"
-					}))
-				}
-			}
-			if spec.Agreement == nil {
-				if m.Agreement != nil || m.Scope != "organisation" {
-					t.Errorf("organisation bundle: scope %q, agreement %+v", m.Scope, m.Agreement)
-				}
-				return
-			}
-			if m.Agreement == nil || m.Scope != "agreement:acme-msa" || len(m.Agreement.Obligations) != 2 {
-				t.Fatalf("agreement bundle: scope %q, agreement %+v", m.Scope, m.Agreement)
-			}
-			if m.Agreement.People != len(ppl) {
-				t.Errorf("agreement covers %d people, people.csv lists %d", m.Agreement.People, len(ppl))
-			}
-			for _, o := range m.Agreement.Obligations {
-				if o.Denominator == 0 {
-					t.Errorf("obligation %s decided nothing: the test proves nothing", o.ID)
-				}
-				met := o.Denominator == 0 || float64(o.Numerator)/float64(o.Denominator) >= o.Target
-				if got, want := fmt.Sprint(o.Figure, o.Met), fmt.Sprint(ratio(o.Numerator, o.Denominator), met); o.Figure == nil || *o.Figure != *ratio(o.Numerator, o.Denominator) || o.Met != met {
-					t.Errorf("obligation %s: figure, met = %s, want %s", o.ID, got, want)
 				}
 			}
 		})
@@ -541,7 +335,7 @@ func TestAgreementBundleListsOnlyItsEngagement(t *testing.T) {
 	dir, m := build(t, spec, people(t), signer)
 	want := []string{"A01", "A04", "A05", "A06"} // A05 left, A06 left acme in the quarter
 	var ids []string
-	for _, p := range readCSV(t, dir, "people.csv") {
+	for _, p := range evidencetest.ReadCSV(t, dir, "people.csv") {
 		ids = append(ids, p["employee_id"])
 		if p["in_scope"] != "true" {
 			t.Errorf("%s: in_scope %q", p["employee_id"], p["in_scope"])
@@ -551,7 +345,7 @@ func TestAgreementBundleListsOnlyItsEngagement(t *testing.T) {
 		t.Errorf("people.csv lists %v, want %v", ids, want)
 	}
 	for _, f := range []string{"assignments.csv", "acknowledgments.csv"} {
-		for _, r := range readCSV(t, dir, f) {
+		for _, r := range evidencetest.ReadCSV(t, dir, f) {
 			if !slices.Contains(want, r["employee_id"]) {
 				t.Errorf("%s lists %s, not on acme", f, r["employee_id"])
 			}
