@@ -7,6 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/attest-oss/attest/content"
 	"github.com/attest-oss/attest/shared/app"
@@ -24,9 +29,13 @@ import (
 	"github.com/attest-oss/attest/shared/demo"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/dynamo"
+	"github.com/attest-oss/attest/shared/evidence/evidencetest"
+	"github.com/attest-oss/attest/shared/export"
 	"github.com/attest-oss/attest/shared/identity"
+	"github.com/attest-oss/attest/shared/kmssign"
 	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/roster"
+	"github.com/attest-oss/attest/shared/s3store"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -42,24 +51,38 @@ func simulate(t *testing.T, days int, seed uint64) (demo.Summary, *world) {
 	stack := devtest.Shared(t)
 	client := stack.DynamoClient()
 	name := devtest.Table(t, client, "demo")
+	// The evidence key on Local KMS and a bucket on the S3 stand-in: the
+	// daily runs seal the audit log and build each closed quarter's
+	// bundles.
+	keys := stack.KMSClient()
+	keyID, err := kmssign.EnsureLocalKey(context.Background(), keys, "alias/"+strings.ReplaceAll(devtest.UniqueName(t, "demo"), ".", "_"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3c := stack.S3Client()
+	objects := &s3store.Store{Client: s3c, Bucket: devtest.Bucket(t, s3c, "demo"), Presign: s3.NewPresignClient(s3c), Now: time.Now}
+	cfg := app.Config{DynamoDB: client, TableName: name, SES: stack.SESClient(), SenderEmail: "training@attest.test", BaseURL: "http://tracker.test",
+		Signer: kmssign.New(keys, keyID), Exports: &app.ExportsConfig{Objects: objects}}
 	started := time.Now()
-	sum, err := demo.Run(context.Background(), demo.Options{
-		Config: app.Config{DynamoDB: client, TableName: name, SES: stack.SESClient(), SenderEmail: "training@attest.test", BaseURL: "http://tracker.test"},
-		End:    end, Days: days, Seed: seed,
-	})
+	sum, err := demo.Run(context.Background(), demo.Options{Config: cfg, End: end, Days: days, Seed: seed})
 	took := time.Since(started)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%d days in %v: %s", days, took.Round(time.Millisecond), sum)
-	return sum, &world{Store: dynamo.New(client, name, func() time.Time { return end }), client: client, name: name}
+	cfg.Now = func() time.Time { return end }
+	return sum, &world{Store: dynamo.New(client, name, cfg.Now), client: client, name: name, cfg: cfg, objects: objects}
 }
 
-// world is a simulated table: its store (on the end's clock), client and name.
+// world is a simulated table: its store (on the end's clock), client and
+// name, the application's configuration (on the end's clock) and the
+// evidence bucket.
 type world struct {
 	*dynamo.Store
-	client *dynamodb.Client
-	name   string
+	client  *dynamodb.Client
+	name    string
+	cfg     app.Config
+	objects *s3store.Store
 }
 
 // TestYearOfHistory simulates the whole year and checks what it left.
@@ -306,6 +329,192 @@ func TestYearOfHistory(t *testing.T) {
 	if !slices.ContainsFunc(events, func(e audit.Event) bool { return e.Action == audit.ActionModuleCompleted }) {
 		t.Error("no module.completed audit event on the day of the first completion")
 	}
+	t.Run("Evidence", func(t *testing.T) { checkEvidence(t, sum, store) })
+}
+
+// checkEvidence checks the simulated year's evidence as a customer's
+// auditor would: the audit log sealed every day; each closed quarter's
+// bundles built by the export runs; the last one's organisation and
+// agreement bundles verified with openssl and sha256sum, every figure
+// recomputed from their rows, the agreement's limited to its engagement,
+// the organisation's rebuilt byte for byte; then one stored audit event
+// changed, and the verification names it.
+func checkEvidence(t *testing.T, sum demo.Summary, w *world) {
+	ctx := context.Background()
+	a, err := app.New(w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Four quarters closed in the simulated year, each with the
+	// organisation's bundle and one per agreement then in force.
+	if sum.Sealed < 360 || sum.Bundles < 4+3 {
+		t.Fatalf("the year sealed %d days and built %d bundles", sum.Sealed, sum.Bundles)
+	}
+	v, err := a.AuditVerifier.Verify(ctx, "2025-12-01", "2026-11-29")
+	if err != nil || !v.OK || v.Events < 1000 {
+		t.Fatalf("the year's audit log: %+v, %v", v, err)
+	}
+
+	list, err := a.Exports.List(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byScope := map[string]export.Export{}
+	for _, e := range list {
+		if e.Quarter == "2026-Q3" && e.State == export.Done {
+			byScope[e.Scope] = e
+		}
+	}
+	pem, err := w.cfg.Signer.PublicKeyPEM(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "public.pem")
+	if err := os.WriteFile(keyFile, pem, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dirs := map[string]string{}
+	for _, scope := range []string{"organisation", "agreement:acme-bank-msa", "agreement:globex-health-dpa"} {
+		e, ok := byScope[scope]
+		if !ok {
+			t.Fatalf("no 2026-Q3 bundle of %s among %d exports", scope, len(list))
+		}
+		dir := download(t, w.objects, e)
+		dirs[scope] = dir
+		if sig, link, sums, ok1, ok2, ok3 := evidencetest.Verify(t, dir, keyFile); !ok1 || !ok2 || !ok3 {
+			t.Fatalf("%s bundle does not verify:\n%s\n%s\n%s", scope, sig, link, sums)
+		}
+		m := evidencetest.CheckMetrics(t, dir)
+		if m.Counts["people"] == 0 || m.Counts["completed"] == 0 || m.CompletionRate == nil {
+			t.Errorf("%s bundle is empty: %v", scope, m.Counts)
+		}
+	}
+
+	// The agreement's bundle lists only people on its engagement (at E, or
+	// who left it during the quarter), and its audit log holds only their
+	// events and the agreement's in full.
+	org := evidencetest.ReadCSV(t, dirs["organisation"], "people.csv")
+	acme := evidencetest.ReadCSV(t, dirs["agreement:acme-bank-msa"], "people.csv")
+	listed := map[string]bool{}
+	for _, p := range acme {
+		listed[p["employee_id"]] = true
+	}
+	for _, p := range org {
+		on := slices.Contains(strings.Split(p["engagements"], ";"), "acme-bank")
+		if on && !listed[p["employee_id"]] {
+			t.Errorf("%s is on acme-bank at E but missing from its bundle", p["employee_id"])
+		}
+		delete(listed, p["employee_id"])
+	}
+	if len(listed) != 0 || len(acme) == 0 || len(acme) >= len(org) {
+		t.Errorf("acme-bank's bundle: %d people of %d, %v not in the organisation's", len(acme), len(org), listed)
+	}
+	for _, p := range acme {
+		listed[identity.PersonRef(p["employee_id"])] = true
+	}
+	listed[identity.AgreementRef("acme-bank-msa")] = true
+	log, err := os.ReadFile(filepath.Join(dirs["agreement:acme-bank-msa"], "audit-log.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, redacted := 0, 0
+	for _, line := range strings.Split(strings.TrimSpace(string(log)), "\n") {
+		var ev struct {
+			Action   string `json:"action"`
+			Subject  string `json:"subject"`
+			Redacted string `json:"redacted"`
+			Seal     string `json:"seal"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("audit-log.jsonl line %q: %v", line, err)
+		}
+		switch {
+		case ev.Redacted != "":
+			redacted++
+		case ev.Action != "":
+			whole++
+			if !listed[ev.Subject] {
+				t.Errorf("acme-bank's audit log holds an event about %s (%s)", ev.Subject, ev.Action)
+			}
+		}
+	}
+	if whole == 0 || redacted == 0 {
+		t.Errorf("acme-bank's audit log: %d events in full, %d by hash", whole, redacted)
+	}
+
+	// A closed quarter rebuilt is the same, byte for byte, but for the
+	// manifest's generated_at (and so its signature).
+	again, err := a.Exports.Request(ctx, "2026-Q3", "", "test", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Exports.Wait()
+	if again, err = a.Exports.Get(ctx, again.ID, ""); err != nil || again.State != export.Done {
+		t.Fatalf("rebuild: %+v, %v", again, err)
+	}
+	rebuilt := download(t, w.objects, again)
+	for _, f := range again.Files {
+		x, _ := os.ReadFile(filepath.Join(dirs["organisation"], f.Name))
+		y, _ := os.ReadFile(filepath.Join(rebuilt, f.Name))
+		switch f.Name {
+		case "manifest.json.sig":
+			continue
+		case "manifest.json":
+			drop := regexp.MustCompile(`(?m)^.*"generated_at".*$`)
+			x, y = drop.ReplaceAll(x, nil), drop.ReplaceAll(y, nil)
+		}
+		if len(x) == 0 || !bytes.Equal(x, y) {
+			t.Errorf("rebuilt %s differs (%d and %d bytes)", f.Name, len(x), len(y))
+		}
+	}
+
+	// Someone with write access to the table changes one stored event of
+	// the quarter: verification fails and names it.
+	day := "2026-08-12"
+	events, err := w.AuditEvents(ctx, day)
+	if err != nil || len(events) == 0 {
+		t.Fatalf("events of %s: %d, %v", day, len(events), err)
+	}
+	victim := events[len(events)/2]
+	_, err = w.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(w.name),
+		Key: map[string]types.AttributeValue{
+			table.PartitionKey: &types.AttributeValueMemberS{Value: table.AuditPK(day)},
+			table.SortKey: &types.AttributeValueMemberS{Value: table.AuditSK(victim.SortTime(), victim.ID)},
+		},
+		UpdateExpression:          aws.String("SET #a = :a"),
+		ExpressionAttributeNames:  map[string]string{"#a": "actor"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":a": &types.AttributeValueMemberS{Value: "someone-else"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err = a.AuditVerifier.Verify(ctx, "2026-07-01", "2026-09-30")
+	if err != nil || v.OK || v.FirstBroken == nil || v.FirstBroken.Day != day || v.FirstBroken.EventID != victim.ID {
+		t.Fatalf("after changing event %s of %s: %+v (first broken %+v), %v", victim.ID, day, v, v.FirstBroken, err)
+	}
+}
+
+// download fetches every file of a done export from the bucket into a new
+// directory.
+func download(t *testing.T, objects *s3store.Store, e export.Export) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range e.Files {
+		r, _, err := objects.Open(context.Background(), e.Prefix+f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.Name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 // mustJSON encodes v.
