@@ -480,7 +480,7 @@ func checkEvidence(t *testing.T, sum demo.Summary, w *world) {
 		TableName: aws.String(w.name),
 		Key: map[string]types.AttributeValue{
 			table.PartitionKey: &types.AttributeValueMemberS{Value: table.AuditPK(day)},
-			table.SortKey: &types.AttributeValueMemberS{Value: table.AuditSK(victim.SortTime(), victim.ID)},
+			table.SortKey:      &types.AttributeValueMemberS{Value: table.AuditSK(victim.SortTime(), victim.ID)},
 		},
 		UpdateExpression:          aws.String("SET #a = :a"),
 		ExpressionAttributeNames:  map[string]string{"#a": "actor"},
