@@ -270,15 +270,19 @@ Attest is running locally.
   Reminders       curl -X POST -H "Authorization: Bearer %[5]s" -d '{"dryRun": true}' %[1]s/api/reminders/run
   Metrics         curl -H "Authorization: Bearer %[5]s" '%[1]s/api/metrics?by=department'
   Agreements      curl -H "Authorization: Bearer %[5]s" %[1]s/api/agreements/globex-health-dpa/report
+  Evidence        curl -H "Authorization: Bearer %[5]s" %[1]s/api/exports
+  Audit log       curl -H "Authorization: Bearer %[5]s" '%[1]s/api/audit/verify?from=%[15]s&to=%[16]s'
 
 %[6]s
   Each link works once, for 7 days; more at %[1]s/signin (the email lands in the SES emulator).
   After signing in, the manager's team is at %[1]s/team and the admin console at %[1]s/admin
-  (metrics at %[1]s/admin/metrics, customer agreements at %[1]s/admin/agreements).
+  (metrics at %[1]s/admin/metrics, customer agreements at %[1]s/admin/agreements,
+  evidence bundles at %[1]s/admin/exports).
 
 Press Ctrl-C to stop; data survives a restart (make dev-reset wipes it).
 `, base, stack.DynamoEndpoint(), cfg.table, stack.SESEndpoint(), key, strings.Join(links, "\n"), cfg.dynamoDir(),
-		stack.S3Endpoint(), cfg.s3Dir(), stack.KMSEndpoint(), cfg.kmsDir(), evidence.Objects.Bucket, evidence.Signer.KeyID(), signingKeyAlias)
+		stack.S3Endpoint(), cfg.s3Dir(), stack.KMSEndpoint(), cfg.kmsDir(), evidence.Objects.Bucket, evidence.Signer.KeyID(), signingKeyAlias,
+		time.Now().UTC().AddDate(0, 0, -90).Format(time.DateOnly), time.Now().UTC().AddDate(0, 0, -2).Format(time.DateOnly))
 }
 
 func envOr(name, def string) string {
