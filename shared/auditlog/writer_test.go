@@ -6,10 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -20,23 +18,8 @@ import (
 
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auditlog"
+	"github.com/attest-oss/attest/shared/evidence/evidencetest"
 )
-
-// verifierScript returns the Python verifier of README.md's "Verify the
-// audit log", the fenced block tagged title="verify-audit-log.py".
-func verifierScript(t *testing.T) []byte {
-	t.Helper()
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := bytes.Cut(readme, []byte("```python title=\"verify-audit-log.py\"\n"))
-	script, _, closed := bytes.Cut(rest, []byte("\n```\n"))
-	if !ok || !closed {
-		t.Fatal("README.md has no ```python title=\"verify-audit-log.py\" block")
-	}
-	return append(script, '\n')
-}
 
 // bundleLog writes the audit log of a period (5 October 12:00 to 7 October
 // 12:00) as an evidence bundle does: the events of person#E2 in full, the
@@ -86,7 +69,7 @@ func bundleLog(t *testing.T, e *env, now time.Time, sealThrough bool) (string, [
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, content := range map[string][]byte{"audit-log.jsonl": log.Bytes(), "public.pem": pem, "verify-audit-log.py": verifierScript(t)} {
+	for name, content := range map[string][]byte{"audit-log.jsonl": log.Bytes(), "public.pem": pem} {
 		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -97,17 +80,7 @@ func bundleLog(t *testing.T, e *env, now time.Time, sealThrough bool) (string, [
 // runVerifier runs the README's script with python3 on log in dir.
 func runVerifier(t *testing.T, dir, log string) (int, string) {
 	t.Helper()
-	cmd := exec.Command("python3", "verify-audit-log.py", log, "public.pem")
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		return exit.ExitCode(), string(out)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return 0, string(out)
+	return evidencetest.VerifyAuditLog(t, "../../README.md", dir, log)
 }
 
 // TestWriteLogAndVerifyItOffline writes a bundle's audit log from DynamoDB

@@ -388,6 +388,14 @@ func checkEvidence(t *testing.T, sum demo.Summary, w *world) {
 		if m.Counts["people"] == 0 || m.Counts["completed"] == 0 || m.CompletionRate == nil {
 			t.Errorf("%s bundle is empty: %v", scope, m.Counts)
 		}
+		// The audit log verifies offline with the README's script, every
+		// day of the quarter sealed.
+		if err := os.WriteFile(filepath.Join(dir, "public.pem"), pem, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if code, out := evidencetest.VerifyAuditLog(t, "../../README.md", dir, "audit-log.jsonl"); code != 0 || !strings.Contains(out, "verified: 92 days") {
+			t.Errorf("%s bundle's audit log, offline: exit %d: %s", scope, code, out)
+		}
 	}
 
 	// The agreement's bundle lists only people on its engagement (at E, or

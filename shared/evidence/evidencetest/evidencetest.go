@@ -6,6 +6,7 @@
 package evidencetest
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -249,4 +250,42 @@ func CheckMetrics(t testing.TB, dir string) Metrics {
 		}
 	}
 	return m
+}
+
+// AuditLogVerifier returns the offline verifier of the audit log that the
+// README at readme gives auditors: its fenced block tagged
+// title="verify-audit-log.py" (Python 3).
+func AuditLogVerifier(t testing.TB, readme string) []byte {
+	t.Helper()
+	text, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := bytes.Cut(text, []byte("```python title=\"verify-audit-log.py\"\n"))
+	script, _, closed := bytes.Cut(rest, []byte("\n```\n"))
+	if !ok || !closed {
+		t.Fatalf("%s has no ```python title=\"verify-audit-log.py\" block", readme)
+	}
+	return append(script, '\n')
+}
+
+// VerifyAuditLog runs the README's verifier (written into dir as
+// verify-audit-log.py) with python3 on the log file in dir, with dir's
+// public.pem, and returns its exit code and output.
+func VerifyAuditLog(t testing.TB, readme, dir, log string) (int, string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "verify-audit-log.py"), AuditLogVerifier(t, readme), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("python3", "verify-audit-log.py", log, "public.pem")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), string(out)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, string(out)
 }
