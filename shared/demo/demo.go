@@ -31,6 +31,7 @@ import (
 	"github.com/attest-oss/attest/shared/export"
 	"github.com/attest-oss/attest/shared/handler"
 	"github.com/attest-oss/attest/shared/identity"
+	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/roster"
@@ -267,7 +268,9 @@ func (s *sim) run(ctx context.Context) (Summary, error) {
 		// The daily export run (the stack's schedule, an hour after the
 		// freeze): once a closed quarter is frozen it builds the bundles of
 		// the organisation and of every agreement in force, once.
-		if s.app.Exports != nil {
+		// Only quarters wholly inside the simulated history get bundles: an
+		// earlier one would hold nobody, or a month.
+		if s.app.Exports != nil && s.wholeQuarterBefore(d) {
 			s.at(d.Add(exportMinute*time.Minute), "export run "+day, s.exportClosed)
 		}
 		// A run on a Saturday or Sunday (at noon UTC, the weekend in
@@ -291,6 +294,17 @@ func (s *sim) run(ctx context.Context) (Summary, error) {
 	}
 	s.now = s.end
 	return s.sum, s.count(ctx)
+}
+
+// wholeQuarterBefore reports whether the quarter before the one holding d
+// started on or after the first simulated day.
+func (s *sim) wholeQuarterBefore(d time.Time) bool {
+	prev, err := metrics.PreviousQuarter(metrics.QuarterOf(d))
+	if err != nil {
+		return false
+	}
+	p, err := metrics.QuarterPeriod(prev)
+	return err == nil && !p.Start.Before(dayStart(s.first))
 }
 
 // exportClosed requests the bundles of the quarter that closed last (once
