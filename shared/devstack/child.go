@@ -183,7 +183,9 @@ type logSink struct {
 }
 
 func (l *logSink) line(name, text string) {
-	if l.w == nil {
+	if l.w == nil || name == KMSName && strings.HasPrefix(text, "INFO[") {
+		// Local KMS logs every request at INFO (each signature of the
+		// demo's year of audit seals); its warnings and errors pass.
 		return
 	}
 	if l.prefix {
