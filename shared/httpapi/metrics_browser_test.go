@@ -171,6 +171,28 @@ func TestBrowserMetricsPages(t *testing.T) {
 			}
 			p.fitsWidth("/admin/agreements/globex-2026")
 			p.shot("agreement-report")
+
+			// The compliance officer asks for the customer's bundle of the
+			// closed quarter from the exports page, and finds it done.
+			p.load(http.StatusOK, "/admin/exports", chromedp.Click(chromedp.CSS(`nav.adminnav a[href="/admin/exports"]`)))
+			p.do(chromedp.SetValue(chromedp.CSS("#quarter"), "2026-Q3"), chromedp.SetValue(chromedp.CSS("#agreement"), "globex-2026"))
+			// The form answers 303 to the page, which says so.
+			p.load(http.StatusOK, "", chromedp.Click(chromedp.CSS(`form[action="/admin/exports"] button[type=submit]`)))
+			if notice := p.text("p.notice"); !strings.Contains(notice, "requested") {
+				t.Errorf("after the request, the page says %q", notice)
+			}
+			e.app.Exports.Wait()
+			p.load(http.StatusOK, "/admin/exports", chromedp.Navigate(e.url+"/admin/exports"))
+			row := p.text("#exports tbody tr")
+			if !strings.Contains(row, "2026-Q3") || !strings.Contains(row, "agreement:globex-2026") || !strings.Contains(row, "done") {
+				t.Errorf("the newest export's row %q", row)
+			}
+			links := run(p, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#exports tbody tr:first-child a[download]')].map(a => a.getAttribute('href'))`))
+			if len(links) == 0 || !strings.HasPrefix(links[0], "/api/exports/exp_") {
+				t.Errorf("the newest export's download links %q", links)
+			}
+			p.fitsWidth("/admin/exports")
+			p.shot("exports")
 		})
 	}
 }
