@@ -16,11 +16,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
+	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/export"
 	"github.com/attest-oss/attest/shared/handler"
 	"github.com/attest-oss/attest/shared/kmssign"
+	"github.com/attest-oss/attest/shared/s3store"
 	"github.com/attest-oss/attest/shared/signing"
 	"github.com/attest-oss/attest/shared/table"
 )
@@ -179,4 +182,53 @@ func TestWireFailsWithoutItsVariables(t *testing.T) {
 			t.Errorf("wire: %v, want %v", err, cause)
 		}
 	})
+}
+
+// TestWiredExporterBuildsABundle runs the exporter main builds, as the
+// queue invokes it: a pending request of the current quarter becomes a
+// signed bundle in the bucket, every table call within the function's
+// declared access.
+func TestWiredExporterBuildsABundle(t *testing.T) {
+	setEnv(t)
+	ctx := t.Context()
+	stack := devtest.Shared(t)
+	var calls devtest.AccessLog
+	now := func() time.Time { return time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC) }
+	h, err := wire(slog.New(slog.DiscardHandler), stack.DynamoClient(calls.Option), stack.S3Client(), stack.KMSClient(), nil, now, newExporter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The request, as the API stores it.
+	store := dynamo.New(stack.DynamoClient(), os.Getenv(env.TableName), now)
+	e := export.Export{ID: "exp_00112233aabbccdd", Quarter: "2026-Q4", Scope: export.OrganisationScope, State: export.Pending,
+		RequestedBy: "key:admin", RequestedAt: now(), Prefix: "exports/2026-Q4/organisation/exp_00112233aabbccdd/", Version: 1}
+	if err := store.PutExport(ctx, e, audit.Event{ID: audit.NewBatchID(), At: now(), Actor: "key:admin", Action: audit.ActionExportRequested, Subject: "export#" + e.ID}); err != nil {
+		t.Fatal(err)
+	}
+	sqsEvent := devtest.Fixture[events.SQSEvent](t, "../../shared/handler/testdata/sqs-event.json")
+	sqsEvent.Records = sqsEvent.Records[:1]
+	sqsEvent.Records[0].Body = e.ID
+	raw, err := json.Marshal(sqsEvent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := h(ctx, raw); err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("SQS event: %+v, %v", resp, err)
+	}
+	calls.CheckWithin(t, table.FunctionAccess()["export"])
+	done, found, err := store.GetExport(ctx, e.ID)
+	if err != nil || !found || done.State != export.Done || len(done.Files) != 10 {
+		t.Fatalf("the export after its run: %+v, %v", done, err)
+	}
+	objects := &s3store.Store{Client: stack.S3Client(), Bucket: os.Getenv(env.EvidenceBucket)}
+	for _, f := range done.Files {
+		r, size, err := objects.Open(ctx, e.Prefix+f.Name)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		r.Close()
+		if size != f.Bytes {
+			t.Errorf("%s: %d bytes stored, %d recorded", f.Name, size, f.Bytes)
+		}
+	}
 }
