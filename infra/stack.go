@@ -175,38 +175,22 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 		ops.alarmOnFunction(id, fn)
 	}
 
-	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
-		Description: jsii.String("Base URL of the tracker HTTP API"),
-		Value:       api.url,
-	})
-	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{
-		Description: jsii.String("Name of the tracker DynamoDB table"),
-		Value:       data.table.TableName(),
-	})
-	awscdk.NewCfnOutput(stack, jsii.String("ReminderQueueUrl"), &awscdk.CfnOutputProps{
-		Description: jsii.String("URL of the queue of reminder emails to send"),
-		Value:       reminders.queue.QueueUrl(),
-	})
-	awscdk.NewCfnOutput(stack, jsii.String("DeadLetterQueueUrl"), &awscdk.CfnOutputProps{
-		Description: jsii.String("URL of the queue of reminder emails that could not be sent"),
-		Value:       reminders.deadLetterQueue.QueueUrl(),
-	})
-	awscdk.NewCfnOutput(stack, jsii.String("EvidenceBucketName"), &awscdk.CfnOutputProps{
-		Description: jsii.String("Name of the bucket holding the evidence bundles under Object Lock"),
-		Value:       evidence.bucket.BucketName(),
-	})
-	awscdk.NewCfnOutput(stack, jsii.String("SigningKeyArn"), &awscdk.CfnOutputProps{
-		Description: jsii.String("ARN of the KMS key that signs bundle manifests and audit seals (its public key: GET /api/exports/public-key)"),
-		Value:       evidence.signingKey.KeyArn(),
-	})
-	awscdk.NewCfnOutput(stack, jsii.String("ExportQueueUrl"), &awscdk.CfnOutputProps{
-		Description: jsii.String("URL of the queue of evidence exports to build"),
-		Value:       evidence.queue.QueueUrl(),
-	})
-	awscdk.NewCfnOutput(stack, jsii.String("OperationsTopicArn"), &awscdk.CfnOutputProps{
-		Description: jsii.String("SNS topic of operational alarms; subscribe the on-call address"),
-		Value:       ops.topic.TopicArn(),
-	})
+	// The stack's outputs: what an operator copies after a deploy.
+	for _, o := range []struct {
+		id, description string
+		value           *string
+	}{
+		{"ApiUrl", "Base URL of the tracker HTTP API", api.url},
+		{"TableName", "Name of the tracker DynamoDB table", data.table.TableName()},
+		{"ReminderQueueUrl", "URL of the queue of reminder emails to send", reminders.queue.QueueUrl()},
+		{"DeadLetterQueueUrl", "URL of the queue of reminder emails that could not be sent", reminders.deadLetterQueue.QueueUrl()},
+		{"EvidenceBucketName", "Name of the bucket holding the evidence bundles under Object Lock", evidence.bucket.BucketName()},
+		{"SigningKeyArn", "ARN of the KMS key that signs bundle manifests and audit seals (its public key: GET /api/exports/public-key)", evidence.signingKey.KeyArn()},
+		{"ExportQueueUrl", "URL of the queue of evidence exports to build", evidence.queue.QueueUrl()},
+		{"OperationsTopicArn", "SNS topic of operational alarms; subscribe the on-call address", ops.topic.TopicArn()},
+	} {
+		awscdk.NewCfnOutput(stack, jsii.String(o.id), &awscdk.CfnOutputProps{Description: jsii.String(o.description), Value: o.value})
+	}
 	return stack
 }
 
