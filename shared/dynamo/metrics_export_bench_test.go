@@ -160,7 +160,9 @@ func (discardFile) Close() error                { return nil }
 // bare/bundle is the bare read's time over the build's (goal ≥ 0.7). It
 // reports rows/s (people, assignment and acknowledgment rows per second),
 // the peak heap of live objects while building (goal: flat, ≤ 128 MB), the
-// items read and the bytes written.
+// items read and the bytes written. It runs after BenchmarkMetrics (this
+// file's name sorts after metrics_bench_test.go), whose Freeze measures the
+// freezing this one reuses.
 func BenchmarkExport(b *testing.B) {
 	org := benchOrgOf(b)
 	ctx := context.Background()
