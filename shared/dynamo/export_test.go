@@ -12,6 +12,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/ack"
 	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/table"
 	"github.com/attest-oss/attest/shared/waiver"
@@ -26,14 +27,17 @@ type Records struct {
 	Attempts    []assign.Attempt
 	Acks        []ack.Acknowledgment
 	Waivers     []waiver.Waiver
+	// Events are audit events, stored as the store's audited writes store
+	// them (with their hash).
+	Events []audit.Event
 }
 
 // LoadRecords writes records for benchmarks, in exactly the items the
 // store's own writes produce (its item encoders: people's profiles and
 // revisions, assignments as they end up after their attempts, the waivers'
-// person items and claims; not the email claims), but with
-// BatchWriteItem, 25 items a call and 8 calls at once, without audit events:
-// DynamoDB Local runs transactions too slowly to load a large organisation's
+// person items and claims; not the email claims; audit events only as
+// given in Events), but with BatchWriteItem, 25 items a call and 8 calls at
+// once: DynamoDB Local runs transactions too slowly to load a large organisation's
 // year of history one write at a time.
 func (s *Store) LoadRecords(ctx context.Context, r Records) error {
 	var items []any
@@ -59,6 +63,9 @@ func (s *Store) LoadRecords(ctx context.Context, r Records) error {
 	for _, w := range r.Waivers {
 		items = append(items, newWaiverItem(w), waiverClaimItem{PK: table.PersonPK(w.EmployeeID), SK: table.WaiverClaimSK(w.Item),
 			Type: table.TypeWaiverClaim, WaiverID: w.ID, ExpiresOn: w.ExpiresOn})
+	}
+	for _, e := range r.Events {
+		items = append(items, newAuditItem(e))
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
