@@ -63,8 +63,8 @@ func TestWireFreezesTheQuarterBeforeTheEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Quarter != "2026-Q3" || !sum.Created || sum.People != 2 || sum.Chunks != 1 || sum.ItemsRead == 0 || sum.Sealed != 31 {
-		t.Errorf("got %+v, want 2026-Q3 frozen with both people in one chunk, and 31 audit days sealed", sum)
+	if sum.Quarter != "2026-Q3" || !sum.Created || sum.People != 2 || sum.Chunks != 1 || sum.ItemsRead == 0 || sum.Sealed != 51 {
+		t.Errorf("got %+v, want 2026-Q3 frozen with both people in one chunk, and 51 audit days sealed (from 1 October)", sum)
 	}
 	again, err := freeze(ctx, e)
 	if err != nil || again.Created || again.RunID != sum.RunID || again.Sealed != 0 {
@@ -73,8 +73,8 @@ func TestWireFreezesTheQuarterBeforeTheEvent(t *testing.T) {
 	// The freeze's own audit event (21 November) is sealed the next days;
 	// the days sealed verify with the key's public half.
 	v := &auditlog.Verifier{Store: seed.Store, Key: signer, Now: now}
-	if res, err := v.Verify(ctx, "2026-10-21", "2026-11-21"); err != nil || !res.OK || res.SealedDays != 31 {
-		t.Errorf("Verify = %+v %v, want ok over 31 sealed days", res, err)
+	if res, err := v.Verify(ctx, "2026-10-01", "2026-11-21"); err != nil || !res.OK || res.SealedDays != 51 {
+		t.Errorf("Verify = %+v %v, want ok over 51 sealed days", res, err)
 	}
 	m, found, err := seed.Store.Snapshot(ctx, "2026-Q3")
 	if err != nil || !found || len(m.Agreements) != 1 || m.Agreements[0].Report.People != 1 {

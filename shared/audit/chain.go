@@ -294,13 +294,17 @@ func LastSealable(now time.Time) string {
 	return now.UTC().Add(-SealGrace).Truncate(24*time.Hour).AddDate(0, 0, -1).Format(time.DateOnly)
 }
 
-// GenesisDays is how many days back the first sealing run starts: the day
-// GenesisDays before the day of the run is the first day sealed.
+// GenesisDays is how far back the first sealing run reaches: it starts at
+// the first day of the UTC quarter holding the day GenesisDays before the
+// run, so that every quarter the tracker's events may fall in is sealed
+// whole (a deployment's first quarterly bundles verify without unsealed
+// days).
 const GenesisDays = 31
 
 // GenesisDay returns the first day a sealer with no seal yet seals.
 func GenesisDay(now time.Time) string {
-	return now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -GenesisDays).Format(time.DateOnly)
+	d := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -GenesisDays)
+	return time.Date(d.Year(), (d.Month()-1)/3*3+1, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 }
 
 // NextDay returns the day after day (YYYY-MM-DD).

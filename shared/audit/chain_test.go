@@ -191,10 +191,14 @@ func TestSealDays(t *testing.T) {
 		now               time.Time
 		sealable, genesis string
 	}{
-		{time.Date(2026, 11, 21, 0, 30, 0, 0, time.UTC), "2026-11-19", "2026-10-21"},
-		{time.Date(2026, 11, 21, 1, 0, 0, 0, time.UTC), "2026-11-20", "2026-10-21"},
-		{time.Date(2026, 11, 21, 6, 0, 0, 0, time.FixedZone("X", -8*3600)), "2026-11-20", "2026-10-21"},
-		{time.Date(2026, 3, 1, 0, 59, 59, 0, time.UTC), "2026-02-27", "2026-01-29"},
+		// The genesis is the first day of the quarter holding the day 31
+		// days before the run.
+		{time.Date(2026, 11, 21, 0, 30, 0, 0, time.UTC), "2026-11-19", "2026-10-01"},
+		{time.Date(2026, 11, 21, 1, 0, 0, 0, time.UTC), "2026-11-20", "2026-10-01"},
+		{time.Date(2026, 11, 21, 6, 0, 0, 0, time.FixedZone("X", -8*3600)), "2026-11-20", "2026-10-01"},
+		{time.Date(2026, 3, 1, 0, 59, 59, 0, time.UTC), "2026-02-27", "2026-01-01"},
+		{time.Date(2026, 10, 31, 12, 0, 0, 0, time.UTC), "2026-10-30", "2026-07-01"},
+		{time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), "2026-10-31", "2026-10-01"},
 	} {
 		if got := LastSealable(tt.now); got != tt.sealable {
 			t.Errorf("LastSealable(%v) = %s, want %s", tt.now, got, tt.sealable)

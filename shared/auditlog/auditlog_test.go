@@ -125,7 +125,8 @@ func (e *env) history() map[string][]audit.Event {
 	return out
 }
 
-// TestSealThenVerify: the first run seals the 31 days back to the genesis,
+// TestSealThenVerify: the first run seals from the genesis (the start of
+// the quarter holding the day 31 days back),
 // one seal per day, empty days included; the next run seals nothing new;
 // the log verifies, and a day not past the grace period is unsealed, not
 // broken.
@@ -133,8 +134,8 @@ func TestSealThenVerify(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, time.Date(2026, 10, 8, 0, 30, 0, 0, time.UTC))
 	e.history()
-	if n := e.seal(); n != 30 { // 2026-09-07 (31 days back) through 6 October
-		t.Errorf("first run sealed %d days, want 30", n)
+	if n := e.seal(); n != 98 { // 2026-07-01 (the quarter of 7 September, 31 days back) through 6 October
+		t.Errorf("first run sealed %d days, want 98", n)
 	}
 	if n := e.seal(); n != 0 {
 		t.Errorf("a second run sealed %d days, want none", n)
@@ -148,19 +149,19 @@ func TestSealThenVerify(t *testing.T) {
 	if got != want {
 		t.Errorf("Verify = %+v, want %+v", got, want)
 	}
-	seals, err := e.store.Seals(context.Background(), "2026-09-01", "2026-10-31")
-	if err != nil || len(seals) != 31 || seals[0].Day != "2026-09-07" || seals[30].Day != "2026-10-07" {
-		t.Fatalf("%d seals (%v), want 7 September to 7 October", len(seals), err)
+	seals, err := e.store.Seals(context.Background(), "2026-06-01", "2026-10-31")
+	if err != nil || len(seals) != 99 || seals[0].Day != "2026-07-01" || seals[98].Day != "2026-10-07" {
+		t.Fatalf("%d seals (%v), want 1 July to 7 October", len(seals), err)
 	}
-	s, err := seals[28].Parse() // 5 October
-	if err != nil || s.Count != 4 || s.KeyID != "local" || s.Prev != seals[27].Digest() {
+	s, err := seals[96].Parse() // 5 October
+	if err != nil || s.Count != 4 || s.KeyID != "local" || s.Prev != seals[95].Digest() {
 		t.Errorf("seal of 5 October %+v %v: want 4 events, linked to 4 October's seal", s, err)
 	}
 	if g, _ := seals[0].Parse(); g.Prev != audit.GenesisPrev {
 		t.Errorf("the first seal's prev is %s, want the genesis", g.Prev)
 	}
 	// Days before the first seal are not broken, only unsealed.
-	if got := e.verify("2026-09-01", "2026-09-10"); !got.OK || got.UnsealedDays != 6 || got.SealedDays != 4 {
+	if got := e.verify("2026-06-25", "2026-07-04"); !got.OK || got.UnsealedDays != 6 || got.SealedDays != 4 {
 		t.Errorf("Verify before the genesis = %+v, want ok with 6 unsealed days", got)
 	}
 }
@@ -211,10 +212,10 @@ func TestVerifyNamesTheFirstBrokenLink(t *testing.T) {
 			e.delete(key(table.SealsPK, "2026-10-06"))
 		}, "2026-10-07", "2026-10-07", "", "previous day's seal is missing"},
 		{"genesis seal deleted", func(e *env, _ map[string][]audit.Event) {
-			e.delete(key(table.SealsPK, "2026-09-07"))
-		}, "2026-09-08", "2026-09-08", "", "seals before it were deleted"},
+			e.delete(key(table.SealsPK, "2026-07-01"))
+		}, "2026-07-02", "2026-07-02", "", "seals before it were deleted"},
 		{"every seal deleted", func(e *env, _ map[string][]audit.Event) {
-			seals, _ := e.store.Seals(ctx, "2026-09-01", "2026-10-31")
+			seals, _ := e.store.Seals(ctx, "2026-07-01", "2026-10-31")
 			for _, s := range seals {
 				e.delete(key(table.SealsPK, s.Day))
 			}
@@ -348,9 +349,10 @@ func TestConcurrentWritesNeverForkTheChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 31 days back from 7 October (6 September) through 6 October.
-	if len(seals) != 31 || sealed[0]+sealed[1] != 31 {
-		t.Errorf("%d seals, sealers wrote %d and %d; want 31 in all, one a day", len(seals), sealed[0], sealed[1])
+	// From the start of the quarter holding 6 September (31 days back
+	// from 7 October) through 6 October.
+	if len(seals) != 98 || sealed[0]+sealed[1] != 98 {
+		t.Errorf("%d seals, sealers wrote %d and %d; want 98 in all, one a day", len(seals), sealed[0], sealed[1])
 	}
 	counts := map[string]int{}
 	for i, s := range seals {

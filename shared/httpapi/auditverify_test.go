@@ -27,8 +27,8 @@ func TestVerifyAuditLog(t *testing.T) {
 	// freeze function does (the API function does not seal).
 	sealer := &auditlog.Sealer{Store: dynamo.New(e.stack.DynamoClient(), e.table, time.Now), Signer: e.app.Sealer.Signer,
 		Now: func() time.Time { return e.now }}
-	if n, err := sealer.SealThrough(ctx); err != nil || n != 31 {
-		t.Fatalf("SealThrough: %d %v, want 2 October to 1 November", n, err)
+	if n, err := sealer.SealThrough(ctx); err != nil || n != 32 {
+		t.Fatalf("SealThrough: %d %v, want 1 October (the quarter of 2 October, 31 days back) to 1 November", n, err)
 	}
 	status, body := e.do(http.MethodGet, "/api/audit/verify?from=2026-10-25&to=2026-11-02", e.auditor, "", nil)
 	if status != http.StatusOK || body["ok"] != true || body["events"] != 3.0 || body["days"] != 9.0 || body["sealedDays"] != 8.0 ||
