@@ -74,26 +74,12 @@ type agreementFigures struct {
 	InForce bool `json:"inForce"`
 	// People counts the people covered (every row of people.csv when in
 	// force).
-	People      int                 `json:"people"`
-	Obligations []obligationFigures `json:"obligations"`
-}
-
-// obligationFigures is one obligation: Figure = Numerator ÷ Denominator
-// (4 decimals, null when 0), Met when that fraction, unrounded, reaches
-// Target (or nothing was decided).
-type obligationFigures struct {
-	ID          string   `json:"id"`
-	Text        string   `json:"text"`
-	Kind        string   `json:"kind"`
-	Items       []string `json:"items"`
-	WithinDays  int      `json:"withinDays"`
-	Figure      *float64 `json:"figure"`
-	Target      float64  `json:"target"`
-	Met         bool     `json:"met"`
-	Numerator   int      `json:"numerator"`
-	Denominator int      `json:"denominator"`
-	Pending     int      `json:"pending"`
-	Waived      int      `json:"waived"`
+	People int `json:"people"`
+	// Obligations are the agreement report's: each figure = numerator ÷
+	// denominator (4 decimals, null when 0), met when that fraction,
+	// unrounded, reaches the target (or nothing was decided), with the
+	// misses (who, which item, why) sorted.
+	Obligations []metrics.ObligationReport `json:"obligations"`
 }
 
 // newMetricsFile returns metrics.json from the pass over the rows.
@@ -125,11 +111,9 @@ func newMetricsFile(spec Spec, t *tables) metricsFile {
 		a := spec.Agreement
 		rep := t.report.Report()
 		af := &agreementFigures{Key: a.Key, Customer: a.Customer, Engagement: a.Engagement, StartDate: a.StartDate,
-			EndDate: a.EndDate, InForce: rep.InForce, People: rep.People, Obligations: []obligationFigures{}}
-		for _, o := range rep.Obligations {
-			af.Obligations = append(af.Obligations, obligationFigures{ID: o.ID, Text: o.Text, Kind: o.Kind, Items: o.Items,
-				WithinDays: o.WithinDays, Figure: o.Figure, Target: o.Target, Met: o.Met, Numerator: o.Numerator,
-				Denominator: o.Denominator, Pending: o.Pending, Waived: o.Waived})
+			EndDate: a.EndDate, InForce: rep.InForce, People: rep.People, Obligations: rep.Obligations}
+		if af.Obligations == nil {
+			af.Obligations = []metrics.ObligationReport{}
 		}
 		m.Agreement = af
 	}

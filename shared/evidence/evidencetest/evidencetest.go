@@ -103,6 +103,9 @@ type (
 				Met         bool     `json:"met"`
 				Numerator   int      `json:"numerator"`
 				Denominator int      `json:"denominator"`
+				Misses      []struct {
+					EmployeeID string `json:"employeeId"`
+				} `json:"misses"`
 			} `json:"obligations"`
 		} `json:"agreement"`
 	}
@@ -236,7 +239,20 @@ func CheckMetrics(t testing.TB, dir string) Metrics {
 	if m.Agreement.People != len(ppl) {
 		t.Errorf("agreement covers %d people, people.csv lists %d", m.Agreement.People, len(ppl))
 	}
+	listed := map[string]bool{}
+	for _, p := range ppl {
+		listed[p["employee_id"]] = true
+	}
 	for _, o := range m.Agreement.Obligations {
+		// Every decided pair not met is a miss, of someone listed.
+		if len(o.Misses) != o.Denominator-o.Numerator {
+			t.Errorf("obligation %s: %d misses for %d of %d met", o.ID, len(o.Misses), o.Numerator, o.Denominator)
+		}
+		for _, miss := range o.Misses {
+			if !listed[miss.EmployeeID] {
+				t.Errorf("obligation %s: a miss of %s, who is not in people.csv", o.ID, miss.EmployeeID)
+			}
+		}
 		want := ratio(o.Numerator, o.Denominator)
 		if want == nil {
 			if o.Figure != nil {
