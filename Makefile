@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help deps java chromium node-deps go-deps tools build dev dev-reset test vet bench fuzz synth deploy clean
+.PHONY: help deps java chromium node-deps go-deps tools build dev dev-reset test vet bench coldstart fuzz synth deploy clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,13 +56,17 @@ go-deps:
 # The stand-ins for KMS and S3 are Go programs, built into build/tools where
 # shared/devstack looks for them: Local KMS at a pinned version (go install
 # pkg@version builds it with its own go.mod, so it never mixes with ours),
-# and our own S3 server (infra/locals3). Both are cheap when nothing changed.
+# and our own S3 server (infra/locals3). The Lambda Runtime Interface
+# Emulator, pinned the same way, is what make coldstart runs each function's
+# bootstrap under. All are cheap when nothing changed.
 TOOLS     := build/tools
 LOCAL_KMS := github.com/nsmithuk/local-kms@v0.0.0-20260228092603-2a5e92d09ab6
+RIE       := github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
 
-tools: ## build the KMS and S3 stand-ins into build/tools (part of deps)
+tools: ## build the KMS and S3 stand-ins and the Lambda emulator into build/tools (part of deps)
 	@mkdir -p $(TOOLS)
 	@GOBIN=$(CURDIR)/$(TOOLS) $(GO) install $(LOCAL_KMS)
+	@GOBIN=$(CURDIR)/$(TOOLS) $(GO) install $(RIE)
 	@$(GO) build -o $(TOOLS)/locals3 ./infra/locals3
 
 build: go-deps ## build every Lambda into build/<function>/bootstrap (linux/arm64)
@@ -90,10 +94,17 @@ vet: ## gofmt, go vet and staticcheck
 test: deps chromium build vet ## all tests: unit, integration (DynamoDB Local, SES emulator, S3, KMS), CDK assertions
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 
+# make bench ends with make coldstart's table (COLDSTART_N cold starts each).
+COLDSTART_N ?= 15
+
 bench: deps ## run the benchmarks and print docs/BENCHMARKS.md-ready numbers
 	@mkdir -p build
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 90m $(PKGS) | tee build/bench.txt
 	$(GO) run ./infra/benchreport < build/bench.txt
+	$(GO) run ./infra/coldstart -n $(COLDSTART_N) -rie $(TOOLS)/aws-lambda-rie -go $(GO)
+
+coldstart: tools ## init of each function's bootstrap under the Lambda emulator vs hello-world, and gzipped sizes (part of bench)
+	$(GO) run ./infra/coldstart -n $(COLDSTART_N) -rie $(TOOLS)/aws-lambda-rie -go $(GO)
 
 # Each fuzz target (func FuzzX in a _test.go file) runs alone for FUZZTIME:
 # go test -fuzz takes one target per run. Shrinking each new interesting
