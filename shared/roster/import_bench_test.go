@@ -48,10 +48,13 @@ func syntheticCSV(n int) []byte {
 func BenchmarkImport10k(b *testing.B) {
 	const n = 10_000
 	csv := syntheticCSV(n)
-	client := devtest.Shared(b).DynamoClient()
+	calls := &devtest.AccessLog{}
+	var counter callCounter
+	client := devtest.Shared(b).DynamoClient(calls.Option, counter.option)
 	ctx := context.Background()
 	var peak atomic.Uint64
 	var elapsed time.Duration
+	var phases phaseTimes
 	b.StopTimer()
 	for range b.N {
 		name := devtest.Table(b, client, "bench")
@@ -59,6 +62,10 @@ func BenchmarkImport10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		phases.store, phases.assigner = a.Roster.Store, a.Roster.Assigner
+		a.Roster.Store, a.Roster.Assigner = timedStore{&phases}, timedAssigner{&phases}
+		counter.reset()
+		before := len(calls.Accesses())
 		runtime.GC()
 		stop := sampleHeap(&peak)
 		start := time.Now()
@@ -74,7 +81,12 @@ func BenchmarkImport10k(b *testing.B) {
 			b.Fatalf("created %d, want %d", res.Created, n)
 		}
 		b.ReportMetric(float64(res.AssignmentsCreated), "assignments/op")
+		b.ReportMetric(float64(len(calls.Accesses())-before)/n, "items/row")
+		b.Logf("calls: %s", counter.summary())
 	}
+	rest := elapsed - phases.list - phases.apply - phases.assign
+	b.Logf("phases over %d imports: parse+validate+plan %v, list people %v, person writes %v, assignments %v",
+		b.N, rest.Round(time.Millisecond), phases.list.Round(time.Millisecond), phases.apply.Round(time.Millisecond), phases.assign.Round(time.Millisecond))
 	b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "rows/s")
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
 }
