@@ -59,6 +59,14 @@ func percentile(sorted []time.Duration, p float64) float64 {
 // runConcurrently runs n calls of op over c workers and returns every call's
 // latency, sorted.
 func runConcurrently(b *testing.B, c, n int, op func(i int) error) []time.Duration {
+	lat := runLatencies(b, c, n, op)
+	slices.Sort(lat)
+	return lat
+}
+
+// runLatencies runs n calls of op over c workers, in order of i, and
+// returns each call's latency at its index.
+func runLatencies(b *testing.B, c, n int, op func(i int) error) []time.Duration {
 	lat := make([]time.Duration, n)
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -86,7 +94,6 @@ func runConcurrently(b *testing.B, c, n int, op func(i int) error) []time.Durati
 	if firstErr != nil {
 		b.Fatal(firstErr)
 	}
-	slices.Sort(lat)
 	return lat
 }
 
