@@ -98,7 +98,6 @@ func describeCall(op string, params any) string {
 	return op
 }
 
-
 // TestCompletionRoundTrips pins the DynamoDB round trips of a passing quiz
 // submission (BenchmarkCompletionLatency's request).
 func TestCompletionRoundTrips(t *testing.T) {
@@ -125,9 +124,20 @@ func TestCompletionRoundTrips(t *testing.T) {
 		t.Fatalf("completion answered %d", resp.StatusCode)
 	}
 	got := e.calls.reset()
-	// The session and the person are read at once, in either order.
-	slices.Sort(got[:2])
 	for _, c := range got {
 		t.Log(c)
+	}
+	// The reads go out together, in any order; the one transaction of the
+	// assignment, the attempt and the audit event is the last call.
+	want := []string{"GetItem PERSON/PROFILE", "GetItem SESSION/SESSION", "Query PERSON ASSIGN#"}
+	if len(got) != len(want)+1 {
+		t.Fatalf("got %d calls, want %d", len(got), len(want)+1)
+	}
+	reads := slices.Sorted(slices.Values(got[:len(want)]))
+	if !slices.Equal(reads, want) {
+		t.Errorf("reads %q, want %q", reads, want)
+	}
+	if tx := got[len(want)]; !strings.HasPrefix(tx, "TransactWriteItems 3 [Update PERSON/ASSIGN, Put PERSON/ATTEMPT, Put AUDIT/") {
+		t.Errorf("last call %q, want the transaction of assignment, attempt and audit event", tx)
 	}
 }
