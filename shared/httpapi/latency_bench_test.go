@@ -190,7 +190,7 @@ const completionsPerLevel = 256
 
 // completionSetup makes a tracker with 128 signed-in people, 4 modules each:
 // 512 passing submissions ready to send, every one completing an assignment.
-func completionSetup(b *testing.B) (*env, []completionJob) {
+func completionSetup(b testing.TB) (*env, []completionJob) {
 	e := newEnv(b)
 	var ids []string
 	csv := header

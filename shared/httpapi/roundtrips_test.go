@@ -67,13 +67,15 @@ func describeCall(op string, params any) string {
 	case *dynamodb.UpdateItemInput:
 		return op + " " + keyKind(in.Key)
 	case *dynamodb.QueryInput:
+		// The partition key value names something (PERSON#<id>); a sort
+		// key prefix ends in # (ASSIGN#).
 		var pk, sk string
 		for _, v := range in.ExpressionAttributeValues {
 			if s, ok := v.(*types.AttributeValueMemberS); ok {
-				if strings.Contains(s.Value, "#") && pk == "" {
-					pk = s.Value
-				} else {
+				if strings.HasSuffix(s.Value, "#") {
 					sk = s.Value
+				} else {
+					pk = s.Value
 				}
 			}
 		}
