@@ -81,6 +81,15 @@ func describeCall(op string, params any) string {
 		}
 		k, _, _ := strings.Cut(pk, "#")
 		return fmt.Sprintf("%s %s %s", op, k, awssdk.ToString(in.IndexName)) + strings.TrimSpace(" "+sk)
+	case *dynamodb.BatchGetItemInput:
+		var keys []string
+		for _, ka := range in.RequestItems {
+			for _, k := range ka.Keys {
+				keys = append(keys, keyKind(k))
+			}
+		}
+		slices.Sort(keys)
+		return fmt.Sprintf("%s [%s]", op, strings.Join(keys, ", "))
 	case *dynamodb.TransactWriteItemsInput:
 		var parts []string
 		for _, w := range in.TransactItems {
@@ -131,7 +140,7 @@ func TestCompletionRoundTrips(t *testing.T) {
 	}
 	// The reads go out together, in any order; the one transaction of the
 	// assignment, the attempt and the audit event is the last call.
-	want := []string{"GetItem PERSON/PROFILE", "GetItem SESSION/SESSION", "Query PERSON ASSIGN#"}
+	want := []string{"BatchGetItem [PERSON/PROFILE, SESSION/SESSION]", "Query PERSON ASSIGN#"}
 	if len(got) != len(want)+1 {
 		t.Fatalf("got %d calls, want %d", len(got), len(want)+1)
 	}

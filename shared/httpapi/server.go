@@ -57,6 +57,9 @@ type PeopleStore interface {
 type SessionStore interface {
 	// Session returns a valid session, or found=false.
 	Session(ctx context.Context, hash string) (auth.Session, bool, error)
+	// SessionAndPerson reads what Session and PeopleStore.GetPerson read,
+	// in one call.
+	SessionAndPerson(ctx context.Context, hash, employeeID string) (sess auth.Session, sessFound bool, rec roster.Record, personFound bool, err error)
 	// TouchSession pushes the session's idle expiry back.
 	TouchSession(ctx context.Context, sess auth.Session) error
 }

@@ -94,7 +94,7 @@ func parseSessionCookie(v string) (employeeID, id string, ok bool) {
 // currentSession returns the signed-in person of the request, or nil when
 // there is no valid session, the person is no longer active or the roster
 // revoked the session (an email change, a deactivation). The session
-// and the person are read concurrently; the session must belong to the
+// and the person are read in one call; the session must belong to the
 // person the cookie names.
 //
 // alongside, when not nil, reads what the route will need of the person the
@@ -111,23 +111,19 @@ func (s *Server) currentSession(r *http.Request, alongside readAlongside) (*sign
 	}
 	ctx := r.Context()
 	var (
-		rec         roster.Record
-		personFound bool
-		personErr   error
+		assignments []assign.Assignment
 		wg          sync.WaitGroup
 	)
-	var assignments []assign.Assignment
 	if alongside != nil {
 		wg.Go(func() { assignments = alongside(ctx, employeeID) })
 	}
-	wg.Go(func() { rec, personFound, personErr = s.deps.People.GetPerson(ctx, employeeID) })
-	sess, found, err := s.deps.Sessions.Session(ctx, auth.HashSecret(id))
+	sess, found, rec, personFound, err := s.deps.Sessions.SessionAndPerson(ctx, auth.HashSecret(id), employeeID)
 	wg.Wait()
 	if err != nil || !found || sess.EmployeeID != employeeID {
 		return nil, err
 	}
-	if personErr != nil || !personFound || !rec.ActiveOn(s.today()) || rec.Revoked(sess.CreatedAt) {
-		return nil, personErr
+	if !personFound || !rec.ActiveOn(s.today()) || rec.Revoked(sess.CreatedAt) {
+		return nil, nil
 	}
 	if s.deps.Now().Sub(sess.LastSeen) > touchAfter {
 		if err := s.deps.Sessions.TouchSession(ctx, sess); err != nil {
