@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -14,6 +15,7 @@ import (
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -154,6 +156,45 @@ func (s *Store) Session(ctx context.Context, hash string) (sess auth.Session, fo
 		return auth.Session{}, false, nil
 	}
 	return sess, true, nil
+}
+
+// SessionAndPerson reads, in one BatchGetItem call, what Session and
+// GetPerson read: the valid session with the given id hash and the stored
+// person, each with its found flag. Both reads are strongly consistent.
+func (s *Store) SessionAndPerson(ctx context.Context, hash, employeeID string) (sess auth.Session, sessFound bool, rec roster.Record, personFound bool, err error) {
+	sessPK, personPK := table.SessionPK(hash), table.PersonPK(employeeID)
+	items, err := s.batchGet(ctx, types.KeysAndAttributes{
+		Keys:           []map[string]types.AttributeValue{key(sessPK, table.SessionSK), key(personPK, table.ProfileSK)},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return auth.Session{}, false, roster.Record{}, false, fmt.Errorf("session and person %s: %w", employeeID, err)
+	}
+	for _, item := range items {
+		if s.expired(item) {
+			continue
+		}
+		pk, _ := item[table.PartitionKey].(*types.AttributeValueMemberS)
+		switch {
+		case pk == nil:
+		case pk.Value == sessPK:
+			var it sessionItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return auth.Session{}, false, roster.Record{}, false, fmt.Errorf("decode session: %w", err)
+			}
+			sess, sessFound = it.session(), true
+		case pk.Value == personPK:
+			var it personItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return auth.Session{}, false, roster.Record{}, false, fmt.Errorf("decode person %s: %w", employeeID, err)
+			}
+			rec, personFound = it.record(), true
+		}
+	}
+	if sessFound && !sess.Valid(s.now()) {
+		sess, sessFound = auth.Session{}, false
+	}
+	return sess, sessFound, rec, personFound, nil
 }
 
 // TouchSession records that the session was used now, extending its idle

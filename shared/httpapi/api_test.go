@@ -39,6 +39,8 @@ type env struct {
 	hris    string
 	auditor string
 	now     time.Time
+	// calls records the server's DynamoDB round trips (roundtrips_test.go).
+	calls *callLog
 }
 
 func newEnv(t testing.TB) *env {
@@ -47,7 +49,7 @@ func newEnv(t testing.TB) *env {
 	client := stack.DynamoClient()
 	ctx := context.Background()
 	name := devtest.Table(t, client, "api")
-	e := &env{t: t, stack: stack, table: name, now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	e := &env{t: t, stack: stack, table: name, now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), calls: &callLog{}}
 	var handler http.Handler
 	var served http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, fromTestIP(r)) })
 	// Every exchange of every test is held to the OpenAPI document;
@@ -68,7 +70,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	a, err := app.New(app.Config{
-		DynamoDB: stack.DynamoClient(calls.Option), TableName: name, SES: stack.SESClient(), SenderEmail: "training@attest.test",
+		DynamoDB: stack.DynamoClient(calls.Option, e.calls.option), TableName: name, SES: stack.SESClient(), SenderEmail: "training@attest.test",
 		BaseURL: srv.URL, InsecureCookies: true, Now: func() time.Time { return e.now }, Signer: signer,
 		Exports: testExports(t, stack),
 	})

@@ -148,7 +148,7 @@ func (s *Server) formAttempt(w http.ResponseWriter, r *http.Request, who *signed
 func submission(r *http.Request, who *signedIn, answers map[string]string) quiz.Submission {
 	return quiz.Submission{
 		Person: who.person.Person, ModuleID: r.PathValue("moduleId"), Answers: answers,
-		Source: sourceOf(r), UserAgent: r.UserAgent(),
+		Source: sourceOf(r), UserAgent: r.UserAgent(), Assignments: who.assignments,
 	}
 }
 

@@ -57,6 +57,9 @@ type PeopleStore interface {
 type SessionStore interface {
 	// Session returns a valid session, or found=false.
 	Session(ctx context.Context, hash string) (auth.Session, bool, error)
+	// SessionAndPerson reads what Session and PeopleStore.GetPerson read,
+	// in one call.
+	SessionAndPerson(ctx context.Context, hash, employeeID string) (sess auth.Session, sessFound bool, rec roster.Record, personFound bool, err error)
 	// TouchSession pushes the session's idle expiry back.
 	TouchSession(ctx context.Context, sess auth.Session) error
 }
@@ -212,9 +215,9 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/me", s.withPerson(asJSON, s.apiMe))
 	s.mux.Handle("GET /me", s.withPerson(asPage, s.mePageHandler))
 	s.mux.Handle("GET /me/modules/{moduleId}", s.withPerson(asPage, s.modulePageHandler))
-	s.mux.Handle("POST /me/modules/{moduleId}/attempts", s.withPerson(asPage, s.formAttempt))
+	s.mux.Handle("POST /me/modules/{moduleId}/attempts", s.withPersonReading(asPage, s.readAssignments, s.formAttempt))
 	s.mux.Handle("GET /me/modules/{moduleId}/receipt", s.withPerson(asPage, s.receiptHandler))
-	s.mux.Handle("POST /api/me/modules/{moduleId}/attempts", s.withPerson(asJSON, s.apiAttempt))
+	s.mux.Handle("POST /api/me/modules/{moduleId}/attempts", s.withPersonReading(asJSON, s.readAssignments, s.apiAttempt))
 	s.mux.Handle("GET /me/policies/{policyId}", s.withPerson(asPage, s.policyPageHandler))
 	s.mux.Handle("POST /me/policies/{policyId}", s.withPerson(asPage, s.formAcknowledge))
 	s.mux.Handle("GET /api/me/policies/{policyId}", s.withPerson(asJSON, s.apiPolicy))

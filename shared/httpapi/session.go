@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/attest-oss/attest/shared/apperr"
+	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/roster"
@@ -33,6 +34,23 @@ const touchAfter = 5 * time.Minute
 type signedIn struct {
 	session auth.Session
 	person  roster.Record
+	// assignments are the person's assignments when the route read them
+	// alongside the session (withPersonReading); nil otherwise.
+	assignments []assign.Assignment
+}
+
+// readAlongside reads, for the employee id a session cookie names, what a
+// route needs besides the session and the person; nil when the read
+// failed (the route's service reads again).
+type readAlongside func(ctx context.Context, employeeID string) []assign.Assignment
+
+// readAssignments reads the person's assignments for a quiz submission.
+func (s *Server) readAssignments(ctx context.Context, employeeID string) []assign.Assignment {
+	all, err := s.deps.Quiz.Assignments(ctx, employeeID)
+	if err != nil {
+		return nil
+	}
+	return all
 }
 
 func (s *Server) cookieName() string {
@@ -76,9 +94,13 @@ func parseSessionCookie(v string) (employeeID, id string, ok bool) {
 // currentSession returns the signed-in person of the request, or nil when
 // there is no valid session, the person is no longer active or the roster
 // revoked the session (an email change, a deactivation). The session
-// and the person are read concurrently; the session must belong to the
+// and the person are read in one call; the session must belong to the
 // person the cookie names.
-func (s *Server) currentSession(r *http.Request) (*signedIn, error) {
+//
+// alongside, when not nil, reads what the route will need of the person the
+// cookie names (readAssignments) at the same time; what it read is kept only
+// once the session is found to be that person's.
+func (s *Server) currentSession(r *http.Request, alongside readAlongside) (*signedIn, error) {
 	c, err := r.Cookie(s.cookieName())
 	if err != nil {
 		return nil, nil
@@ -89,26 +111,26 @@ func (s *Server) currentSession(r *http.Request) (*signedIn, error) {
 	}
 	ctx := r.Context()
 	var (
-		rec         roster.Record
-		personFound bool
-		personErr   error
+		assignments []assign.Assignment
 		wg          sync.WaitGroup
 	)
-	wg.Go(func() { rec, personFound, personErr = s.deps.People.GetPerson(ctx, employeeID) })
-	sess, found, err := s.deps.Sessions.Session(ctx, auth.HashSecret(id))
+	if alongside != nil {
+		wg.Go(func() { assignments = alongside(ctx, employeeID) })
+	}
+	sess, found, rec, personFound, err := s.deps.Sessions.SessionAndPerson(ctx, auth.HashSecret(id), employeeID)
 	wg.Wait()
 	if err != nil || !found || sess.EmployeeID != employeeID {
 		return nil, err
 	}
-	if personErr != nil || !personFound || !rec.ActiveOn(s.today()) || rec.Revoked(sess.CreatedAt) {
-		return nil, personErr
+	if !personFound || !rec.ActiveOn(s.today()) || rec.Revoked(sess.CreatedAt) {
+		return nil, nil
 	}
 	if s.deps.Now().Sub(sess.LastSeen) > touchAfter {
 		if err := s.deps.Sessions.TouchSession(ctx, sess); err != nil {
 			return nil, err
 		}
 	}
-	return &signedIn{session: sess, person: rec}, nil
+	return &signedIn{session: sess, person: rec, assignments: assignments}, nil
 }
 
 // personHandler serves a signed-in person's request; an error it returns
@@ -122,9 +144,18 @@ type personHandler func(w http.ResponseWriter, r *http.Request, who *signedIn) e
 // X-CSRF-Token) and must not come from another site. Errors of next are
 // answered as e says.
 func (s *Server) withPerson(e errorsAs, next personHandler) http.Handler {
+	return s.withPersonReading(e, nil, next)
+}
+
+// withPersonReading is withPerson for a route that needs more of the
+// person than their profile: alongside reads it at the same time as the
+// session (one round trip instead of two in a row), from the employee id
+// the cookie names, and next sees it only once the session is found to be
+// that person's.
+func (s *Server) withPersonReading(e errorsAs, alongside readAlongside, next personHandler) http.Handler {
 	page := e == asPage
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		who, err := s.checkPerson(w, r, page)
+		who, err := s.checkPerson(w, r, page, alongside)
 		if err != nil {
 			s.fail(w, r, page, err)
 			return
@@ -142,8 +173,8 @@ func (s *Server) withPerson(e errorsAs, next personHandler) http.Handler {
 // checkPerson returns the request's signed-in person after the session and
 // CSRF checks, or nil when a page's GET without a session is to be sent to
 // the sign-in page.
-func (s *Server) checkPerson(w http.ResponseWriter, r *http.Request, page bool) (*signedIn, error) {
-	who, err := s.currentSession(r)
+func (s *Server) checkPerson(w http.ResponseWriter, r *http.Request, page bool, alongside readAlongside) (*signedIn, error) {
+	who, err := s.currentSession(r, alongside)
 	if err != nil {
 		return nil, err
 	}

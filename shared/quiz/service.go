@@ -94,6 +94,11 @@ func (s *Service) state(ctx context.Context, m *catalog.Module, employeeID strin
 	if err != nil {
 		return ModuleState{}, err
 	}
+	return stateOf(m, all)
+}
+
+// stateOf is state of the person's assignments all.
+func stateOf(m *catalog.Module, all []assign.Assignment) (ModuleState, error) {
 	st := ModuleState{Module: m}
 	for i := range all {
 		a := &all[i]
@@ -151,6 +156,18 @@ type Submission struct {
 	// Source is where the submission came from (an IP address); UserAgent
 	// the browser's User-Agent as sent, which is kept cut (audit.UserAgent).
 	Source, UserAgent string
+	// Assignments, when not nil, are the person's assignments as read for
+	// this request (Assignments), alongside its session: the first try
+	// uses them instead of reading them again. A retry after a concurrent
+	// write reads them afresh; the write holds them to the version read
+	// either way.
+	Assignments []assign.Assignment
+}
+
+// Assignments returns every assignment of the person, as Submit reads
+// them: a request may read them early (Submission.Assignments).
+func (s *Service) Assignments(ctx context.Context, employeeID string) ([]assign.Assignment, error) {
+	return s.Store.Assignments(ctx, employeeID)
 }
 
 // Outcome is a recorded attempt: its grade and its number in the cycle.
@@ -173,8 +190,16 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 	if !ok {
 		return Outcome{}, errNotAssigned
 	}
+	read := sub.Assignments
 	for range attemptRetries {
-		st, err := s.state(ctx, m, sub.Person.EmployeeID)
+		var st ModuleState
+		var err error
+		if read != nil {
+			st, err = stateOf(m, read)
+			read = nil
+		} else {
+			st, err = s.state(ctx, m, sub.Person.EmployeeID)
+		}
 		if err != nil {
 			return Outcome{}, err
 		}

@@ -63,16 +63,27 @@ func TestSubmitCompletesExactlyOnceUnderConcurrency(t *testing.T) {
 	a.Quiz.AttemptsPerDay = 100 // the daily cap has its own test
 
 	// submitAll sends n submissions at once, the i-th passing if pass(i),
-	// and returns the recorded outcomes; refusals must be Conflicts.
+	// and returns the recorded outcomes; refusals must be Conflicts. Every
+	// other one brings the assignments as read before the round (as a
+	// request reads them alongside its session), stale once another
+	// submission has written.
 	submitAll := func(n int, pass func(i int) bool) []quiz.Outcome {
 		var (
 			wg       sync.WaitGroup
 			mu       sync.Mutex
 			outcomes []quiz.Outcome
 		)
+		read, err := a.Quiz.Assignments(ctx, "Q1")
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i := range n {
 			wg.Go(func() {
-				out, err := a.Quiz.Submit(ctx, quiz.Submission{Person: rec.Person, ModuleID: m.ID, Answers: answers(m, pass(i)), Source: "192.0.2.1", UserAgent: "test"})
+				sub := quiz.Submission{Person: rec.Person, ModuleID: m.ID, Answers: answers(m, pass(i)), Source: "192.0.2.1", UserAgent: "test"}
+				if i%2 == 1 {
+					sub.Assignments = read
+				}
+				out, err := a.Quiz.Submit(ctx, sub)
 				mu.Lock()
 				defer mu.Unlock()
 				if apperr.CodeOf(err) == apperr.Conflict {

@@ -92,7 +92,8 @@
 //	POST /auth/link                  find the person of an address                      GetItem EMAIL#<email>, PERSON#<id>    2
 //	POST /auth/link                  count requests per source IP, and per address+IP   UpdateItem RATE#link-ip#<ip>, RATE#link-email-ip#<sha256 of address and IP> ADD count  0 (1 write each)
 //	GET, POST /l/<token>             look up the token and its person, then consume it  GetItem TOKEN#, PERSON#<id> / PROFILE, conditional Update TOKEN#  2
-//	every request with a cookie      session and its person (active, credentialsNotBefore)  GetItem SESSION#<hash>, PERSON#<id> / PROFILE (in parallel)  2
+//	every request with a cookie      session and its person (active, credentialsNotBefore)  BatchGetItem SESSION#<hash>, PERSON#<id> / PROFILE (one call)  2
+//	POST .../modules/{id}/attempts   the person's assignments, alongside the session     Query PERSON#<id>, SK begins ASSIGN# (with the BatchGetItem)  one per assignment
 //	daily assignment run             last run date, catalog fingerprint                 GetItem JOB#assign / STATE            1
 //	evidence export, tests           the audit events of one day, in order              Query AUDIT#<day>                     one per event
 //	bounce Lambda (SES via SNS)      mark an address undeliverable, once                TransactWrite SUPPRESS#<email> (if absent) + audit  0 (2 writes)
