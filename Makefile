@@ -97,11 +97,12 @@ test: deps chromium build vet ## all tests: unit, integration (DynamoDB Local, S
 # make bench ends with make coldstart's table (COLDSTART_N cold starts each).
 COLDSTART_N ?= 15
 
-bench: deps ## run the benchmarks and print docs/BENCHMARKS.md-ready numbers
+bench: deps tools ## run every benchmark, print one report (goals + one table) and keep it in docs/BENCHMARKS.md
 	@mkdir -p build
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 90m $(PKGS) | tee build/bench.txt
-	$(GO) run ./infra/benchreport < build/bench.txt
-	$(GO) run ./infra/coldstart -n $(COLDSTART_N) -rie $(TOOLS)/aws-lambda-rie -go $(GO)
+	@date +%s > build/bench.start
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 40m $(PKGS) | tee build/bench.txt
+	$(GO) run ./infra/coldstart -n $(COLDSTART_N) -rie $(TOOLS)/aws-lambda-rie -go $(GO) | tee build/coldstart.md
+	$(GO) run ./infra/benchreport -bench build/bench.txt -coldstart build/coldstart.md -doc docs/BENCHMARKS.md -started $$(cat build/bench.start)
 
 coldstart: tools ## init of each function's bootstrap under the Lambda emulator vs hello-world, and gzipped sizes (part of bench)
 	$(GO) run ./infra/coldstart -n $(COLDSTART_N) -rie $(TOOLS)/aws-lambda-rie -go $(GO)

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// A goal is one figure the issues set, checked against a run's results.
+// check returns what the run measured, in words, and "yes", "**no**" or
+// "not measured" (a benchmark skipped or renamed must show, not pass).
+type goal struct {
+	label string
+	check func([]result) (string, string)
+}
+
+const notMeasured = "not measured"
+
+func verdict(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+// goals are the figures of issue 12's table and the earlier issues' goals
+// that a run of `make bench` measures.
+var goals = []goal{
+	{"init under the Runtime Interface Emulator ≤ 1.3× hello-world, every function (issue 12)", perFunction("vs-hello(RIE)", "×", func(v float64) bool { return v <= 1.3 })},
+	{"gzipped arm64 `bootstrap` ≤ 6 MB, every function (issue 12)", perFunction("gzip-MB(arm64)", " MB", func(v float64) bool { return v <= 6 })},
+	{"completion POST p99 ≤ 3× bare `PutItem` p99, 1 client (issue 12)", atMost("CompletionLatency", "c1-p99-ratio", "×", 3)},
+	{"completion POST p99 ≤ 3× bare `PutItem` p99, 32 clients (issue 12)", atMost("CompletionLatency", "c32-p99-ratio", "×", 3)},
+	{"roster import: 100,000 people in one upload (issue 12)", importGoal},
+	{"load: 10,000 completions from 64 clients, none lost or duplicated (issue 12)", loadGoal},
+	{"cost ≤ $0.50 per 1,000 people per month (issue 12)", costGoal},
+	{"evidence bundle: bare read ÷ bundle ≥ 0.7 (issue 11)", atLeast("Export/Bundle", "bare/bundle", "", 0.7)},
+	{"evidence bundle: peak heap ≤ 128 MB (issue 11)", atMost("Export/Bundle", "peak-heap-MB", " MB", 128)},
+}
+
+// first returns the first result whose name starts with prefix and that
+// reports unit.
+func first(rs []result, prefix, unit string) (result, metric, bool) {
+	for _, r := range rs {
+		if strings.HasPrefix(r.name, prefix) {
+			if m, ok := r.find(unit); ok {
+				return r, m, true
+			}
+		}
+	}
+	return result{}, metric{}, false
+}
+
+func atMost(prefix, unit, suffix string, limit float64) func([]result) (string, string) {
+	return func(rs []result) (string, string) {
+		_, m, ok := first(rs, prefix, unit)
+		if !ok {
+			return notMeasured, notMeasured
+		}
+		return m.text + suffix, verdict(m.value <= limit)
+	}
+}
+
+func atLeast(prefix, unit, suffix string, limit float64) func([]result) (string, string) {
+	return func(rs []result) (string, string) {
+		_, m, ok := first(rs, prefix, unit)
+		if !ok {
+			return notMeasured, notMeasured
+		}
+		return m.text + suffix, verdict(m.value >= limit)
+	}
+}
+
+// perFunction checks unit on every cold-start row but hello's.
+func perFunction(unit, suffix string, ok func(float64) bool) func([]result) (string, string) {
+	return func(rs []result) (string, string) {
+		var parts []string
+		all, seen := true, false
+		for _, r := range rs {
+			if r.pkg != "infra/coldstart" || r.name == "ColdStart/hello" {
+				continue
+			}
+			m, found := r.find(unit)
+			if !found {
+				continue
+			}
+			seen = true
+			mark := ""
+			if !ok(m.value) {
+				all, mark = false, " ✗"
+			}
+			parts = append(parts, fmt.Sprintf("%s %s%s%s", strings.TrimPrefix(r.name, "ColdStart/"), m.text, suffix, mark))
+		}
+		if !seen {
+			return notMeasured, notMeasured
+		}
+		return strings.Join(parts, ", "), verdict(all)
+	}
+}
+
+func importGoal(rs []result) (string, string) {
+	_, people, ok := first(rs, "ImportS3", "people")
+	if !ok {
+		return notMeasured, notMeasured
+	}
+	_, rate, _ := first(rs, "ImportS3", "rows/s")
+	text := fmt.Sprintf("%s people in one upload, %s rows/s", people.text, rate.text)
+	if people.value < 100_000 {
+		return text + " (this run's size; `IMPORT_BENCH_PEOPLE=100000` for the full one)", "at this size"
+	}
+	return text, "yes"
+}
+
+func loadGoal(rs []result) (string, string) {
+	_, n, ok := first(rs, "LoadCompletions", "completions")
+	if !ok {
+		return notMeasured, notMeasured
+	}
+	_, p50, _ := first(rs, "LoadCompletions", "p50-ms")
+	_, p99, _ := first(rs, "LoadCompletions", "p99-ms")
+	_, lost, okLost := first(rs, "LoadCompletions", "lost")
+	_, dup, okDup := first(rs, "LoadCompletions", "duplicated")
+	_, unexpected, okUnexpected := first(rs, "LoadCompletions", "unexpected-errors")
+	text := fmt.Sprintf("%s completions, p50 %s ms, p99 %s ms, lost %s, duplicated %s, unexpected errors %s", n.text, p50.text, p99.text, lost.text, dup.text, unexpected.text)
+	if !okLost || !okDup || !okUnexpected {
+		return text, notMeasured
+	}
+	return text, verdict(lost.value == 0 && dup.value == 0 && unexpected.value == 0 && n.value >= 10_000)
+}
+
+func costGoal(rs []result) (string, string) {
+	_, small, ok := first(rs, "CostModel", "USD/1k-people/month(1k)")
+	if !ok {
+		return notMeasured, notMeasured
+	}
+	_, large, _ := first(rs, "CostModel", "USD/1k-people/month(100k)")
+	return fmt.Sprintf("$%s per 1,000 people per month at 1,000 people, $%s at 100,000", small.text, large.text), verdict(small.value <= 0.5 && large.value <= 0.5)
+}
