@@ -248,10 +248,11 @@ func (b Bill) String() string {
 // whatever it does.
 type Deployment struct {
 	Name string
-	// CustomerKeys are the customer-managed KMS keys, RotatedKeys the
-	// key versions their yearly rotation has added (1 a rotating key in
-	// its second year, 2 from its third: KMS charges the first two).
-	CustomerKeys, RotatedKeys int
+	// CustomerKeys are the customer-managed KMS keys, RotatingKeys those
+	// of them rotated every year, RotatedKeys the key versions rotation
+	// has added (1 a rotating key in its second year, 2 from its third:
+	// KMS charges the first two).
+	CustomerKeys, RotatingKeys, RotatedKeys int
 	// Alarms are the standard-resolution alarms, one metric each.
 	Alarms int
 	// PolledQueues are the SQS queues a Lambda event source mapping
@@ -301,7 +302,19 @@ var FunctionMemoryMB = map[string]int{
 // and 6 more), 2 queues an event source polls (reminders, exports), and the
 // hourly reminder rule with the three daily rules.
 var Stack = Deployment{
-	Name: "as deployed", CustomerKeys: 3, Alarms: 20, PolledQueues: 2,
+	Name: "as deployed", CustomerKeys: 3, RotatingKeys: 2, Alarms: 20, PolledQueues: 2,
+	ScheduledRuns: 24*365 + 3*365,
+}
+
+// Lean is the deployment docs/notes/cost.md proposes for small
+// organisations (not deployed): the table and the evidence bucket
+// encrypted with AWS-owned and AWS-managed keys instead of keys of their
+// own, leaving the signing key, which no AWS key can replace; and the 14
+// alarms on each function's errors and throttles replaced by 2 on the
+// account's Lambda Errors and Throttles (any function of the account, not
+// only the tracker's).
+var Lean = Deployment{
+	Name: "lean (proposed)", CustomerKeys: 1, Alarms: 8, PolledQueues: 2,
 	ScheduledRuns: 24*365 + 3*365,
 }
 
