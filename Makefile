@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help deps java chromium node-deps go-deps tools build dev dev-reset test vet bench coldstart fuzz synth deploy clean
+.PHONY: help deps java chromium node-deps go-deps tools build dev dev-reset test vet bench coldstart cost fuzz synth deploy clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -103,6 +103,9 @@ bench: deps tools ## run every benchmark, print one report (goals + one table) a
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 40m $(PKGS) | tee build/bench.txt
 	$(GO) run ./infra/coldstart -n $(COLDSTART_N) -rie $(TOOLS)/aws-lambda-rie -go $(GO) | tee build/coldstart.md
 	$(GO) run ./infra/benchreport -bench build/bench.txt -coldstart build/coldstart.md -doc docs/BENCHMARKS.md -started $$(cat build/bench.start)
+
+cost: deps ## price a year of 1,000 and 100,000 people from measured usage (see docs/notes/cost.md; part of bench as BenchmarkCost)
+	$(GO) test -count=1 -run '^TestCost$$' -v -timeout 15m ./shared/demo
 
 coldstart: tools ## init of each function's bootstrap under the Lambda emulator vs hello-world, and gzipped sizes (part of bench)
 	$(GO) run ./infra/coldstart -n $(COLDSTART_N) -rie $(TOOLS)/aws-lambda-rie -go $(GO)

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/attest-oss/attest/shared/cost"
 	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/table"
 )
@@ -1434,4 +1435,48 @@ func containsValue(list []any, v any) bool {
 		}
 	}
 	return false
+}
+
+// TestCostModelMatchesStack checks that the cost model (shared/cost)
+// counts the stack's priced resources as the stack defines them: each
+// function's memory, the customer-managed keys (and which rotate), the
+// alarms, the polled queues and the scheduled rules.
+func TestCostModelMatchesStack(t *testing.T) {
+	for construct, fn := range map[string]string{
+		"ApiFunction": "api", "AssignFunction": "assign", "RemindFunction": "remind", "SendFunction": "send",
+		"BounceFunction": "bounce", "FreezeFunction": "freeze", "ExportFunction": "export",
+	} {
+		props := properties(t, logicalID(t, construct), "AWS::Lambda::Function")
+		if got, want := props["MemorySize"], float64(cost.FunctionMemoryMB[fn]); got != want {
+			t.Errorf("%s: MemorySize %v, cost.FunctionMemoryMB[%q] %v", construct, got, fn, want)
+		}
+	}
+	if got, want := countResources("AWS::Lambda::Function"), len(cost.FunctionMemoryMB); got != want {
+		t.Errorf("%d functions, cost.FunctionMemoryMB has %d", got, want)
+	}
+	rotating := 0
+	for _, res := range synthesized.resources {
+		if res["Type"] == "AWS::KMS::Key" && res["Properties"].(map[string]any)["EnableKeyRotation"] == true {
+			rotating++
+		}
+	}
+	for _, c := range []struct {
+		what      string
+		got, want int
+	}{
+		{"customer-managed keys", countResources("AWS::KMS::Key"), cost.Stack.CustomerKeys},
+		{"rotating keys", rotating, cost.Stack.RotatingKeys},
+		{"alarms", countResources("AWS::CloudWatch::Alarm"), cost.Stack.Alarms},
+		{"composite alarms", countResources("AWS::CloudWatch::CompositeAlarm"), 0},
+		{"polled queues", countResources("AWS::Lambda::EventSourceMapping"), cost.Stack.PolledQueues},
+		// One hourly rule and three daily ones make cost.Stack.ScheduledRuns.
+		{"scheduled rules", countResources("AWS::Events::Rule"), 4},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: the stack has %d, cost.Stack counts %d", c.what, c.got, c.want)
+		}
+	}
+	if want := 24*365 + 3*365; cost.Stack.ScheduledRuns != want {
+		t.Errorf("cost.Stack.ScheduledRuns = %d, want %d (hourly reminders, daily assign, freeze, export)", cost.Stack.ScheduledRuns, want)
+	}
 }
