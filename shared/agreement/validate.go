@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -30,9 +31,11 @@ const (
 	MaxWithinDays = 366
 )
 
+// The patterns are compiled on first use, not when a function starts
+// (bounded repetitions compile to large programs).
 var (
-	keyPattern        = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
-	engagementPattern = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+	keyPattern        = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`) })
+	engagementPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9-]{1,40}$`) })
 )
 
 // Item prefixes of obligations: training names modules, acknowledgment
@@ -45,7 +48,7 @@ const (
 // CheckKey checks an agreement key: 1 to 64 of a-z, 0-9 and "-", starting
 // with a letter or digit.
 func CheckKey(key string) error {
-	if !keyPattern.MatchString(key) {
+	if !keyPattern().MatchString(key) {
 		return invalid([]apperr.Problem{{Field: "key", Message: `must be 1 to 64 letters a-z, digits or "-", starting with a letter or digit`}})
 	}
 	return nil
@@ -73,7 +76,7 @@ func Validate(a Agreement, cat *catalog.Catalog) error {
 	if msg := textError(a.Customer, MaxCustomerLen); msg != "" {
 		add("customer", "%s", msg)
 	}
-	if !engagementPattern.MatchString(a.Engagement) {
+	if !engagementPattern().MatchString(a.Engagement) {
 		add("engagement", `must be an engagement key as the roster writes it: 1 to 40 letters a-z, digits or "-"`)
 	}
 	startOK := checkDate(a.StartDate, "startDate", true, add)

@@ -18,7 +18,8 @@
 // And on what a function links (all of its imports, as make build compiles
 // it): the assign and bounce functions link no HTML templates (email), no
 // SES and no SQS; remind links no SES and send no SQS; export links
-// neither SES nor the HTTP API. Each function's
-// main.go wires only what it uses, and only the API function wires the whole
-// application (app.New).
+// neither SES nor the HTTP API; no function links package content (the
+// shipped content is compiled into catalog.Default at build time). Each
+// function's main.go wires only what it uses, and only the API function
+// wires the whole application (app.New).
 package architecture

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/attest-oss/attest/content"
 )
 
 // Catalog is a validated set of modules, policies and roles. A Catalog is
@@ -177,15 +175,21 @@ func (c *Catalog) ItemsForRoles(roles []string) (modules []*Module, policies []*
 	return modules, policies
 }
 
-// defaultCatalog loads the content shipped in this repository once.
-var defaultCatalog = sync.OnceValues(func() (*Catalog, error) {
-	return Load(content.FS)
-})
+// builtin.go holds the shipped content as Go values, loaded and validated by
+// Load at build time, so that no function parses Markdown or YAML when it
+// starts; TestBuiltinIsCurrent fails while it differs from package content.
+//
+//go:generate go test -run ^TestBuiltinIsCurrent$ -update-builtin .
+
+// defaultCatalog builds the catalog of builtin.go once.
+var defaultCatalog = sync.OnceValue(builtin)
 
 // Default returns the catalog of the content shipped with this repository
-// (package content). It is loaded on first use and shared afterwards.
+// (package content), as Load read it when builtin.go was generated (go
+// generate). It is built on first use and shared afterwards; the error is
+// always nil.
 func Default() (*Catalog, error) {
-	return defaultCatalog()
+	return defaultCatalog(), nil
 }
 
 // Load reads and validates modules/*.md, policies/*.md and curricula.yaml

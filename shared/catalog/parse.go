@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -140,7 +141,7 @@ func fileStem(name string) string {
 }
 
 // yamlLine matches the position that yaml.v3 puts in its syntax errors.
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): `) })
 
 // parseYAML parses one YAML document. It returns the root node, or nil when
 // the document is empty.
@@ -152,7 +153,7 @@ func (fp *fileProblems) parseYAML(src string) (*yaml.Node, bool) {
 			return nil, true
 		}
 		msg := err.Error()
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		if m := yamlLine().FindStringSubmatch(msg); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			msg = "line " + strconv.Itoa(n+fp.offset) + ": invalid YAML: " + msg[len(m[0]):]
 		} else {
@@ -306,12 +307,13 @@ func (fp *fileProblems) integer(m map[string]entry, path, name string, required 
 }
 
 // idPattern is the syntax of every id and role key: lowercase letters,
-// digits and hyphens, starting with a letter or digit, at most 64 bytes.
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+// digits and hyphens, starting with a letter or digit, at most 64 bytes. It
+// is compiled on first use: only Load needs it.
+var idPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`) })
 
 // checkID reports an id that does not follow idPattern.
 func (fp *fileProblems) checkID(field string, n *yaml.Node, id string) bool {
-	if idPattern.MatchString(id) {
+	if idPattern().MatchString(id) {
 		return true
 	}
 	fp.add(field, n, "invalid id %q: use up to 64 lowercase letters, digits and hyphens, starting with a letter or digit", id)

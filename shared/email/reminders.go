@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -51,8 +52,10 @@ type reminderItem struct {
 	When   string
 }
 
+// The templates are parsed on first use, not when a function starts.
 var (
-	reminderHTML = htmltemplate.Must(htmltemplate.New("reminder").Parse(`<!doctype html>
+	reminderHTML = sync.OnceValue(func() *htmltemplate.Template {
+		return htmltemplate.Must(htmltemplate.New("reminder").Parse(`<!doctype html>
 <html lang="en"><body style="font-family: system-ui, sans-serif; font-size: 16px; line-height: 1.5; color: #1a1a1a">
 <p>Hello {{.Name}},</p>
 <p>{{.Intro}}</p>
@@ -69,7 +72,9 @@ var (
 {{- end}}
 <p style="color: #555555; font-size: 14px">{{.Outro}}</p>
 </body></html>`))
-	reminderText = texttemplate.Must(texttemplate.New("reminder").Parse(`Hello {{.Name}},
+	})
+	reminderText = sync.OnceValue(func() *texttemplate.Template {
+		return texttemplate.Must(texttemplate.New("reminder").Parse(`Hello {{.Name}},
 
 {{.Intro}}
 {{range .Items}}
@@ -84,6 +89,7 @@ var (
 {{end}}
 {{.Outro}}
 `))
+	})
 )
 
 // Render composes the email for a reminder notification, with the items in
@@ -149,10 +155,10 @@ func Render(n reminder.Notification, link string, titles Titles) (Message, error
 		d.Items = append(d.Items, it)
 	}
 	var h, t bytes.Buffer
-	if err := reminderHTML.Execute(&h, d); err != nil {
+	if err := reminderHTML().Execute(&h, d); err != nil {
 		return Message{}, fmt.Errorf("render reminder: %w", err)
 	}
-	if err := reminderText.Execute(&t, d); err != nil {
+	if err := reminderText().Execute(&t, d); err != nil {
 		return Message{}, fmt.Errorf("render reminder: %w", err)
 	}
 	return Message{To: n.Recipient.Email, Subject: subject, HTML: h.String(), Text: t.String()}, nil

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/attest-oss/attest/shared/chart"
@@ -18,7 +19,10 @@ import (
 //go:embed summary.html.tmpl
 var summaryHTML string
 
-var summaryTemplate = template.Must(template.New("summary").Parse(summaryHTML))
+// summaryTemplate is parsed on first use, not when the export function starts.
+var summaryTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("summary").Parse(summaryHTML))
+})
 
 // summary is what summary.html and summary.pdf show: the same content, the
 // PDF in simpler form.
@@ -166,7 +170,7 @@ func fraction(n, d int) string { return fmt.Sprintf("%d of %d", n, d) }
 // html renders summary.html.
 func (s summary) html() ([]byte, error) {
 	var buf bytes.Buffer
-	if err := summaryTemplate.Execute(&buf, s); err != nil {
+	if err := summaryTemplate().Execute(&buf, s); err != nil {
 		return nil, fmt.Errorf("render %s: %w", SummaryHTMLFile, err)
 	}
 	return buf.Bytes(), nil

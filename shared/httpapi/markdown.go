@@ -12,8 +12,11 @@ import (
 
 // markdown renders content Markdown to HTML. Goldmark's default renderer
 // drops raw HTML from the source (it is not in unsafe mode), so content can
-// never inject markup or scripts into a page.
-var markdown = goldmark.New(goldmark.WithExtensions(extension.Table))
+// never inject markup or scripts into a page. It is built on first use, not
+// when the API function starts.
+var markdown = sync.OnceValue(func() goldmark.Markdown {
+	return goldmark.New(goldmark.WithExtensions(extension.Table))
+})
 
 // rendered caches the HTML of content by its SHA-256: content is immutable
 // for the life of a process.
@@ -30,7 +33,7 @@ func renderMarkdown(sha, source string) (template.HTML, error) {
 		_, source, _ = strings.Cut(rest, "\n")
 	}
 	var buf bytes.Buffer
-	if err := markdown.Convert([]byte(source), &buf); err != nil {
+	if err := markdown().Convert([]byte(source), &buf); err != nil {
 		return "", err
 	}
 	h := template.HTML(buf.String()) // #nosec G203 -- goldmark output without raw HTML

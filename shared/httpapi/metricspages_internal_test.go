@@ -247,11 +247,15 @@ func TestQuarterFigures(t *testing.T) {
 	}
 
 	// The overview shows it all, each chart beside its table.
-	var page strings.Builder
-	if err := s.pages["admin-overview"].ExecuteTemplate(&page, "layout", pageData{Data: overviewPage{Metrics: v}}); err != nil {
+	overview, err := page("admin-overview")
+	if err != nil {
 		t.Fatal(err)
 	}
-	html := page.String()
+	var out strings.Builder
+	if err := overview.ExecuteTemplate(&out, "layout", pageData{Data: overviewPage{Metrics: v}}); err != nil {
+		t.Fatal(err)
+	}
+	html := out.String()
 	if rows := cells(t, html, "chart-departments-table"); !slices.Equal(rows[1], []string{"&lt;R&amp;D&gt;", "75.00%", "3 of 4"}) {
 		t.Errorf("departments table %q", rows)
 	}

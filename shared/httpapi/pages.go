@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sync"
 )
 
 //go:embed templates/*.html
@@ -44,18 +45,31 @@ var pageFuncs = template.FuncMap{
 	"pathEscape": url.PathEscape,
 }
 
-// parsePages parses every page with the layout. It fails only if a template
-// shipped in the binary is broken, which a test catches.
-func parsePages() (map[string]*template.Template, error) {
-	pages := map[string]*template.Template{}
+// pages parses each page of pageNames with the layout when it is first
+// rendered, once, so that starting the server parses no template (most
+// requests are JSON). Parsing fails only if a template shipped in the
+// binary is broken, which TestPagesParse catches.
+var pages = func() map[string]func() (*template.Template, error) {
+	m := make(map[string]func() (*template.Template, error), len(pageNames))
 	for _, name := range pageNames {
-		t, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("parse page %s: %w", name, err)
-		}
-		pages[name] = t
+		m[name] = sync.OnceValues(func() (*template.Template, error) {
+			t, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("parse page %s: %w", name, err)
+			}
+			return t, nil
+		})
 	}
-	return pages, nil
+	return m
+}()
+
+// page returns the parsed page name (one of pageNames).
+func page(name string) (*template.Template, error) {
+	parse, ok := pages[name]
+	if !ok {
+		return nil, fmt.Errorf("no page %s", name)
+	}
+	return parse()
 }
 
 // pageData is what every page receives: the signed-in person (for the
@@ -86,7 +100,11 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, 
 		view = &signedInView{Name: who.person.Name, CSRFToken: who.session.CSRFToken, Console: mayUseConsole(who.person.Person)}
 	}
 	var buf bytes.Buffer
-	if err := s.pages[name].ExecuteTemplate(&buf, "layout", pageData{SignedIn: view, Data: data}); err != nil {
+	t, err := page(name)
+	if err == nil {
+		err = t.ExecuteTemplate(&buf, "layout", pageData{SignedIn: view, Data: data})
+	}
+	if err != nil {
 		s.deps.Logger.ErrorContext(r.Context(), "render page", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

@@ -6,7 +6,6 @@ package httpapi
 
 import (
 	"context"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
@@ -128,15 +127,15 @@ type Deps struct {
 
 // Server is the tracker's http.Handler.
 type Server struct {
-	deps  Deps
-	mux   *routeMux
-	pages map[string]*template.Template
+	deps Deps
+	mux  *routeMux
 }
 
 var _ http.Handler = (*Server)(nil)
 
-// New returns the handler with every route registered. It fails only if a
-// page template shipped in the binary does not parse.
+// New returns the handler with every route registered. The error is nil:
+// the page templates are parsed when each is first rendered (see pages),
+// not here.
 func New(d Deps) (*Server, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
@@ -144,11 +143,7 @@ func New(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	pages, err := parsePages()
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{deps: d, mux: &routeMux{ServeMux: http.NewServeMux()}, pages: pages}
+	s := &Server{deps: d, mux: &routeMux{ServeMux: http.NewServeMux()}}
 	s.routes()
 	return s, nil
 }
