@@ -65,25 +65,26 @@ var AllFaults = []Fault{Throttle, ServerError, LostResponse}
 //	t.Log(f) // "37 faults in 180 attempts: ..."
 //
 // The client options (DynamoDB, SES, S3, KMS, Apply) also set the SDK's
-// standard retryer, as production uses it (Attempts attempts, the same
+// standard retryer, as production uses it (MaxAttempts attempts, the same
 // retry quota) but with no delay between attempts, so that tests stay
-// quick; set Attempts to 1 to let every fault reach the caller. The zero
+// quick; set MaxAttempts to 1 to let every fault reach the caller. The zero
 // Faults injects nothing, but counts attempts and can KillAt.
 type Faults struct {
-	// Rate is the probability that an attempt fails, 0 to 1.
+	// Rate is the probability that an attempt fails, 0 to 1 (see also
+	// SetRate).
 	Rate float64
 	// Kinds are the faults to pick from; NewFaults sets AllFaults.
 	Kinds []Fault
 	// Ops, when not empty, limits the faults to these operation names
 	// ("TransactWriteItems", "SendEmail", ...); other calls pass.
 	Ops []string
-	// Attempts is the retryer's maximum attempts per call; 0 is the SDK's
-	// default (3).
-	Attempts int
+	// MaxAttempts is the retryer's maximum attempts per call; 0 is the
+	// SDK's default (3).
+	MaxAttempts int
 
 	mu       sync.Mutex
 	rng      *rand.Rand
-	attempts int
+	ops      []string // the operation of every attempt, in order
 	injected map[Injection]int
 	killAt   int
 }
@@ -111,6 +112,14 @@ func (f *Faults) KillAt(n int) {
 	f.killAt = n
 }
 
+// SetRate changes the rate of faults from the next attempt on (0 stops
+// them: the outage is over).
+func (f *Faults) SetRate(rate float64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Rate = rate
+}
+
 // Injected returns how many faults were injected, by kind and operation.
 func (f *Faults) Injected() map[Injection]int {
 	f.mu.Lock()
@@ -130,7 +139,16 @@ func (f *Faults) Total() (faults, attempts int) {
 	for _, n := range f.injected {
 		faults += n
 	}
-	return faults, f.attempts
+	return faults, len(f.ops)
+}
+
+// Sequence returns the operation name of every attempt so far, in order;
+// a sequential job makes the same sequence every run, so a crash test can
+// tell which call its KillAt lands on.
+func (f *Faults) Sequence() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.ops)
 }
 
 // Count returns how many faults of kind were injected (on any operation).
@@ -168,8 +186,8 @@ func (f *Faults) String() string {
 func (f *Faults) decide(op string) (Fault, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.attempts++
-	kill := f.killAt > 0 && f.attempts == f.killAt
+	f.ops = append(f.ops, op)
+	kill := f.killAt > 0 && len(f.ops) == f.killAt
 	if f.rng == nil || len(f.Kinds) == 0 || (len(f.Ops) > 0 && !slices.Contains(f.Ops, op)) {
 		return "", kill
 	}
@@ -275,11 +293,11 @@ func fabricate(service string, kind Fault) *smithyhttp.Response {
 }
 
 // Retryer returns production's standard retryer (its retryable errors and
-// retry quota) with f.Attempts attempts and no delay between them.
+// retry quota) with f.MaxAttempts attempts and no delay between them.
 func (f *Faults) Retryer() aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
-		if f.Attempts > 0 {
-			o.MaxAttempts = f.Attempts
+		if f.MaxAttempts > 0 {
+			o.MaxAttempts = f.MaxAttempts
 		}
 		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
 	})

@@ -49,7 +49,7 @@ func TestFaultsAsTheServicesAnswer(t *testing.T) {
 	ctx := context.Background()
 	only := func(kind devtest.Fault) *devtest.Faults {
 		f := devtest.NewFaults(1, 1)
-		f.Kinds, f.Attempts = []devtest.Fault{kind}, 1
+		f.Kinds, f.MaxAttempts = []devtest.Fault{kind}, 1
 		return f
 	}
 	tableName := devtest.Table(t, stack.DynamoClient(), "faults")
