@@ -451,7 +451,7 @@ func TestFaults(t *testing.T) {
 				w := newWorld(t, job)
 				f := devtest.NewFaults(uint64(100+i), 0.2)
 				runs := w.untilDone(t, w.app(f), 20)
-				t.Logf("%d runs; %v", runs, f)
+				t.Logf("%s: %d runs; %v", t.Name(), runs, f)
 				compare(t, clean, w.count(t), lostSends(f))
 			})
 			t.Run("NoRetries", func(t *testing.T) {
@@ -471,7 +471,7 @@ func TestFaults(t *testing.T) {
 				}
 				f.SetRate(0)
 				runs := w.untilDone(t, a, 3)
-				t.Logf("%d of %d runs failed in the storm, then %d runs; %v", failed, stormRuns, runs, f)
+				t.Logf("%s: %d of %d runs failed in the storm, then %d runs; %v", t.Name(), failed, stormRuns, runs, f)
 				compare(t, clean, w.count(t), lostSends(f))
 			})
 			for _, k := range killPoints(seq) {
