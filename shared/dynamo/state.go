@@ -3,8 +3,10 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -48,4 +50,44 @@ func (s *Store) PutJobState(ctx context.Context, name string, st assign.JobState
 		return fmt.Errorf("job state %s: %w", name, err)
 	}
 	return nil
+}
+
+// importJobName is the job whose state item holds the roster import
+// journal.
+const importJobName = "roster-import"
+
+// journalItem is how the roster import journal is stored: the job state
+// item of importJobName.
+type journalItem struct {
+	PK         string    `dynamodbav:"PK"`
+	SK         string    `dynamodbav:"SK"`
+	Type       string    `dynamodbav:"type"`
+	Unfinished time.Time `dynamodbav:"unfinished"`
+	Version    int       `dynamodbav:"version"`
+}
+
+// ImportJournal returns the roster import journal (the zero Journal if no
+// import stored one).
+func (s *Store) ImportJournal(ctx context.Context) (roster.Journal, error) {
+	var it journalItem
+	if _, err := s.getItem(ctx, table.JobPK(importJobName), table.StateSK, &it); err != nil {
+		return roster.Journal{}, fmt.Errorf("import journal: %w", err)
+	}
+	return roster.Journal{Unfinished: it.Unfinished, Version: it.Version}, nil
+}
+
+// PutImportJournal stores the roster import journal if nobody stored
+// another since j was read (j.Version); it returns a Conflict error
+// otherwise, and j as stored.
+func (s *Store) PutImportJournal(ctx context.Context, j roster.Journal) (roster.Journal, error) {
+	cond := notExists()
+	if j.Version > 0 {
+		cond = versionIs(j.Version)
+	}
+	j.Version++
+	it := journalItem{PK: table.JobPK(importJobName), SK: table.StateSK, Type: table.TypeJob, Unfinished: j.Unfinished.UTC(), Version: j.Version}
+	if err := s.putOne(ctx, it, cond); err != nil {
+		return roster.Journal{}, fmt.Errorf("import journal: %w", err)
+	}
+	return j, nil
 }

@@ -84,6 +84,14 @@ func (t timedStore) ApplyRoster(ctx context.Context, c roster.Commit) error {
 	return t.p.store.ApplyRoster(ctx, c)
 }
 
+func (t timedStore) ImportJournal(ctx context.Context) (roster.Journal, error) {
+	return t.p.store.ImportJournal(ctx)
+}
+
+func (t timedStore) PutImportJournal(ctx context.Context, j roster.Journal) (roster.Journal, error) {
+	return t.p.store.PutImportJournal(ctx, j)
+}
+
 type timedAssigner struct{ p *phaseTimes }
 
 func (t timedAssigner) AssignImported(ctx context.Context, created, changed []roster.Person, day, actor, source string, dryRun bool) (int, int, error) {

@@ -33,6 +33,28 @@ type Store interface {
 	ListPeople(ctx context.Context) ([]Record, error)
 	// ApplyRoster writes a planned import; Conflict if a person changed meanwhile.
 	ApplyRoster(ctx context.Context, c Commit) error
+	// ImportJournal returns the import journal; the zero Journal if none
+	// was stored.
+	ImportJournal(ctx context.Context) (Journal, error)
+	// PutImportJournal stores j if the stored journal is still at
+	// j.Version (0: none stored), Conflict otherwise, and returns j as
+	// stored, its version one more.
+	PutImportJournal(ctx context.Context, j Journal) (Journal, error)
+}
+
+// Journal is what imports remember between them, so that an import run
+// again after one that failed or died half-way (its writes are many
+// transactions, then the assignment of training) finishes what that one
+// left: the people it wrote before it died are unchanged for the rerun's
+// plan, but their training was never assigned.
+type Journal struct {
+	// Unfinished is when the earliest import that has not finished began
+	// writing; zero when every import finished. An import evaluates the
+	// training of every person stored since then, besides those it
+	// changes itself.
+	Unfinished time.Time
+	// Version is the optimistic-locking counter; 0 means never stored.
+	Version int
 }
 
 // Service imports rosters.
@@ -118,6 +140,10 @@ func (s *Service) run(ctx context.Context, req Request) (Preview, error) {
 	if len(problems) > 0 {
 		return Preview{}, apperr.InvalidWith("the roster is invalid; nothing was written", problems)
 	}
+	journal, err := s.Store.ImportJournal(ctx)
+	if err != nil {
+		return Preview{}, err
+	}
 	stored, err := s.Store.ListPeople(ctx)
 	if err != nil {
 		return Preview{}, err
@@ -164,21 +190,65 @@ func (s *Service) run(ctx context.Context, req Request) (Preview, error) {
 	if res.Warnings == nil {
 		res.Warnings = []apperr.Problem{}
 	}
-	if !req.DryRun {
+	changed := make([]Person, 0, len(plan.Updated)+len(plan.Deactivated))
+	for _, c := range append(plan.Updated, plan.Deactivated...) {
+		changed = append(changed, c.After)
+	}
+	changed = append(changed, unfinished(journal, stored, plan)...)
+	writes := len(plan.Created)+len(changed) > 0
+	if !req.DryRun && writes {
+		if journal, err = s.begin(ctx, journal, now); err != nil {
+			return Preview{}, err
+		}
 		commit := Commit{Plan: plan, Stored: byID, Actor: req.Actor, Source: req.Source, At: now}
 		if err := s.Store.ApplyRoster(ctx, commit); err != nil {
 			return Preview{}, err
 		}
 	}
-	changed := make([]Person, 0, len(plan.Updated)+len(plan.Deactivated))
-	for _, c := range append(plan.Updated, plan.Deactivated...) {
-		changed = append(changed, c.After)
-	}
 	res.AssignmentsCreated, res.AssignmentsClosed, err = s.Assigner.AssignImported(ctx, plan.Created, changed, today, req.Actor, req.Source, req.DryRun)
 	if err != nil {
 		return Preview{}, err
 	}
+	if !req.DryRun && writes {
+		// A Conflict means another import began meanwhile: it finishes
+		// the journal (or its rerun does).
+		if _, err := s.Store.PutImportJournal(ctx, Journal{Version: journal.Version}); err != nil && apperr.CodeOf(err) != apperr.Conflict {
+			return Preview{}, err
+		}
+	}
 	return Preview{Result: res, Plan: plan, Digest: digest}, nil
+}
+
+// begin records in the journal that an import starts writing at now,
+// before it writes anything, and returns the journal as stored.
+func (s *Service) begin(ctx context.Context, j Journal, now time.Time) (Journal, error) {
+	if j.Unfinished.IsZero() || now.Before(j.Unfinished) {
+		j.Unfinished = now
+	}
+	return s.Store.PutImportJournal(ctx, j)
+}
+
+// unfinished returns the stored people an unfinished import wrote
+// (journal) that the plan leaves unchanged: their training is evaluated
+// again.
+func unfinished(j Journal, stored []Record, plan Plan) []Person {
+	if j.Unfinished.IsZero() {
+		return nil
+	}
+	inPlan := map[string]bool{}
+	for _, p := range plan.Created {
+		inPlan[p.EmployeeID] = true
+	}
+	for _, c := range append(plan.Updated, plan.Deactivated...) {
+		inPlan[c.After.EmployeeID] = true
+	}
+	var out []Person
+	for _, r := range stored {
+		if !inPlan[r.EmployeeID] && !r.UpdatedAt.Before(j.Unfinished) {
+			out = append(out, r.Person)
+		}
+	}
+	return out
 }
 
 // parse reads the body according to its media type.

@@ -95,6 +95,7 @@
 //	every request with a cookie      session and its person (active, credentialsNotBefore)  BatchGetItem SESSION#<hash>, PERSON#<id> / PROFILE (one call)  2
 //	POST .../modules/{id}/attempts   the person's assignments, alongside the session     Query PERSON#<id>, SK begins ASSIGN# (with the BatchGetItem)  one per assignment
 //	daily assignment run             last run date, catalog fingerprint                 GetItem JOB#assign / STATE            1
+//	roster import                    an unfinished import's start, set before writing, cleared after assigning  GetItem, conditional PutItem JOB#roster-import / STATE  1 (+2 writes)
 //	evidence export, tests           the audit events of one day, in order              Query AUDIT#<day>                     one per event
 //	bounce Lambda (SES via SNS)      mark an address undeliverable, once                TransactWrite SUPPRESS#<email> (if absent) + audit  0 (2 writes)
 //	GET /api/people/{id}             is the person's address undeliverable              GetItem SUPPRESS#<email> / SUPPRESS   1

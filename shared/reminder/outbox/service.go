@@ -220,7 +220,10 @@ func (s *Service) Deliver(ctx context.Context, n reminder.Notification, actor st
 		return err
 	}
 	if !claimed && rec.Status == reminder.StatusSent {
-		return nil
+		// A run that died (or failed) after recording the email sent may
+		// not have counted it on every assignment yet; counting is once
+		// per day, so doing it again changes nothing else.
+		return s.markReminded(ctx, n)
 	}
 	return s.send(ctx, n, rec)
 }
@@ -249,17 +252,50 @@ func (s *Service) send(ctx context.Context, n reminder.Notification, rec reminde
 		}
 		return fmt.Errorf("deliver %s %s to %s: %w", rec.Kind, rec.Day, rec.Recipient, sendErr)
 	}
-	if err := s.Store.MarkNotification(ctx, rec.Recipient, rec.Day, string(rec.Kind), id, "", now); err != nil {
+	if err := s.markSent(ctx, rec, id, now); err != nil {
 		return err
 	}
-	if n.Kind == reminder.KindDigest {
-		for _, l := range n.Lines {
-			if err := s.Store.MarkReminded(ctx, l.Assignment.EmployeeID, l.Assignment.ModuleID, l.Assignment.Cycle, n.Day); err != nil {
-				return err
-			}
-		}
+	if err := s.markReminded(ctx, n); err != nil {
+		return err
 	}
 	s.log().InfoContext(ctx, "notification sent", "kind", n.Kind, "day", n.Day, "recipient", rec.Recipient, "lines", len(n.Lines))
+	return nil
+}
+
+// markAttempts and markBackoff bound the retries of recording an email
+// sent: SES accepted it, and until the record says so a rerun sends it
+// again, so this one write is retried beyond the SDK's own retries (first
+// after markBackoff, doubling), with a context of its own.
+const (
+	markAttempts = 6
+	markBackoff  = 50 * time.Millisecond
+)
+
+// markSent records the notification sent with SES's message id, retrying
+// as markAttempts says.
+func (s *Service) markSent(ctx context.Context, rec reminder.Record, messageID string, now time.Time) error {
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	for try, wait := 1, markBackoff; ; try, wait = try+1, wait*2 {
+		err = s.Store.MarkNotification(ctx, rec.Recipient, rec.Day, string(rec.Kind), messageID, "", now)
+		if err == nil || try == markAttempts {
+			return err
+		}
+		s.log().WarnContext(ctx, "record notification sent: retrying", "recipient", rec.Recipient, "try", try, "err", err)
+		time.Sleep(wait)
+	}
+}
+
+// markReminded counts a digest on each of its assignments (once per day).
+func (s *Service) markReminded(ctx context.Context, n reminder.Notification) error {
+	if n.Kind != reminder.KindDigest {
+		return nil
+	}
+	for _, l := range n.Lines {
+		if err := s.Store.MarkReminded(ctx, l.Assignment.EmployeeID, l.Assignment.ModuleID, l.Assignment.Cycle, n.Day); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
