@@ -16,11 +16,20 @@ import (
 
 func TestMain(m *testing.M) { devtest.Main(m) }
 
-// TestLoad loads a small organisation on DynamoDB Local and checks that the
-// store holds each person's history as synth decided it (waived cycles
-// waived by the waiver service), one revision per upload that changed the
-// person, and that the metrics come out plausible.
+// TestLoad loads a small organisation on DynamoDB Local, with the roster
+// imported and in batches, and checks that the store holds each person's
+// history as synth decided it (waived cycles waived by the waiver service)
+// and their last row, and that the metrics come out plausible.
 func TestLoad(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opt  synthload.Options
+	}{{"Import", synthload.Options{}}, {"BatchRoster", synthload.Options{BatchRoster: true}}} {
+		t.Run(tc.name, func(t *testing.T) { testLoad(t, tc.opt) })
+	}
+}
+
+func testLoad(t *testing.T, opt synthload.Options) {
 	ctx := context.Background()
 	cat, err := catalog.Default()
 	if err != nil {
@@ -32,7 +41,7 @@ func TestLoad(t *testing.T) {
 	}
 	client := devtest.Shared(t).DynamoClient()
 	name := devtest.Table(t, client, "synthload")
-	res, err := synthload.Load(ctx, o, client, name)
+	res, err := synthload.Load(ctx, o, client, name, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
