@@ -197,7 +197,7 @@ func Generate(cfg Config, cat *catalog.Catalog) (*Org, error) {
 	o.ReorgDay = o.UploadDays[len(o.UploadDays)/2]
 
 	nodes := buildTree(rng, cfg.People)
-	nDept := int(nodes[0].reports)
+	nDept := nodes[0].reports
 	for i := range nDept {
 		o.Departments = append(o.Departments, departments[i].name)
 	}
