@@ -51,6 +51,7 @@ var roles = map[string]class{
 	"shared/startup":          wiring,
 	"shared/devstack":         tooling,
 	"shared/devstack/devtest": tooling,
+	"shared/synth/synthload":  tooling,
 	"shared/localgw":          tooling,
 }
 

@@ -2,7 +2,6 @@ package dynamo_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -12,15 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/attest-oss/attest/shared/ack"
-	"github.com/attest-oss/attest/shared/assign"
-	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/dynamo"
 	mx "github.com/attest-oss/attest/shared/metrics"
-	"github.com/attest-oss/attest/shared/roster"
-	"github.com/attest-oss/attest/shared/waiver"
+	"github.com/attest-oss/attest/shared/synth"
+	"github.com/attest-oss/attest/shared/synth/synthload"
 )
 
 // benchPeopleEnv sets the size of the benchmark's organisation (default
@@ -34,6 +30,8 @@ const benchAsOf = "2026-09-30"
 // benchOrg is the synthetic organisation, loaded once per process.
 type benchOrg struct {
 	people int
+	// ids are the people's employee ids.
+	ids    []string
 	store  *dynamo.Store
 	svc    *mx.Service
 	seeded time.Duration
@@ -62,17 +60,14 @@ func benchOrgOf(b *testing.B) *benchOrg {
 	return benchData
 }
 
-// loadBenchOrg writes an organisation of n people with nine months of
-// history, in the store's item formats (LoadRecords): people created in
-// January (every tenth person manages the next nine; 8 departments, 3
-// engagements, contractors and subcontractors), a department change for
-// one in ten in May, the assignments the engine decides for each, a failed
-// first attempt for one in five and a completion for four in five of them,
-// the year's acknowledgments of 85 % of the required policies and a module
-// waiver for one in a hundred. The items are those the store's writes
-// produce (the same items are read as when they are written one by one
-// through RecordAttempt, PutAcknowledgment and GrantWaiver), loaded in
-// batches because DynamoDB Local runs transactions slowly.
+// loadBenchOrg loads the synthetic organisation of n people (package
+// synth, seed 1) with its history from January 1 to September 30, 2026
+// through synthload.Load: agreements, monthly roster imports (the roster
+// service's import) and waivers through their services, the history
+// (assignments as assign.Decide made them, quiz attempts, acknowledgments)
+// in batches through the store's own item encoders, because DynamoDB Local
+// runs transactions too slowly to load a large organisation's year one
+// write at a time.
 func loadBenchOrg(tb testing.TB, n int) (*benchOrg, error) {
 	ctx := context.Background()
 	start := time.Now()
@@ -82,101 +77,21 @@ func loadBenchOrg(tb testing.TB, n int) (*benchOrg, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := time.Date(2026, 10, 1, 3, 0, 0, 0, time.UTC)
-	store := dynamo.New(client, name, func() time.Time { return now })
-	depts := []string{"Eng", "Ops", "Sales", "Support", "Finance", "Legal", "HR", "Product"}
-	engagements := []string{"acme", "globex", "initech"}
-	people := make([]roster.Person, n)
-	for i := range n {
-		p := roster.Person{EmployeeID: fmt.Sprintf("P%06d", i), Email: fmt.Sprintf("p%06d@bench.example.com", i), Name: fmt.Sprintf("Person %d", i),
-			Roles: []string{"all-staff"}, Department: depts[i%len(depts)], EmploymentType: roster.Employee,
-			StartDate: "2025-03-03", TimeZone: []string{"UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo"}[i%4]}
-		if i%10 != 0 {
-			p.ManagerID = fmt.Sprintf("P%06d", i-i%10)
-		} else {
-			p.Roles = append(p.Roles, "manager")
-		}
-		if i%7 == 0 {
-			p.Roles = append(p.Roles, "engineer")
-		}
-		switch i % 20 {
-		case 1:
-			p.EmploymentType = roster.Contractor
-		case 2:
-			p.EmploymentType, p.Vendor = roster.Subcontractor, "Northwind"
-		}
-		if i%3 != 0 {
-			p.Engagements = []string{engagements[i%len(engagements)]}
-		}
-		if i%11 == 0 {
-			p.StartDate = "2026-02-02" // hired this year
-		}
-		people[i] = p
-	}
-	jan := time.Date(2026, 1, 2, 8, 0, 0, 0, time.UTC)
-	var recs dynamo.Records
-	for i, p := range people {
-		recs.Revisions = append(recs.Revisions, roster.Revision{Rev: 1, At: jan, Actor: "bench", Action: audit.ActionPersonCreated,
-			Changes: roster.Diff(roster.Person{}, p), Person: p})
-		if i%10 == 5 {
-			after := p
-			after.Department = depts[(i+1)%len(depts)]
-			recs.Revisions = append(recs.Revisions, roster.Revision{Rev: 2, At: time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC), Actor: "bench",
-				Action: audit.ActionPersonUpdated, Changes: roster.Diff(p, after), Person: after})
-			people[i] = after
-		}
-	}
-
-	// The engine's assignments, as of the hire day or January, then what
-	// became of them.
-	recorded := jan.AddDate(0, 0, 3)
-	for i, p := range people {
-		day := max(p.StartDate, "2026-01-05")
-		benchPersonHistory(&recs, cat, i, p, assign.Decide(p, cat, nil, nil, nil, day).Create, recorded)
-	}
-	if err := store.LoadRecords(ctx, recs); err != nil {
+	org, err := synth.Generate(synth.Config{Seed: 1, People: n, First: "2026-01-01", Days: 273}, cat)
+	if err != nil {
 		return nil, err
 	}
+	if _, err := synthload.Load(ctx, org, client, name, synthload.Options{BatchRoster: true}); err != nil {
+		return nil, err
+	}
+	now := time.Date(2026, 10, 1, 3, 0, 0, 0, time.UTC)
+	store := dynamo.New(client, name, func() time.Time { return now })
+	ids := make([]string, len(org.Members))
+	for i, m := range org.Members {
+		ids[i] = m.EmployeeID
+	}
 	svc := &mx.Service{Histories: store, Snapshots: store, Agreements: store, Catalog: cat, Now: func() time.Time { return now }}
-	return &benchOrg{people: n, store: store, svc: svc, seeded: time.Since(start)}, nil
-}
-
-// benchPersonHistory adds one person's assignments (recorded at
-// recorded), as their attempts left them, the attempts, acknowledgments and
-// waiver to recs.
-func benchPersonHistory(recs *dynamo.Records, cat *catalog.Catalog, i int, p roster.Person, created []assign.Assignment, recorded time.Time) {
-	for k, a := range created {
-		a.Version, a.RecordedAt = 1, recorded
-		if (i+k)%5 == 4 { // never started
-			recs.Assignments = append(recs.Assignments, a)
-			continue
-		}
-		at := time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC).Add(time.Duration((i*7+k*13)%240*24) * time.Hour)
-		if (i+k)%5 == 0 {
-			recs.Attempts = append(recs.Attempts, assign.Attempt{EmployeeID: p.EmployeeID, ModuleID: a.ModuleID, Cycle: a.Cycle, Number: 1,
-				ModuleVersion: a.ModuleVersion, ContentSHA256: a.ContentSHA256, Score: 50, At: at.Add(-time.Hour), Answers: map[string]string{"q1": "a"}})
-			a.Attempts, a.Version = 1, 2
-		}
-		a.Attempts++
-		a.Version++
-		a.Status, a.CompletedAt, a.Score, a.CompletedVersion, a.CompletedSHA256 = assign.StatusCompleted, at, 80+(i+k)%21, a.ModuleVersion, a.ContentSHA256
-		recs.Attempts = append(recs.Attempts, assign.Attempt{EmployeeID: p.EmployeeID, ModuleID: a.ModuleID, Cycle: a.Cycle, Number: a.Attempts,
-			ModuleVersion: a.ModuleVersion, ContentSHA256: a.ContentSHA256, Score: a.Score, Passed: true, At: at, Answers: map[string]string{"q1": "b"}})
-		recs.Assignments = append(recs.Assignments, a)
-	}
-	_, policies := cat.ItemsForRoles(p.Roles)
-	for k, pol := range policies {
-		if (i+k)%7 == 6 {
-			continue
-		}
-		at := time.Date(2026, 1, 20, 10, 0, 0, 0, time.UTC).Add(time.Duration((i*3+k*29)%200*24) * time.Hour)
-		recs.Acks = append(recs.Acks, ack.Acknowledgment{EmployeeID: p.EmployeeID, PolicyID: pol.ID, PolicyVersion: pol.Version.String(),
-			TextSHA256: pol.SHA256, Cycle: ack.Cycle(at, time.UTC, pol.Version.Major), AcknowledgedAt: at, TypedName: p.Name, IP: "192.0.2.1", UserAgent: "bench"})
-	}
-	if i%100 == 50 && len(created) > 0 {
-		recs.Waivers = append(recs.Waivers, waiver.Waiver{ID: fmt.Sprintf("wvr_%016x", i), EmployeeID: p.EmployeeID, Item: "module:" + created[0].ModuleID,
-			Reason: "bench", Approver: "CISO", ExpiresOn: "2026-12-31", GrantedBy: "bench", GrantedAt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)})
-	}
+	return &benchOrg{people: n, ids: ids, store: store, svc: svc, seeded: time.Since(start)}, nil
 }
 
 // countingHistories counts the items of the histories it hands on that

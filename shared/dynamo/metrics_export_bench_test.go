@@ -51,8 +51,7 @@ func loadBenchAudit(org *benchOrg) (*benchAudit, error) {
 	ctx := context.Background()
 	start := time.Now()
 	var recs dynamo.Records
-	for i := range org.people {
-		id := fmt.Sprintf("P%06d", i)
+	for i, id := range org.ids {
 		for k, month := range []time.Month{time.July, time.August, time.September} {
 			at := time.Date(2026, month, 1+(i*7+k*3)%30, (i*13+k)%24, i%60, (i/60)%60, 0, time.UTC)
 			e := audit.Event{ID: audit.BatchEventID(fmt.Sprintf("BENCH%d", month), i), At: at, Actor: "person:" + id,

@@ -32,14 +32,25 @@ type Records struct {
 	Events []audit.Event
 }
 
-// LoadRecords writes records for benchmarks, in exactly the items the
-// store's own writes produce (its item encoders: people's profiles and
-// revisions, assignments as they end up after their attempts, the waivers'
-// person items and claims; not the email claims; audit events only as
-// given in Events), but with BatchWriteItem, 25 items a call and 8 calls at
-// once: DynamoDB Local runs transactions too slowly to load a large organisation's
-// year of history one write at a time.
+// BatchWriter is what LoadRecords needs of the client besides API.
+type BatchWriter interface {
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+}
+
+// LoadRecords writes records for benchmarks and synthetic organisations
+// (package synth), in exactly the items the store's own writes produce (its
+// item encoders: people's profiles and revisions, assignments as they end up
+// after their attempts, the waivers' person items and claims; not the email
+// claims nor the wake index of renewals; audit events only as given in
+// Events), but with BatchWriteItem, 25 items a call and 8 calls at once:
+// DynamoDB Local runs transactions too slowly to load a large
+// organisation's year of history one write at a time. It is never used by
+// the functions. The store's client must be a BatchWriter.
 func (s *Store) LoadRecords(ctx context.Context, r Records) error {
+	bw, ok := s.api.(BatchWriter)
+	if !ok {
+		return fmt.Errorf("load records: the store's client %T cannot BatchWriteItem", s.api)
+	}
 	var items []any
 	latest := map[string]roster.Revision{}
 	for _, rev := range r.Revisions {
@@ -84,7 +95,7 @@ func (s *Store) LoadRecords(ctx context.Context, r Records) error {
 			defer func() { <-sem }()
 			pending := map[string][]types.WriteRequest{s.table: reqs}
 			for len(pending[s.table]) > 0 {
-				out, err := s.api.(*dynamodb.Client).BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+				out, err := bw.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
 				if err != nil {
 					select {
 					case errs <- fmt.Errorf("load records: %w", err):
