@@ -138,6 +138,9 @@ type Reopening struct {
 	ModuleID string
 	Cycle    int
 	DueOn    string
+	// RemindersSent is the assignment's count of reminders: one that none
+	// has named yet goes back on the due index awaiting its notice.
+	RemindersSent int
 	// Version is the stored version the change expects (optimistic locking).
 	Version int
 }
@@ -194,7 +197,7 @@ func WaiverChange(a Assignment, exemptions []Exemption, day string) (*Waiving, *
 	case ok && (a.Status == StatusOpen || a.WaiverID != e.WaiverID):
 		return &Waiving{ModuleID: a.ModuleID, Cycle: a.Cycle, WaiverID: e.WaiverID, Through: e.Through, Version: a.Version}, nil
 	case !ok && a.Status == StatusWaived:
-		return nil, &Reopening{ModuleID: a.ModuleID, Cycle: a.Cycle, DueOn: a.DueOn, Version: a.Version}
+		return nil, &Reopening{ModuleID: a.ModuleID, Cycle: a.Cycle, DueOn: a.DueOn, RemindersSent: a.RemindersSent, Version: a.Version}
 	}
 	return nil, nil
 }

@@ -69,9 +69,18 @@ func newAssignmentItem(a assign.Assignment) assignmentItem {
 		Version: a.Version,
 	}
 	if a.Status == assign.StatusOpen {
-		it.GSI4PK, it.GSI4SK = table.DuePK(a.EmployeeID), table.DueSK(a.DueOn, a.EmployeeID, a.ModuleID, a.Cycle)
+		it.GSI4PK, it.GSI4SK = table.DuePK(a.EmployeeID), dueIndexSK(a.EmployeeID, a.ModuleID, a.Cycle, a.DueOn, a.RemindersSent)
 	}
 	return it
+}
+
+// dueIndexSK is the due-index sort key of an open assignment: awaiting its
+// notice while no reminder has named it, else its due date.
+func dueIndexSK(employeeID, moduleID string, cycle int, dueOn string, remindersSent int) string {
+	if remindersSent == 0 {
+		return table.DueNoticeSK(dueOn, employeeID, moduleID, cycle)
+	}
+	return table.DueSK(dueOn, employeeID, moduleID, cycle)
 }
 
 func (it assignmentItem) assignment() (assign.Assignment, error) {
@@ -226,13 +235,19 @@ func (s *Store) WokenPeople(ctx context.Context, day string) ([]string, error) {
 	return ids, nil
 }
 
-// OpenAssignments hands every open assignment to fn, shard by shard of the
-// due index and by due date within a shard, and returns how many items it
-// read. Only open assignments are in the index, so the reads grow with the
-// open assignments, not with the organisation.
-func (s *Store) OpenAssignments(ctx context.Context, fn func(assign.Assignment) error) (read int, err error) {
+// OpenAssignments hands open assignments to fn, shard by shard of the due
+// index and, within a shard, those awaiting their notice first, then by due
+// date; it returns how many items it read. With dueBefore (YYYY-MM-DD) it
+// reads only those awaiting their notice (no reminder has named them yet)
+// and those due before that day, with "" every open one. Only open
+// assignments are in the index, so the reads grow with the open assignments
+// (those in the range), not with the organisation.
+func (s *Store) OpenAssignments(ctx context.Context, dueBefore string, fn func(assign.Assignment) error) (read int, err error) {
 	for shard := range table.DueShards {
 		cond := expression.Key(table.GSI4PK).Equal(expression.Value(table.DueShardPK(shard)))
+		if dueBefore != "" {
+			cond = cond.And(expression.Key(table.GSI4SK).LessThan(expression.Value(table.DueBeforeSK(dueBefore))))
+		}
 		expr, err := expression.NewBuilder().WithKeyCondition(cond).Build()
 		if err != nil {
 			return read, err
@@ -264,14 +279,18 @@ func (s *Store) OpenAssignments(ctx context.Context, fn func(assign.Assignment) 
 	return read, nil
 }
 
-// MarkReminded records that a reminder sent on day named the assignment, and
-// when (the store's clock, as lastRemindedAt). It is idempotent: a second
-// call for the same day changes nothing.
-func (s *Store) MarkReminded(ctx context.Context, employeeID, moduleID string, cycle int, day string) error {
+// MarkReminded records that a reminder sent on day named the assignment a,
+// and when (the store's clock, as lastRemindedAt); an assignment awaiting
+// its notice moves to its due date on the due index. It is idempotent: a
+// second call for the same day changes nothing. (An assignment closed
+// since the reminder was planned keeps a due-index sort key without its
+// partition key, which puts it on no index.)
+func (s *Store) MarkReminded(ctx context.Context, a assign.Assignment, day string) error {
 	expr, err := expression.NewBuilder().
 		WithUpdate(expression.Add(expression.Name("remindersSent"), expression.Value(1)).
 			Set(expression.Name("lastRemindedOn"), expression.Value(day)).
-			Set(expression.Name("lastRemindedAt"), expression.Value(formatInstant(s.now())))).
+			Set(expression.Name("lastRemindedAt"), expression.Value(formatInstant(s.now()))).
+			Set(expression.Name(table.GSI4SK), expression.Value(dueIndexSK(a.EmployeeID, a.ModuleID, a.Cycle, a.DueOn, 1)))).
 		WithCondition(expression.AttributeExists(expression.Name(table.PartitionKey)).
 			And(expression.Name("lastRemindedOn").NotEqual(expression.Value(day)).
 				Or(expression.AttributeNotExists(expression.Name("lastRemindedOn"))))).
@@ -281,7 +300,7 @@ func (s *Store) MarkReminded(ctx context.Context, employeeID, moduleID string, c
 	}
 	_, err = s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
-		Key:                       key(table.PersonPK(employeeID), table.AssignmentSK(moduleID, cycle)),
+		Key:                       key(table.PersonPK(a.EmployeeID), table.AssignmentSK(a.ModuleID, a.Cycle)),
 		UpdateExpression:          expr.Update(),
 		ConditionExpression:       expr.Condition(),
 		ExpressionAttributeNames:  expr.Names(),

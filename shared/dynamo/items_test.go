@@ -43,6 +43,13 @@ func openAssignment() assign.Assignment {
 		Recurrence: "annual", Status: assign.StatusOpen, Attempts: 1, RemindersSent: 2, LastRemindedOn: "2026-11-20", Version: 4}
 }
 
+// awaitingNotice is openAssignment before any reminder named it.
+func awaitingNotice() assign.Assignment {
+	a := openAssignment()
+	a.RemindersSent, a.LastRemindedOn = 0, ""
+	return a
+}
+
 func completedAssignment() assign.Assignment {
 	a := openAssignment()
 	a.Status, a.CompletedAt, a.Score, a.Attempts, a.RemindersSent, a.LastRemindedOn = assign.StatusCompleted, at1, 90, 2, 0, ""
@@ -121,6 +128,12 @@ func TestItemLayout(t *testing.T) {
 			"employeeId": "E2", "moduleId": "sec", "cycle": 1, "moduleVersion": "1.2.0", "moduleMajor": 1, "contentSha256": "abc",
 			"reason": "new_hire", "assignedOn": "2026-11-02", "dueOn": "2026-12-02", "dueAt": "2026-12-02T22:59:59Z", "recurrence": "annual",
 			"status": "open", "attempts": 1, "remindersSent": 2, "lastRemindedOn": "2026-11-20", "version": 4,
+		}},
+		{"assignment awaiting its notice", newAssignmentItem(awaitingNotice()), map[string]any{
+			"PK": "PERSON#E2", "SK": "ASSIGN#sec#0001", "type": "assignment", "GSI4PK": "DUE#8", "GSI4SK": "!NOTICE#2026-12-02#E2#sec#0001",
+			"employeeId": "E2", "moduleId": "sec", "cycle": 1, "moduleVersion": "1.2.0", "moduleMajor": 1, "contentSha256": "abc",
+			"reason": "new_hire", "assignedOn": "2026-11-02", "dueOn": "2026-12-02", "dueAt": "2026-12-02T22:59:59Z", "recurrence": "annual",
+			"status": "open", "attempts": 1, "remindersSent": 0, "version": 4,
 		}},
 		{"completed assignment", newAssignmentItem(completedAssignment()), map[string]any{
 			"PK": "PERSON#E2", "SK": "ASSIGN#sec#0001", "type": "assignment",

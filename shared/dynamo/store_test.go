@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -439,7 +440,7 @@ func TestDueIndexHoldsOnlyOpenAssignments(t *testing.T) {
 	open := func() []string {
 		t.Helper()
 		var ids []string
-		read, err := s.OpenAssignments(ctx, func(a assign.Assignment) error { ids = append(ids, a.EmployeeID); return nil })
+		read, err := s.OpenAssignments(ctx, "", func(a assign.Assignment) error { ids = append(ids, a.EmployeeID); return nil })
 		if err != nil || read != len(ids) {
 			t.Fatalf("read %d, listed %d, err %v", read, len(ids), err)
 		}
@@ -464,17 +465,100 @@ func TestDueIndexHoldsOnlyOpenAssignments(t *testing.T) {
 		t.Errorf("open %v, want only E3", got)
 	}
 
+	third := plans[2].Plan.Create[0]
 	for range 2 {
-		if err := s.MarkReminded(ctx, "E3", "m", 1, "2026-11-20"); err != nil {
+		if err := s.MarkReminded(ctx, third, "2026-11-20"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.MarkReminded(ctx, "E3", "m", 1, "2026-11-27"); err != nil {
+	if err := s.MarkReminded(ctx, third, "2026-11-27"); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Assignments(ctx, "E3")
 	if got[0].RemindersSent != 2 || got[0].LastRemindedOn != "2026-11-27" {
 		t.Errorf("reminder counters %d %q, want 2 and 2026-11-27", got[0].RemindersSent, got[0].LastRemindedOn)
+	}
+}
+
+// TestDueIndexRange: a read bounded by a day lists the open assignments
+// awaiting their notice, whatever their due day, and the others due before
+// that day; the first reminder moves an assignment to its due day.
+func TestDueIndexRange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := t0
+	s, _, _ := newStore(t, &now)
+	open := func(id, dueOn string, reminded int) assign.Assignment {
+		due, err := time.Parse(time.DateOnly, dueOn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return assign.Assignment{EmployeeID: id, ModuleID: "m", Cycle: 1, ModuleVersion: "1.0.0", ModuleMajor: 1,
+			AssignedOn: "2026-11-02", DueOn: dueOn, DueAt: due.AddDate(0, 0, 1), Recurrence: "once", Status: assign.StatusOpen,
+			RemindersSent: reminded}
+	}
+	all := []assign.Assignment{
+		open("NEW-FAR", "2027-03-01", 0), open("NEW-SOON", "2026-11-10", 0),
+		open("OLD-FAR", "2027-03-01", 1), open("OLD-SOON", "2026-11-10", 2), open("OLD-DAY", "2026-11-20", 1),
+		open("OVERDUE", "2026-10-01", 3),
+	}
+	var plans []assign.PersonPlan
+	for _, a := range all {
+		plans = append(plans, assign.PersonPlan{EmployeeID: a.EmployeeID, Plan: assign.Plan{Create: []assign.Assignment{a}}})
+	}
+	if err := s.ApplyAssignmentPlans(ctx, plans, "test", "test", t0); err != nil {
+		t.Fatal(err)
+	}
+	list := func(dueBefore string) string {
+		t.Helper()
+		var ids []string
+		read, err := s.OpenAssignments(ctx, dueBefore, func(a assign.Assignment) error { ids = append(ids, a.EmployeeID); return nil })
+		if err != nil || read != len(ids) {
+			t.Fatalf("read %d, listed %d, err %v", read, len(ids), err)
+		}
+		sort.Strings(ids)
+		return strings.Join(ids, " ")
+	}
+	for _, c := range []struct{ dueBefore, want string }{
+		{"", "NEW-FAR NEW-SOON OLD-DAY OLD-FAR OLD-SOON OVERDUE"},
+		{"2026-11-20", "NEW-FAR NEW-SOON OLD-SOON OVERDUE"},
+		{"2026-11-21", "NEW-FAR NEW-SOON OLD-DAY OLD-SOON OVERDUE"},
+		{"2026-10-01", "NEW-FAR NEW-SOON"},
+	} {
+		if got := list(c.dueBefore); got != c.want {
+			t.Errorf("due before %q: %s, want %s", c.dueBefore, got, c.want)
+		}
+	}
+	// A waiver takes an assignment off the index; its end puts it back
+	// where it was: awaiting its notice, or at its due day.
+	var waive, reopen []assign.PersonPlan
+	for _, a := range []assign.Assignment{all[0], all[2]} {
+		waive = append(waive, assign.PersonPlan{EmployeeID: a.EmployeeID, Plan: assign.Plan{Waive: []assign.Waiving{
+			{ModuleID: a.ModuleID, Cycle: a.Cycle, WaiverID: "w-" + a.EmployeeID, Through: "2026-11-30", Version: 1}}}})
+		reopen = append(reopen, assign.PersonPlan{EmployeeID: a.EmployeeID, Plan: assign.Plan{Reopen: []assign.Reopening{
+			{ModuleID: a.ModuleID, Cycle: a.Cycle, DueOn: a.DueOn, RemindersSent: a.RemindersSent, Version: 2}}}})
+	}
+	if err := s.ApplyAssignmentPlans(ctx, waive, "test", "test", t0); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := list(""), "NEW-SOON OLD-DAY OLD-SOON OVERDUE"; got != want {
+		t.Errorf("waived: %s, want %s", got, want)
+	}
+	if err := s.ApplyAssignmentPlans(ctx, reopen, "test", "test", t0); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := list("2026-10-01"), "NEW-FAR NEW-SOON"; got != want {
+		t.Errorf("reopened: %s, want %s", got, want)
+	}
+
+	if err := s.MarkReminded(ctx, all[0], "2026-11-02"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := list("2026-11-20"), "NEW-SOON OLD-SOON OVERDUE"; got != want {
+		t.Errorf("after the notice: %s, want %s", got, want)
+	}
+	if got, want := list("2027-03-02"), "NEW-FAR NEW-SOON OLD-DAY OLD-FAR OLD-SOON OVERDUE"; got != want {
+		t.Errorf("after the notice, up to its due day: %s, want %s", got, want)
 	}
 }
 

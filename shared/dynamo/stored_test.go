@@ -74,7 +74,7 @@ func TestReadsItemsStoredByEarlierReleases(t *testing.T) {
 		t.Errorf("assignments: %v\n got %+v\nwant %+v", err, got, []assign.Assignment{completed, open})
 	}
 	var due []assign.Assignment
-	if _, err := s.OpenAssignments(ctx, func(a assign.Assignment) error { due = append(due, a); return nil }); err != nil ||
+	if _, err := s.OpenAssignments(ctx, "", func(a assign.Assignment) error { due = append(due, a); return nil }); err != nil ||
 		!reflect.DeepEqual(due, []assign.Assignment{open}) {
 		t.Errorf("open assignments: %v\n got %+v\nwant %+v", err, due, []assign.Assignment{open})
 	}

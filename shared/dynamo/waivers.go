@@ -223,11 +223,12 @@ func (s *Store) waiveWrite(employeeID string, c assign.Waiving) (types.TransactW
 }
 
 // reopenWrite takes a waived assignment out of its waiver: open again, back
-// on the due index under its original due date; only at the version read.
+// on the due index under its original due date (awaiting its notice if no
+// reminder named it yet); only at the version read.
 func (s *Store) reopenWrite(employeeID string, r assign.Reopening) (types.TransactWriteItem, error) {
 	upd := expression.Set(expression.Name("status"), expression.Value(assign.StatusOpen)).
 		Set(expression.Name(table.GSI4PK), expression.Value(table.DuePK(employeeID))).
-		Set(expression.Name(table.GSI4SK), expression.Value(table.DueSK(r.DueOn, employeeID, r.ModuleID, r.Cycle))).
+		Set(expression.Name(table.GSI4SK), expression.Value(dueIndexSK(employeeID, r.ModuleID, r.Cycle, r.DueOn, r.RemindersSent))).
 		Set(expression.Name(table.VersionAttribute), expression.Value(r.Version+1)).
 		Remove(expression.Name("waiverId")).Remove(expression.Name("waivedThrough"))
 	cond := versionIs(r.Version).And(expression.Name("status").Equal(expression.Value(assign.StatusWaived)))

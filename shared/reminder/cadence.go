@@ -85,6 +85,20 @@ func DigestReason(c Config, a assign.Assignment, localDay string) (Reason, bool)
 	return ReasonBeforeDue, true
 }
 
+// DueBefore returns the day (YYYY-MM-DD) before which an open assignment
+// must be due for a run at now to remind or escalate it, its notice aside:
+// a reminder day comes at most the largest BeforeDue days before the due
+// day, an overdue reminder or an escalation after it, and no recipient's
+// local day is more than one day after now's UTC day. An assignment awaiting
+// its notice may be due any day; Plan needs those as well.
+func DueBefore(c Config, now time.Time) string {
+	ahead := 0
+	for _, k := range c.BeforeDue {
+		ahead = max(ahead, k)
+	}
+	return now.UTC().AddDate(0, 0, ahead+2).Format(roster.DateLayout)
+}
+
 // lastReminderDay returns the latest reminder day on or before day for an
 // assignment due on due, if there is one.
 func lastReminderDay(c Config, due, day time.Time) (time.Time, bool) {

@@ -1,11 +1,15 @@
 package reminder
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/attest-oss/attest/shared/assign"
+	"github.com/attest-oss/attest/shared/roster"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -164,4 +168,74 @@ func loadZone(t *testing.T, name string) *time.Location {
 		t.Fatalf("load zone %s: %v", name, err)
 	}
 	return loc
+}
+
+// TestDueBeforeLosesNothing: planning from the open assignments awaiting
+// their notice and those due before DueBefore gives the same notifications
+// as planning from every open assignment, for random assignments, runs,
+// cadences and time zones from UTC-12 to UTC+14; a bound one day earlier
+// loses some.
+func TestDueBeforeLosesNothing(t *testing.T) {
+	zones := []string{"UTC", "Etc/GMT+12", "Pacific/Pago_Pago", "America/Los_Angeles", "Europe/Berlin", "Asia/Kolkata", "Pacific/Kiritimati"}
+	hourly := DefaultConfig()
+	hourly.Hourly = true
+	wide := DefaultConfig()
+	wide.BeforeDue, wide.OverdueEvery, wide.EscalateAfter, wide.EscalateUpAfter, wide.SkipWeekends = []int{30, 2}, 3, 1, 2, false
+	none := DefaultConfig()
+	none.BeforeDue = nil
+	rng := rand.New(rand.NewPCG(3, 4))
+	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	var kept, all, lost int
+	for _, c := range []Config{DefaultConfig(), hourly, wide, none} {
+		for range 150 {
+			now := start.Add(time.Duration(rng.IntN(21*24)) * time.Hour)
+			var ps []roster.Person
+			var open []assign.Assignment
+			for i := range 30 {
+				id := fmt.Sprintf("p%02d", i)
+				mgr := ""
+				if i > 0 {
+					mgr = fmt.Sprintf("p%02d", rng.IntN(i))
+				}
+				ps = append(ps, staff(id, mgr, zones[rng.IntN(len(zones))]))
+				due := now.AddDate(0, 0, rng.IntN(90)-45)
+				sent, last := rng.IntN(4), ""
+				if sent > 0 {
+					last = due.AddDate(0, 0, -rng.IntN(40)).Format(roster.DateLayout)
+				}
+				open = append(open, task(id, "m", now.AddDate(0, 0, -50).Format(roster.DateLayout), due.Format(roster.DateLayout), sent, last))
+			}
+			in := Input{Config: c, Now: now, Open: open, People: peopleByID(ps...)}
+			want := Plan(in)
+			plan := func(dueBefore string) []Notification {
+				var read []assign.Assignment
+				for _, a := range open {
+					if a.RemindersSent == 0 || a.DueOn < dueBefore {
+						read = append(read, a)
+					}
+				}
+				in.Open = read
+				return Plan(in)
+			}
+			if got := plan(DueBefore(c, now)); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%+v at %s:\n got %v\nwant %v", c, now, summary(got), summary(want))
+			}
+			earlier := now.AddDate(0, 0, -1).Add(-time.Nanosecond) // any instant of the day before
+			if !reflect.DeepEqual(plan(DueBefore(c, earlier)), want) {
+				lost++
+			}
+			for _, a := range open {
+				all++
+				if a.RemindersSent == 0 || a.DueOn < DueBefore(c, now) {
+					kept++
+				}
+			}
+		}
+	}
+	if kept*10 > all*8 {
+		t.Errorf("the bound kept %d of %d assignments, want fewer than 80 %%", kept, all)
+	}
+	if lost == 0 {
+		t.Error("a bound one day earlier lost nothing: DueBefore is not the tightest")
+	}
 }

@@ -23,7 +23,9 @@ type Input struct {
 	Config Config
 	// Now is the instant of the run.
 	Now time.Time
-	// Open is every open assignment (from the due index); others are ignored.
+	// Open are the open assignments: at least those awaiting their notice
+	// (RemindersSent 0) and those due before DueBefore(Config, Now), from
+	// the due index; more change nothing, others than open ones are ignored.
 	Open []assign.Assignment
 	// People holds by employee id the people of Open, their managers up to
 	// two levels and the vendors' owners. A missing record skips that rung

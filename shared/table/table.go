@@ -35,8 +35,11 @@
 //
 // The type column is the item's [TypeAttribute], one of the Type constants
 // (a rate-limit counter has none). Open assignments also carry GSI4, the due
-// index: DUE#<shard 0-9> / <due date>#<employeeId>#<moduleId>#<0000cycle>;
-// completion, cancellation and a waiver remove it, the waiver's end puts it
+// index: DUE#<shard 0-9> / <due date>#<employeeId>#<moduleId>#<0000cycle>,
+// or, until the first reminder (the notice) has named the assignment,
+// !NOTICE#<due date>#<employeeId>#<moduleId>#<0000cycle>, which sorts before
+// every due date; counting the first reminder moves it to its due date.
+// Completion, cancellation and a waiver remove it, the waiver's end puts it
 // back. A closed quarter's snapshot is written once: its chunks (each a
 // binary attribute of gzip-compressed JSON lines, one person's rows a line,
 // at most SnapshotChunkBytes) first, under the run's own id, then the
@@ -65,7 +68,8 @@
 //	GET /api/people/{id}             history of roster changes                          Query PERSON#<id>, SK begins REV#     one per change
 //	assignment engine                a person's assignments                             Query PERSON#<id>, SK begins ASSIGN#  one per assignment
 //	daily assignment run             who needs re-evaluation on day D                   Query GSI3 WAKE#<D>                   one per leaver or renewal that day
-//	daily reminder run               every open assignment, by due date                 Query GSI4 DUE#0 … DUE#9              one per open assignment
+//	reminder run (hourly)            open assignments awaiting their notice or due      Query GSI4 DUE#0 … DUE#9, SK < <D>    one per such assignment
+//	                                 before day D (today + the largest days before due + 2)
 //	reminder run, nudge              was this notification already recorded             conditional Put NOTIFY#<r> / <day>#<kind>  0 (1 write)
 //	person view                      notification history                               Query NOTIFY#person#<id>              one per notification
 //	module page, attempt, receipt    a person's attempts at a module                    Query PERSON#<id>, SK begins ATTEMPT#<m>#  one per attempt
@@ -183,8 +187,9 @@ const (
 	// them on a given day (a leaver's end date, an annual renewal date).
 	IndexWake = "GSI3"
 	// IndexDue is sparse: only open assignments carry it, keyed by due date
-	// and spread over DueShards partitions, so the daily reminder run reads
-	// the open assignments and nothing else.
+	// (those awaiting their notice first) and spread over DueShards
+	// partitions, so the reminder run reads the open assignments it may act
+	// on and nothing else.
 	IndexDue = "GSI4"
 )
 
@@ -285,6 +290,7 @@ const (
 	sessionPrefix    = "SESSION#"
 	ratePrefix       = "RATE#"
 	duePrefix        = "DUE#"
+	dueNoticePrefix  = "!NOTICE#"
 	notifyPrefix     = "NOTIFY#"
 	jobPrefix        = "JOB#"
 	suppressPrefix   = "SUPPRESS#"
@@ -450,9 +456,23 @@ func DueShard(employeeID string) int {
 }
 
 // DueSK orders open assignments by due date within a due-index partition.
+// An assignment no reminder has named yet (remindersSent 0) is keyed by
+// DueNoticeSK instead.
 func DueSK(dueOn, employeeID, moduleID string, cycle int) string {
 	return fmt.Sprintf("%s#%s#%s#%04d", dueOn, employeeID, moduleID, cycle)
 }
+
+// DueNoticeSK is the due-index sort key of an open assignment awaiting its
+// first reminder (the notice, which goes out whatever the due date): it
+// sorts before every DueSK, so a range below DueBeforeSK reads it.
+func DueNoticeSK(dueOn, employeeID, moduleID string, cycle int) string {
+	return dueNoticePrefix + DueSK(dueOn, employeeID, moduleID, cycle)
+}
+
+// DueBeforeSK bounds a due-index range: the sort keys below it are those of
+// the assignments awaiting their notice and of those due before day
+// (YYYY-MM-DD).
+func DueBeforeSK(day string) string { return day }
 
 // NotifyPK is the partition of the notifications sent to one recipient:
 // "person#<employeeId>" or "vendor#<vendor key>".

@@ -304,7 +304,11 @@ func TestStatusesTotalsOrderAndFilters(t *testing.T) {
 	}
 
 	// Once reminded, the person shows when.
-	if err := o.store.MarkReminded(context.Background(), "E1", "security-awareness", 1, "2026-11-02"); err != nil {
+	all, err := o.store.Assignments(context.Background(), "E1")
+	if err != nil || len(all) == 0 {
+		t.Fatalf("E1's assignments: %v %v", all, err)
+	}
+	if err := o.store.MarkReminded(context.Background(), all[0], "2026-11-02"); err != nil {
 		t.Fatal(err)
 	}
 	v = o.mustView("MA", team.ScopeDirect)

@@ -23,8 +23,10 @@ import (
 
 // Store is what the reminder run needs from storage.
 type Store interface {
-	// OpenAssignments hands every open assignment to fn (due index).
-	OpenAssignments(ctx context.Context, fn func(assign.Assignment) error) (read int, err error)
+	// OpenAssignments hands to fn the open assignments awaiting their
+	// notice and those due before dueBefore (YYYY-MM-DD; "" for every open
+	// one), from the due index.
+	OpenAssignments(ctx context.Context, dueBefore string, fn func(assign.Assignment) error) (read int, err error)
 	// PeopleByID reads many people at once; absent ones are left out.
 	PeopleByID(ctx context.Context, ids []string) (map[string]roster.Person, error)
 	// ClaimNotification records a pending notification unless one exists.
@@ -34,8 +36,9 @@ type Store interface {
 	ClaimNudge(ctx context.Context, rec reminder.Record, event audit.Event) (reminder.Record, bool, error)
 	// MarkNotification records a sending attempt's outcome.
 	MarkNotification(ctx context.Context, recipient, day, kind, messageID, failure string, at time.Time) error
-	// MarkReminded counts a reminder on an assignment, once per day.
-	MarkReminded(ctx context.Context, employeeID, moduleID string, cycle int, day string) error
+	// MarkReminded counts a reminder on an assignment, once per day (and
+	// takes it off the due index's notices).
+	MarkReminded(ctx context.Context, a assign.Assignment, day string) error
 	// GetPerson returns the stored person, or found=false.
 	GetPerson(ctx context.Context, employeeID string) (roster.Record, bool, error)
 	// Assignments returns every assignment of the person.
@@ -121,12 +124,14 @@ func (s *Service) Run(ctx context.Context, now time.Time, hourly, dryRun bool) (
 }
 
 // Select returns the notifications due at now and how many open
-// assignments it read: it loads what package remind needs (the open
-// assignments through the due index, their people and managers, the vendors
-// and the unreachable addresses) and asks it. It sends nothing.
+// assignments it read: it loads what package remind needs (through the due
+// index the open assignments a run at now can act on, those awaiting their
+// notice and those due before reminder.DueBefore; their people and
+// managers, the vendors and the unreachable addresses) and asks it. It
+// sends nothing.
 func (s *Service) Select(ctx context.Context, now time.Time, hourly bool) ([]reminder.Notification, int, error) {
 	var open []assign.Assignment
-	read, err := s.Store.OpenAssignments(ctx, func(a assign.Assignment) error {
+	read, err := s.Store.OpenAssignments(ctx, reminder.DueBefore(s.Config, now), func(a assign.Assignment) error {
 		open = append(open, a)
 		return nil
 	})
@@ -292,7 +297,7 @@ func (s *Service) markReminded(ctx context.Context, n reminder.Notification) err
 		return nil
 	}
 	for _, l := range n.Lines {
-		if err := s.Store.MarkReminded(ctx, l.Assignment.EmployeeID, l.Assignment.ModuleID, l.Assignment.Cycle, n.Day); err != nil {
+		if err := s.Store.MarkReminded(ctx, l.Assignment, n.Day); err != nil {
 			return err
 		}
 	}
