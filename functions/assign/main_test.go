@@ -8,6 +8,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/assign"
@@ -64,6 +68,46 @@ func TestWireRunsTheDailyJobOfTheEvent(t *testing.T) {
 		if a.Status == assign.StatusOpen {
 			t.Errorf("%s is still open", a.ModuleID)
 		}
+	}
+	calls.CheckWithin(t, table.FunctionAccess()["assign"])
+}
+
+// TestWireUpgradesStoredAssignments: the function's first daily run after
+// an upgrade re-keys an open assignment an earlier release keyed by its due
+// date while it awaits its notice, within the function's table access.
+func TestWireUpgradesStoredAssignments(t *testing.T) {
+	ctx := context.Background()
+	client := devtest.Shared(t).DynamoClient()
+	tableName := devtest.Table(t, client, "assign")
+	av, err := attributevalue.MarshalMap(map[string]any{
+		"PK": "PERSON#E2", "SK": "ASSIGN#sec#0002", "GSI4PK": "DUE#8", "GSI4SK": "2027-12-02#E2#sec#0002", "type": "assignment",
+		"employeeId": "E2", "moduleId": "sec", "cycle": 2, "moduleVersion": "1.2.1", "moduleMajor": 1, "contentSha256": "def",
+		"reason": "renewal", "assignedOn": "2027-11-02", "dueOn": "2027-12-02", "dueAt": "2027-12-02T22:59:59Z", "recurrence": "annual",
+		"status": "open", "attempts": 0, "remindersSent": 0, "version": 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tableName), Item: av}); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Setenv(env.TableName, tableName)
+	var calls devtest.AccessLog
+	daily, err := wire(slog.New(slog.DiscardHandler), devtest.Shared(t).DynamoClient(calls.Option))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := daily(ctx, devtest.Fixture[events.EventBridgeEvent](t, "../../shared/handler/testdata/scheduled-event.json")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(tableName), Key: map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "PERSON#E2"}, "SK": &types.AttributeValueMemberS{Value: "ASSIGN#sec#0002"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.Item[table.GSI4SK], table.DueNoticeSK("2027-12-02", "E2", "sec", 2); got == nil || got.(*types.AttributeValueMemberS).Value != want {
+		t.Errorf("due-index key %v, want %s", got, want)
 	}
 	calls.CheckWithin(t, table.FunctionAccess()["assign"])
 }

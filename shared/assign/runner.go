@@ -40,6 +40,10 @@ type Store interface {
 	GetJobState(ctx context.Context, name string) (JobState, error)
 	// PutJobState stores it, guarded by st.Version; Conflict if it changed.
 	PutJobState(ctx context.Context, name string, st JobState) error
+	// Upgrade brings what earlier releases stored up to date: it runs each
+	// one-off migration not yet marked done, then marks it. A migration is
+	// idempotent, so a run stopped midway is finished by the next.
+	Upgrade(ctx context.Context) error
 }
 
 // JobState is what a scheduled job remembers between runs.
@@ -231,10 +235,16 @@ const maxCatchUpDays = 31
 // the last run (leavers, annual renewals and waivers that expired the day
 // before). So a normal day reads what is
 // due that day, not the whole organisation. Running it twice for the same day
-// creates nothing new.
+// creates nothing new. Unless dryRun, it first upgrades what earlier
+// releases stored (Store.Upgrade; after the first run, one read).
 func (r *Runner) Daily(ctx context.Context, day, actor, source string, dryRun bool) (Summary, error) {
 	if _, err := time.Parse(roster.DateLayout, day); err != nil {
 		return Summary{}, apperr.New(apperr.Invalid, "date must be YYYY-MM-DD")
+	}
+	if !dryRun {
+		if err := r.Store.Upgrade(ctx); err != nil {
+			return Summary{}, err
+		}
 	}
 	st, err := r.Store.GetJobState(ctx, JobName)
 	if err != nil {

@@ -120,10 +120,12 @@ func FunctionAccess() map[string]Access {
 		},
 		// The daily run reads the roster, the agreements and the people to
 		// re-evaluate that day (with their waivers), writes their
-		// assignments with audit events, and keeps its state.
+		// assignments with audit events, and keeps its state. Once after
+		// an upgrade it re-keys open assignments it finds on the due index
+		// (one-off migrations, marked done in JOB#migrations).
 		"assign": {
 			{Actions: []Action{GetItem, Query, PutItem, UpdateItem}, Keys: []string{personKeys}},
-			{Actions: []Action{Query}, Keys: []string{RosterPK, wakeKeys, AgreementsPK}},
+			{Actions: []Action{Query}, Keys: []string{RosterPK, wakeKeys, dueKeys, AgreementsPK}},
 			{Actions: []Action{GetItem, PutItem}, Keys: []string{jobKeys}},
 			{Actions: []Action{PutItem}, Keys: []string{AuditKeys}},
 		},

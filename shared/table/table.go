@@ -24,6 +24,7 @@
 //	session              session         SESSION#<sha256 of id>     SESSION                         -                                   -                          -   (TTL)
 //	rate-limit counter   -               RATE#<scope>#<key>         <window start, RFC 3339>        -                                   -                          -   (TTL)
 //	job state            job             JOB#<name>                 STATE                           -                                   -                          -
+//	migration marker     job             JOB#migrations             <migration name>                -                                   -                          -
 //	undeliverable email  suppression     SUPPRESS#<lower-case email> SUPPRESS                        -                                   -                          -
 //	org settings         settings        SETTINGS                   ORG                             -                                   -                          -
 //	vendor contacts      vendor          VENDORS                    <vendor key>                    -                                   -                          -
@@ -39,6 +40,12 @@
 // or, until the first reminder (the notice) has named the assignment,
 // !NOTICE#<due date>#<employeeId>#<moduleId>#<0000cycle>, which sorts before
 // every due date; counting the first reminder moves it to its due date.
+// Releases before the notice key keyed every open assignment by its due
+// date: the first daily run after an upgrade re-keys those still awaiting
+// their notice (migration due-notice-v1), each by an update conditional on
+// it being still open, unreminded and at the key read, then writes the
+// migration's marker (only if absent; bookkeeping, like JOB#assign, with
+// no audit event), so a run stopped midway is finished by the next.
 // Completion, cancellation and a waiver remove it, the waiver's end puts it
 // back. A closed quarter's snapshot is written once: its chunks (each a
 // binary attribute of gzip-compressed JSON lines, one person's rows a line,
@@ -99,6 +106,8 @@
 //	every request with a cookie      session and its person (active, credentialsNotBefore)  BatchGetItem SESSION#<hash>, PERSON#<id> / PROFILE (one call)  2
 //	POST .../modules/{id}/attempts   the person's assignments, alongside the session     Query PERSON#<id>, SK begins ASSIGN# (with the BatchGetItem)  one per assignment
 //	daily assignment run             last run date, catalog fingerprint                 GetItem JOB#assign / STATE            1
+//	daily assignment run             has the one-off migration run                      GetItem JOB#migrations / <name>       1
+//	daily run, once after upgrading  open assignments keyed by due date, awaiting their notice: re-key, then mark done  Query GSI4 DUE#0 … DUE#9, SK >= 0 (filter: open, no reminder), conditional UpdateItem PERSON#<id> / ASSIGN#…, conditional PutItem JOB#migrations / due-notice-v1  one per open assignment keyed by due date (+1 write each re-keyed, +1)
 //	roster import                    an unfinished import's start, set before writing, cleared after assigning  GetItem, conditional PutItem JOB#roster-import / STATE  1 (+2 writes)
 //	evidence export, tests           the audit events of one day, in order              Query AUDIT#<day>                     one per event
 //	bounce Lambda (SES via SNS)      mark an address undeliverable, once                TransactWrite SUPPRESS#<email> (if absent) + audit  0 (2 writes)
@@ -420,6 +429,14 @@ func APIKeyListSK(id string) string { return id }
 // JobPK is the partition of a scheduled job's state.
 func JobPK(name string) string { return jobPrefix + name }
 
+// MigrationsPK is the partition of the markers of one-off migrations of
+// stored data, one item per migration done.
+const MigrationsPK = jobPrefix + "migrations"
+
+// MigrationSK is the sort key of the marker that the named migration
+// ("due-notice-v1") is done.
+func MigrationSK(name string) string { return name }
+
 // TokenPK is the partition of a sign-in token, addressed by its hex SHA-256.
 func TokenPK(tokenHash string) string { return tokenPrefix + tokenHash }
 
@@ -468,6 +485,11 @@ func DueSK(dueOn, employeeID, moduleID string, cycle int) string {
 func DueNoticeSK(dueOn, employeeID, moduleID string, cycle int) string {
 	return dueNoticePrefix + DueSK(dueOn, employeeID, moduleID, cycle)
 }
+
+// DueDatedFromSK bounds a due-index range from below: the sort keys at or
+// above it are the DueSK ones (a due date begins with a digit), those
+// below it the DueNoticeSK ones.
+const DueDatedFromSK = "0"
 
 // DueBeforeSK bounds a due-index range: the sort keys below it are those of
 // the assignments awaiting their notice and of those due before day
