@@ -93,7 +93,7 @@
 //	POST /auth/link                  count requests per source IP, and per address+IP   UpdateItem RATE#link-ip#<ip>, RATE#link-email-ip#<sha256 of address and IP> ADD count  0 (1 write each)
 //	GET, POST /l/<token>             look up the token and its person, then consume it  GetItem TOKEN#, PERSON#<id> / PROFILE, conditional Update TOKEN#  2
 //	every request with a cookie      session and its person (active, credentialsNotBefore)  BatchGetItem SESSION#<hash>, PERSON#<id> / PROFILE (one call)  2
-//	POST .../modules/{id}/attempts   the person's assignments, alongside the session     Query PERSON#<id>, SK begins ASSIGN# (with the BatchGetItem)  one per assignment
+//	module page, POST .../attempts   the person's assignments of the module, every cycle (a submission's alongside the session)  Query PERSON#<id>, SK begins ASSIGN#<m># (with the BatchGetItem)  one per cycle
 //	daily assignment run             last run date, catalog fingerprint                 GetItem JOB#assign / STATE            1
 //	evidence export, tests           the audit events of one day, in order              Query AUDIT#<day>                     one per event
 //	bounce Lambda (SES via SNS)      mark an address undeliverable, once                TransactWrite SUPPRESS#<email> (if absent) + audit  0 (2 writes)
@@ -326,6 +326,10 @@ func AssignmentSK(moduleID string, cycle int) string {
 
 // AssignmentPrefix is the sort-key prefix of all of a person's assignments.
 const AssignmentPrefix = assignmentPrefix
+
+// ModuleAssignmentPrefix is the sort-key prefix of a person's assignments of
+// one module, every cycle.
+func ModuleAssignmentPrefix(moduleID string) string { return assignmentPrefix + moduleID + "#" }
 
 // AttemptSK is the sort key of attempt n (1-based) at a module's cycle.
 func AttemptSK(moduleID string, cycle, n int) string {
