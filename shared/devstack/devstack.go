@@ -185,6 +185,14 @@ func (s *Stack) S3Endpoint() string { return s.child(S3Name).endpoint() }
 // KMSEndpoint is the base URL of Local KMS, e.g. "http://127.0.0.1:8011".
 func (s *Stack) KMSEndpoint() string { return s.child(KMSName).endpoint() }
 
+// DynamoCPU returns the processor time DynamoDB Local has used so far, user
+// and system, all its threads (on Linux, from /proc, in 10 ms ticks). The
+// difference over a run of calls is their work, whatever the machine's
+// load: benchmarks compare it where latency is only queueing.
+func (s *Stack) DynamoCPU() (time.Duration, error) {
+	return processCPU(s.child(DynamoName).cmd.Process.Pid)
+}
+
 // child returns the running child of that name; Start has started them all.
 func (s *Stack) child(name string) *child {
 	for _, c := range s.kids {

@@ -120,6 +120,16 @@ func (s *Store) Assignments(ctx context.Context, employeeID string) ([]assign.As
 	return out, nil
 }
 
+// ModuleAssignments returns the person's assignments of one module, every
+// cycle, in order.
+func (s *Store) ModuleAssignments(ctx context.Context, employeeID, moduleID string) ([]assign.Assignment, error) {
+	out, err := queryItems(ctx, s, table.PersonPK(employeeID), table.ModuleAssignmentPrefix(moduleID), assignmentItem.assignment)
+	if err != nil {
+		return nil, fmt.Errorf("assignments of %s to %s: %w", employeeID, moduleID, err)
+	}
+	return out, nil
+}
+
 // ApplyAssignmentPlans writes assignment plans: new cycles are created only if
 // absent (their keys are deterministic, so a second run of the same day
 // cannot duplicate them), closures, waivings and reopenings only if the

@@ -3,6 +3,7 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -305,6 +306,43 @@ func TestAssignments(t *testing.T) {
 	got, _ = s.Assignments(ctx, "E1")
 	if g := got[0]; g.Status != assign.StatusCancelled || g.CloseReason != assign.ReasonLeaver || g.ClosedOn != "2026-11-02" || g.Version != 2 {
 		t.Errorf("closed %+v", g)
+	}
+}
+
+// TestModuleAssignments reads one module's assignments, every cycle, and
+// none of another module whose id begins with the same letters.
+func TestModuleAssignments(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := t0
+	s, _, _ := newStore(t, &now)
+	of := func(module string, cycle int) assign.Assignment {
+		return assign.Assignment{EmployeeID: "E1", ModuleID: module, Cycle: cycle, ModuleVersion: "1.0.0", ModuleMajor: 1,
+			ContentSHA256: "abc", Reason: assign.ReasonHire, AssignedOn: "2026-11-02", DueOn: "2026-12-02",
+			DueAt: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), Recurrence: "annual", Status: assign.StatusOpen}
+	}
+	plan := assign.Plan{Create: []assign.Assignment{of("privacy", 1), of("privacy", 2), of("privacy-extra", 1), of("access", 1)}}
+	if err := s.ApplyAssignmentPlans(ctx, []assign.PersonPlan{{EmployeeID: "E1", Plan: plan}}, "test", "test", t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		module string
+		cycles []int
+	}{{"privacy", []int{1, 2}}, {"privacy-extra", []int{1}}, {"access", []int{1}}, {"priv", nil}, {"other", nil}} {
+		got, err := s.ModuleAssignments(ctx, "E1", c.module)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cycles []int
+		for _, a := range got {
+			if a.ModuleID != c.module {
+				t.Errorf("%s: read an assignment of %s", c.module, a.ModuleID)
+			}
+			cycles = append(cycles, a.Cycle)
+		}
+		if !slices.Equal(cycles, c.cycles) {
+			t.Errorf("%s: read cycles %v, want %v", c.module, cycles, c.cycles)
+		}
 	}
 }
 

@@ -140,7 +140,8 @@ func TestCompletionRoundTrips(t *testing.T) {
 	}
 	// The reads go out together, in any order; the one transaction of the
 	// assignment, the attempt and the audit event is the last call.
-	want := []string{"BatchGetItem [PERSON/PROFILE, SESSION/SESSION]", "Query PERSON ASSIGN#"}
+	// The assignments read are the module's only.
+	want := []string{"BatchGetItem [PERSON/PROFILE, SESSION/SESSION]", "Query PERSON ASSIGN#" + m.ID + "#"}
 	if len(got) != len(want)+1 {
 		t.Fatalf("got %d calls, want %d", len(got), len(want)+1)
 	}

@@ -39,14 +39,15 @@ type signedIn struct {
 	assignments []assign.Assignment
 }
 
-// readAlongside reads, for the employee id a session cookie names, what a
-// route needs besides the session and the person; nil when the read
-// failed (the route's service reads again).
-type readAlongside func(ctx context.Context, employeeID string) []assign.Assignment
+// readAlongside reads, for the request and the employee id its session
+// cookie names, what a route needs besides the session and the person; nil
+// when the read failed (the route's service reads again).
+type readAlongside func(ctx context.Context, r *http.Request, employeeID string) []assign.Assignment
 
-// readAssignments reads the person's assignments for a quiz submission.
-func (s *Server) readAssignments(ctx context.Context, employeeID string) []assign.Assignment {
-	all, err := s.deps.Quiz.Assignments(ctx, employeeID)
+// readAssignments reads the person's assignments of the request's module
+// for a quiz submission.
+func (s *Server) readAssignments(ctx context.Context, r *http.Request, employeeID string) []assign.Assignment {
+	all, err := s.deps.Quiz.ModuleAssignments(ctx, employeeID, r.PathValue("moduleId"))
 	if err != nil {
 		return nil
 	}
@@ -115,7 +116,7 @@ func (s *Server) currentSession(r *http.Request, alongside readAlongside) (*sign
 		wg          sync.WaitGroup
 	)
 	if alongside != nil {
-		wg.Go(func() { assignments = alongside(ctx, employeeID) })
+		wg.Go(func() { assignments = alongside(ctx, r, employeeID) })
 	}
 	sess, found, rec, personFound, err := s.deps.Sessions.SessionAndPerson(ctx, auth.HashSecret(id), employeeID)
 	wg.Wait()

@@ -16,8 +16,9 @@ import (
 
 // Store is what taking a module needs from storage.
 type Store interface {
-	// Assignments returns every assignment of the person.
-	Assignments(ctx context.Context, employeeID string) ([]assign.Assignment, error)
+	// ModuleAssignments returns the person's assignments of one module,
+	// every cycle.
+	ModuleAssignments(ctx context.Context, employeeID, moduleID string) ([]assign.Assignment, error)
 	// Attempts returns every attempt of the person at the module, all cycles.
 	Attempts(ctx context.Context, employeeID, moduleID string) ([]assign.Attempt, error)
 	// RecordAttempt stores an attempt of the open assignment a (as read),
@@ -90,7 +91,7 @@ func (s *Service) Module(ctx context.Context, employeeID, moduleID string) (Modu
 // state finds the person's open and last completed assignment of m
 // (Today left zero); NotFound when there is neither.
 func (s *Service) state(ctx context.Context, m *catalog.Module, employeeID string) (ModuleState, error) {
-	all, err := s.Store.Assignments(ctx, employeeID)
+	all, err := s.Store.ModuleAssignments(ctx, employeeID, m.ID)
 	if err != nil {
 		return ModuleState{}, err
 	}
@@ -156,18 +157,20 @@ type Submission struct {
 	// Source is where the submission came from (an IP address); UserAgent
 	// the browser's User-Agent as sent, which is kept cut (audit.UserAgent).
 	Source, UserAgent string
-	// Assignments, when not nil, are the person's assignments as read for
-	// this request (Assignments), alongside its session: the first try
-	// uses them instead of reading them again. A retry after a concurrent
+	// Assignments, when not nil, are the person's assignments of the
+	// module (or all of them) as read for this request (ModuleAssignments),
+	// alongside its session: the first try uses them instead of reading
+	// them again. A retry after a concurrent
 	// write reads them afresh; the write holds them to the version read
 	// either way.
 	Assignments []assign.Assignment
 }
 
-// Assignments returns every assignment of the person, as Submit reads
-// them: a request may read them early (Submission.Assignments).
-func (s *Service) Assignments(ctx context.Context, employeeID string) ([]assign.Assignment, error) {
-	return s.Store.Assignments(ctx, employeeID)
+// ModuleAssignments returns the person's assignments of the module, every
+// cycle, as Submit reads them: a request may read them early
+// (Submission.Assignments).
+func (s *Service) ModuleAssignments(ctx context.Context, employeeID, moduleID string) ([]assign.Assignment, error) {
+	return s.Store.ModuleAssignments(ctx, employeeID, moduleID)
 }
 
 // Outcome is a recorded attempt: its grade and its number in the cycle.

@@ -73,7 +73,7 @@ func TestSubmitCompletesExactlyOnceUnderConcurrency(t *testing.T) {
 			mu       sync.Mutex
 			outcomes []quiz.Outcome
 		)
-		read, err := a.Quiz.Assignments(ctx, "Q1")
+		read, err := a.Quiz.ModuleAssignments(ctx, "Q1", m.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -104,7 +104,7 @@
 //	POST /auth/link                  count requests per source IP, and per address+IP   UpdateItem RATE#link-ip#<ip>, RATE#link-email-ip#<sha256 of address and IP> ADD count  0 (1 write each)
 //	GET, POST /l/<token>             look up the token and its person, then consume it  GetItem TOKEN#, PERSON#<id> / PROFILE, conditional Update TOKEN#  2
 //	every request with a cookie      session and its person (active, credentialsNotBefore)  BatchGetItem SESSION#<hash>, PERSON#<id> / PROFILE (one call)  2
-//	POST .../modules/{id}/attempts   the person's assignments, alongside the session     Query PERSON#<id>, SK begins ASSIGN# (with the BatchGetItem)  one per assignment
+//	module page, POST .../attempts   the person's assignments of the module, every cycle (a submission's alongside the session)  Query PERSON#<id>, SK begins ASSIGN#<m># (with the BatchGetItem)  one per cycle
 //	daily assignment run             last run date, catalog fingerprint                 GetItem JOB#assign / STATE            1
 //	daily assignment run             has the one-off migration run                      GetItem JOB#migrations / <name>       1
 //	daily run, once after upgrading  open assignments keyed by due date, awaiting their notice: re-key, then mark done  Query GSI4 DUE#0 … DUE#9, SK >= 0 (filter: open, no reminder), conditional UpdateItem PERSON#<id> / ASSIGN#…, conditional PutItem JOB#migrations / due-notice-v1  one per open assignment keyed by due date (+1 write each re-keyed, +1)
@@ -342,6 +342,10 @@ func AssignmentSK(moduleID string, cycle int) string {
 
 // AssignmentPrefix is the sort-key prefix of all of a person's assignments.
 const AssignmentPrefix = assignmentPrefix
+
+// ModuleAssignmentPrefix is the sort-key prefix of a person's assignments of
+// one module, every cycle.
+func ModuleAssignmentPrefix(moduleID string) string { return assignmentPrefix + moduleID + "#" }
 
 // AttemptSK is the sort key of attempt n (1-based) at a module's cycle.
 func AttemptSK(moduleID string, cycle, n int) string {
