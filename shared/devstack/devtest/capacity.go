@@ -69,9 +69,8 @@ func (u Units) String() string {
 // 0 for a Query or Scan page that reads nothing, where DynamoDB charges its
 // minimum: Capacity counts 0.5 RRU (1 when strongly consistent).
 type Capacity struct {
-	mu     sync.Mutex
-	ops    map[string]Units
-	shadow *dynamodb.Client // for the item sizes of transactions
+	mu  sync.Mutex
+	ops map[string]Units
 }
 
 // Option is a DynamoDB client option that counts the client's capacity in c:
