@@ -19,7 +19,9 @@
 // it): the assign and bounce functions link no HTML templates (email), no
 // SES and no SQS; remind links no SES and send no SQS; export links
 // neither SES nor the HTTP API; no function links package content (the
-// shipped content is compiled into catalog.Default at build time). Each
+// shipped content is compiled into catalog.Default at build time), nor the
+// SDK's config package and its credential chain (STS, SSO, IMDS: functions
+// build their configuration from the Lambda environment, startup.AWSConfig). Each
 // function's main.go wires only what it uses, and only the API function
 // wires the whole application (app.New).
 package architecture
