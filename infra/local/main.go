@@ -151,7 +151,7 @@ func run() error {
 		Cadence: &cadence, QuizAttemptsPerDay: attemptsPerDay,
 		DynamoDB: client, TableName: cfg.table, SES: stack.SESClient(), SenderEmail: "training@attest.local",
 		BaseURL: base, InsecureCookies: true, Logger: logger,
-		Signer: evidence.Signer, Exports: &app.ExportsConfig{Objects: evidence.Objects},
+		Signer: evidence.Signer, Exports: &app.ExportsConfig{Objects: evidence.Objects, Links: evidence.Links},
 	}
 	a, err := app.New(appCfg)
 	if err != nil {

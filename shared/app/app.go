@@ -76,8 +76,11 @@ type Config struct {
 // ExportsConfig holds the adapters evidence exports run on; the bundles
 // are signed by Config.Signer, which exports need.
 type ExportsConfig struct {
-	// Objects is the evidence bucket.
+	// Objects is the evidence bucket bundles are written into; needed
+	// without a Queue (exports run in-process).
 	Objects export.Objects
+	// Links presigns downloads from the evidence bucket.
+	Links export.Links
 	// Build writes a bundle; nil means the real one (package bundle: the
 	// quarter's rows, the audit log and Config.Signer through package
 	// evidence).
@@ -180,7 +183,7 @@ func New(cfg Config) (*App, error) {
 			b := &bundle.Bundles{Metrics: a.Metrics, AuditLog: a.AuditLogWriter, Signer: cfg.Signer, Now: cfg.Now}
 			build = b.Build
 		}
-		a.Exports = &export.Service{Store: store, Snapshots: store, Agreements: store, Objects: x.Objects, Build: build,
+		a.Exports = &export.Service{Store: store, Snapshots: store, Agreements: store, Objects: x.Objects, Links: x.Links, Build: build,
 			Queue: x.Queue, Signer: cfg.Signer, Logger: cfg.Logger, Now: cfg.Now}
 		deps.Exports = a.Exports
 	}

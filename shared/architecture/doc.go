@@ -5,7 +5,7 @@
 //   - Domain and service packages (every package under shared/ that the test
 //     does not list otherwise, so a new package is one by default) import no
 //     AWS package (SDK, CDK, Lambda) and none of the packages below.
-//   - Adapters (dynamo, ses, sqs, kmssign, s3store) may import the AWS SDK, and implement the
+//   - Adapters (dynamo, ses, sqs, kmssign, s3store, s3presign) may import the AWS SDK, and implement the
 //     small interfaces ("ports") that domain and service packages declare
 //     where they use them. An adapter imports no other adapter.
 //   - The HTTP layer (httpapi) and the event handlers (handler) call services
@@ -18,7 +18,8 @@
 // And on what a function links (all of its imports, as make build compiles
 // it): the assign and bounce functions link no HTML templates (email), no
 // SES and no SQS; remind links no SES and send no SQS; export links
-// neither SES nor the HTTP API; no function links package content (the
+// neither SES nor the HTTP API; the API links no S3 client (it presigns
+// downloads with package s3presign); no function links package content (the
 // shipped content is compiled into catalog.Default at build time), nor the
 // SDK's config package and its credential chain (STS, SSO, IMDS: functions
 // build their configuration from the Lambda environment, startup.AWSConfig). Each

@@ -44,6 +44,7 @@ var roles = map[string]class{
 	"shared/sqs":              adapter,
 	"shared/kmssign":          adapter,
 	"shared/s3store":          adapter,
+	"shared/s3presign":        adapter,
 	"shared/httpapi":          web,
 	"shared/handler":          events,
 	"shared/app":              wiring,
@@ -86,6 +87,7 @@ var unlinked = map[string][]string{
 	"functions/bounce": {"html/template", "github.com/aws/aws-sdk-go-v2/service/sesv2", "github.com/aws/aws-sdk-go-v2/service/sqs"},
 	"functions/remind": {"github.com/aws/aws-sdk-go-v2/service/sesv2"},
 	"functions/send":   {"github.com/aws/aws-sdk-go-v2/service/sqs"},
+	"functions/api":    {"github.com/aws/aws-sdk-go-v2/service/s3", "github.com/aws/aws-sdk-go-v2/feature/s3/manager"},
 	"functions/export": {"github.com/aws/aws-sdk-go-v2/service/sesv2", "github.com/attest-oss/attest/shared/httpapi"},
 }
 

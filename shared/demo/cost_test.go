@@ -116,7 +116,7 @@ func costCases(tb testing.TB) []costUse {
 		tb.Fatal(err)
 	}
 	clock := &costClock{now: time.Date(2026, 10, 5, 12, 0, 0, 0, time.UTC)} // a Monday, Q4
-	objects := &s3store.Store{Client: s3c, Bucket: devtest.Bucket(tb, s3c, "cost"), Presign: s3.NewPresignClient(s3c), Now: clock.Now}
+	objects := &s3store.Store{Client: s3c, Bucket: devtest.Bucket(tb, s3c, "cost"), Now: clock.Now}
 	a, err := app.New(app.Config{
 		DynamoDB: client, TableName: name, SES: sesc, SenderEmail: "training@attest.test", BaseURL: "http://tracker.test", InsecureCookies: true,
 		Signer: countingSigner{Signer: key, n: &m.signs}, Exports: &app.ExportsConfig{Objects: objects}, Now: clock.Now,
