@@ -12,17 +12,18 @@
 //     and reach storage through ports, never through an adapter; handler may
 //     import the Lambda event types. Domain and service packages import
 //     neither.
-//   - Wiring (app, startup) and development tooling (devstack, devtest,
-//     localgw) may import anything.
+//   - Wiring (app, app/inprocess, startup) and development tooling
+//     (devstack, devtest, localgw) may import anything.
 //
 // And on what a function links (all of its imports, as make build compiles
 // it): the assign and bounce functions link no HTML templates (email), no
 // SES and no SQS; remind links no SES and send no SQS; export links
 // neither SES nor the HTTP API; the API links no S3 client (it presigns
-// downloads with package s3presign); no function links package content (the
-// shipped content is compiled into catalog.Default at build time), nor the
-// SDK's config package and its credential chain (STS, SSO, IMDS: functions
-// build their configuration from the Lambda environment, startup.AWSConfig). Each
-// function's main.go wires only what it uses, and only the API function
-// wires the whole application (app.New).
+// downloads with package s3presign) and no bundle writer (evidence, fpdf:
+// it queues exports to the export function); no function links package
+// content (the shipped content is compiled into catalog.Default at build
+// time), nor the SDK's config package and its credential chain (STS, SSO,
+// IMDS: functions build their configuration from the Lambda environment,
+// startup.AWSConfig). Each function's main.go wires only what it uses, and
+// only the API function wires the whole application (app.New).
 package architecture

@@ -48,6 +48,7 @@ var roles = map[string]class{
 	"shared/httpapi":          web,
 	"shared/handler":          events,
 	"shared/app":              wiring,
+	"shared/app/inprocess":    wiring,
 	"shared/demo":             tooling,
 	"shared/startup":          wiring,
 	"shared/devstack":         tooling,
@@ -87,7 +88,8 @@ var unlinked = map[string][]string{
 	"functions/bounce": {"html/template", "github.com/aws/aws-sdk-go-v2/service/sesv2", "github.com/aws/aws-sdk-go-v2/service/sqs"},
 	"functions/remind": {"github.com/aws/aws-sdk-go-v2/service/sesv2"},
 	"functions/send":   {"github.com/aws/aws-sdk-go-v2/service/sqs"},
-	"functions/api":    {"github.com/aws/aws-sdk-go-v2/service/s3", "github.com/aws/aws-sdk-go-v2/feature/s3/manager"},
+	"functions/api": {"github.com/aws/aws-sdk-go-v2/service/s3", "github.com/aws/aws-sdk-go-v2/feature/s3/manager",
+		module + "shared/export/bundle", module + "shared/evidence", "github.com/go-pdf/fpdf"},
 	"functions/export": {"github.com/aws/aws-sdk-go-v2/service/sesv2", "github.com/attest-oss/attest/shared/httpapi"},
 }
 

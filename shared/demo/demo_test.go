@@ -23,6 +23,7 @@ import (
 
 	"github.com/attest-oss/attest/content"
 	"github.com/attest-oss/attest/shared/app"
+	"github.com/attest-oss/attest/shared/app/inprocess"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/demo"
@@ -340,7 +341,7 @@ func TestYearOfHistory(t *testing.T) {
 // changed, and the verification names it.
 func checkEvidence(t *testing.T, sum demo.Summary, w *world) {
 	ctx := context.Background()
-	a, err := app.New(w.cfg)
+	a, err := inprocess.New(w.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
