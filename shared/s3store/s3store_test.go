@@ -99,8 +99,7 @@ func newStore(t testing.TB) (*s3store.Store, *calls, *s3.Client) {
 	client := stack.S3Client(rec.option)
 	return &s3store.Store{
 		Client: client, Bucket: bucket, KMSKeyID: keyID, Retention: retention,
-		PartSize: 5 * mib,
-		Now: func() time.Time { return now },
+		PartSize: 5 * mib, Now: func() time.Time { return now },
 	}, rec, plain
 }
 
