@@ -21,8 +21,8 @@
 // neither SES nor the HTTP API; the API links no S3 client (it presigns
 // downloads with package s3presign) and no bundle writer (evidence, fpdf:
 // it queues exports to the export function); no function links package
-// content (the shipped content is compiled into catalog.Default at build
-// time), nor the SDK's config package and its credential chain (STS, SSO,
+// content or the content parser (catalog/load, YAML: the shipped content is
+// compiled into catalog.Default at build time), nor the SDK's config package and its credential chain (STS, SSO,
 // IMDS: functions build their configuration from the Lambda environment,
 // startup.AWSConfig). Each function's main.go wires only what it uses, and
 // only the API function wires the whole application (app.New).
