@@ -9,7 +9,7 @@ import "embed"
 // policies/*.md (policies for annual acknowledgment) and curricula.yaml
 // (role keys mapped to modules and policies), plus demo/roster.csv, the demo
 // organisation that `make dev` seeds. Load it with catalog.Default
-// or catalog.Load rather than reading it directly.
+// or catalog/load.Load rather than reading it directly.
 //
 //go:embed modules policies curricula.yaml demo
 var FS embed.FS

@@ -6,13 +6,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -24,7 +23,7 @@ import (
 	"github.com/attest-oss/attest/shared/quiz"
 	"github.com/attest-oss/attest/shared/reminder"
 	"github.com/attest-oss/attest/shared/reminder/outbox"
-	"github.com/attest-oss/attest/shared/s3store"
+	"github.com/attest-oss/attest/shared/s3presign"
 	"github.com/attest-oss/attest/shared/ses"
 	"github.com/attest-oss/attest/shared/signing"
 	"github.com/attest-oss/attest/shared/sqs"
@@ -33,7 +32,8 @@ import (
 
 func main() {
 	logger, cfg := startup.Start()
-	h, err := wire(logger, dynamodb.NewFromConfig(cfg), sesv2.NewFromConfig(cfg), awssqs.NewFromConfig(cfg), s3.NewFromConfig(cfg), kms.NewFromConfig(cfg))
+	links := s3presign.Presigner{Region: cfg.Region, Credentials: cfg.Credentials, Endpoint: aws.ToString(cfg.BaseEndpoint)}
+	h, err := wire(logger, dynamodb.NewFromConfig(cfg), sesv2.NewFromConfig(cfg), awssqs.NewFromConfig(cfg), links, kms.NewFromConfig(cfg))
 	if err != nil {
 		startup.Exit(logger, err)
 	}
@@ -51,10 +51,11 @@ type queueAPI interface {
 // returns the API Gateway proxy in front of its http.Handler. The queue
 // client is used only when QUEUE_URL or EXPORT_QUEUE_URL is set; the KMS
 // client only with SIGNING_KEY_ID (the public key of the evidence key, to
-// verify the audit seals and serve it), the S3 client only with
-// EVIDENCE_BUCKET (to presign downloads of bundles, which EXPORT_QUEUE_URL
-// hands to the export function).
-func wire(logger *slog.Logger, db dynamo.API, mail ses.API, queue queueAPI, objects *s3.Client, keys kmssign.API) (func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error), error) {
+// verify the audit seals and serve it), the presigner (its Bucket is set
+// here) only with EVIDENCE_BUCKET: the API presigns downloads of bundles,
+// which EXPORT_QUEUE_URL hands to the export function to build, and links
+// no S3 client.
+func wire(logger *slog.Logger, db dynamo.API, mail ses.API, queue queueAPI, links s3presign.Presigner, keys kmssign.API) (func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error), error) {
 	table, err := env.Required(env.TableName)
 	if err != nil {
 		return nil, err
@@ -82,9 +83,10 @@ func wire(logger *slog.Logger, db dynamo.API, mail ses.API, queue queueAPI, obje
 		if err != nil {
 			return nil, err
 		}
+		links.Bucket = bucket
 		exports = &app.ExportsConfig{
-			Objects: &s3store.Store{Client: objects, Bucket: bucket, Presign: s3.NewPresignClient(objects), Now: time.Now},
-			Queue:   &sqs.ExportQueue{API: queue, QueueURL: url},
+			Links: &links,
+			Queue: &sqs.ExportQueue{API: queue, QueueURL: url},
 		}
 	}
 	a, err := app.New(app.Config{

@@ -15,6 +15,7 @@ import (
 	"github.com/attest-oss/attest/shared/env"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/roster"
+	"github.com/attest-oss/attest/shared/s3presign"
 	"github.com/attest-oss/attest/shared/table"
 )
 
@@ -47,7 +48,7 @@ func TestWireServesAPIGatewayEvents(t *testing.T) {
 	t.Setenv(env.SenderEmail, "training@attest.test")
 	t.Setenv(env.BaseURL, "https://tracker.attest.test")
 	var calls devtest.AccessLog
-	proxy, err := wire(slog.New(slog.DiscardHandler), stack.DynamoClient(calls.Option), stack.SESClient(), nil, nil, nil)
+	proxy, err := wire(slog.New(slog.DiscardHandler), stack.DynamoClient(calls.Option), stack.SESClient(), nil, s3presign.Presigner{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestWireFailsWithoutItsConfiguration(t *testing.T) {
 			t.Setenv(env.TableName, tt.table)
 			t.Setenv(env.ReminderCadence, tt.cadence)
 			t.Setenv(env.QuizAttemptsPerDay, tt.attempts)
-			if _, err := wire(slog.New(slog.DiscardHandler), nil, nil, nil, nil, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+			if _, err := wire(slog.New(slog.DiscardHandler), nil, nil, nil, s3presign.Presigner{}, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("wire: %v, want an error naming %s", err, tt.want)
 			}
 		})

@@ -98,7 +98,7 @@ func wire(logger *slog.Logger, db dynamo.API, objects *s3.Client, keys kmssign.A
 		Catalog: cat,
 		Objects: &s3store.Store{
 			Client: objects, Bucket: names[env.EvidenceBucket], KMSKeyID: names[env.EvidenceBucketKeyID],
-			Retention: time.Duration(days) * 24 * time.Hour, Presign: s3.NewPresignClient(objects), Now: now,
+			Retention: time.Duration(days) * 24 * time.Hour, Now: now,
 		},
 		Signer: kmssign.New(keys, names[env.SigningKeyID]),
 		Queue:  &sqs.ExportQueue{API: queue, QueueURL: names[env.ExportQueueURL]},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/kmssign"
+	"github.com/attest-oss/attest/shared/s3presign"
 	"github.com/attest-oss/attest/shared/s3store"
 )
 
@@ -26,9 +27,11 @@ const (
 const evidenceRetention = 2557 * 24 * time.Hour
 
 // localEvidence are the evidence bucket and signing key of make dev, on the
-// S3 server and Local KMS: what app.Config takes as its Objects and Signer.
+// S3 server and Local KMS: what app.Config takes as its Objects, Links and
+// Signer.
 type localEvidence struct {
 	Objects *s3store.Store
+	Links   *s3presign.Presigner
 	Signer  *kmssign.Signer
 }
 
@@ -46,9 +49,9 @@ func setUpEvidence(ctx context.Context, stack *devstack.Stack) (localEvidence, e
 	}
 	return localEvidence{
 		Objects: &s3store.Store{
-			Client: client, Bucket: evidenceBucket, Retention: evidenceRetention,
-			Presign: s3.NewPresignClient(client), Now: time.Now,
+			Client: client, Bucket: evidenceBucket, Retention: evidenceRetention, Now: time.Now,
 		},
+		Links:  stack.S3Presigner(evidenceBucket),
 		Signer: kmssign.New(keys, arn),
 	}, nil
 }

@@ -28,8 +28,8 @@ func TestSetUpEvidenceIsIdempotent(t *testing.T) {
 	if first.Signer.KeyID() != second.Signer.KeyID() || !strings.HasPrefix(first.Signer.KeyID(), "arn:aws:kms:") {
 		t.Errorf("keys %s, %s; want one key ARN", first.Signer.KeyID(), second.Signer.KeyID())
 	}
-	if second.Objects.Bucket != evidenceBucket {
-		t.Errorf("bucket %s, want %s", second.Objects.Bucket, evidenceBucket)
+	if second.Objects.Bucket != evidenceBucket || second.Links.Bucket != evidenceBucket {
+		t.Errorf("buckets %s and %s, want %s", second.Objects.Bucket, second.Links.Bucket, evidenceBucket)
 	}
 	w, err := second.Objects.Create(ctx, "exports/test/SHA256SUMS", "text/plain")
 	if err != nil {

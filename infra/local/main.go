@@ -26,6 +26,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/apikey"
 	"github.com/attest-oss/attest/shared/app"
+	"github.com/attest-oss/attest/shared/app/inprocess"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/demo"
 	"github.com/attest-oss/attest/shared/devstack"
@@ -151,9 +152,9 @@ func run() error {
 		Cadence: &cadence, QuizAttemptsPerDay: attemptsPerDay,
 		DynamoDB: client, TableName: cfg.table, SES: stack.SESClient(), SenderEmail: "training@attest.local",
 		BaseURL: base, InsecureCookies: true, Logger: logger,
-		Signer: evidence.Signer, Exports: &app.ExportsConfig{Objects: evidence.Objects},
+		Signer: evidence.Signer, Exports: &app.ExportsConfig{Objects: evidence.Objects, Links: evidence.Links},
 	}
-	a, err := app.New(appCfg)
+	a, err := inprocess.New(appCfg)
 	if err != nil {
 		ln.Close()
 		return err

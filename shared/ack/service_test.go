@@ -10,6 +10,7 @@ import (
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/catalog/load"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -69,7 +70,7 @@ func (m *memStore) PutAcknowledgment(_ context.Context, a Acknowledgment, event 
 // it can be acknowledged; a new cycle asks again.
 func TestReadingTimeGate(t *testing.T) {
 	t.Parallel()
-	cat, err := catalog.Load(fstest.MapFS{
+	cat, err := load.Load(fstest.MapFS{
 		"curricula.yaml":      {Data: []byte("roles:\n  base:\n    description: Everyone.\n    policies: [slow, instant]\n")},
 		"policies/slow.md":    {Data: []byte("---\nid: slow\ntitle: Slow\nversion: 1.2.0\nsummary: Read it.\nmin_read_seconds: 60\n---\n\nText.\n")},
 		"policies/instant.md": {Data: []byte("---\nid: instant\ntitle: Instant\nversion: 2.0.0\nsummary: Glance.\nmin_read_seconds: 0\n---\n\nText.\n")},

@@ -19,7 +19,6 @@ import (
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/email"
 	"github.com/attest-oss/attest/shared/export"
-	"github.com/attest-oss/attest/shared/export/bundle"
 	"github.com/attest-oss/attest/shared/httpapi"
 	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/orgconfig"
@@ -76,11 +75,15 @@ type Config struct {
 // ExportsConfig holds the adapters evidence exports run on; the bundles
 // are signed by Config.Signer, which exports need.
 type ExportsConfig struct {
-	// Objects is the evidence bucket.
+	// Objects is the evidence bucket bundles are written into; needed
+	// without a Queue (exports run in-process).
 	Objects export.Objects
-	// Build writes a bundle; nil means the real one (package bundle: the
-	// quarter's rows, the audit log and Config.Signer through package
-	// evidence).
+	// Links presigns downloads from the evidence bucket.
+	Links export.Links
+	// Build writes a bundle; needed without a Queue (exports run
+	// in-process). Package app/inprocess wires the real one (package
+	// bundle), which package app does not link: the API function queues
+	// exports and would link the evidence and PDF writers for nothing.
 	Build export.Builder
 	// Queue hands exports to the export function; nil runs them
 	// in-process (make dev, tests: App.Exports.Wait).
@@ -175,12 +178,10 @@ func New(cfg Config) (*App, error) {
 		if cfg.Signer == nil {
 			return nil, errors.New("evidence exports need the signing key (Config.Signer)")
 		}
-		build := x.Build
-		if build == nil {
-			b := &bundle.Bundles{Metrics: a.Metrics, AuditLog: a.AuditLogWriter, Signer: cfg.Signer, Now: cfg.Now}
-			build = b.Build
+		if x.Queue == nil && (x.Build == nil || x.Objects == nil) {
+			return nil, errors.New("evidence exports that run in-process need a bundle builder and the bucket to write to (ExportsConfig.Build, Objects: see package app/inprocess)")
 		}
-		a.Exports = &export.Service{Store: store, Snapshots: store, Agreements: store, Objects: x.Objects, Build: build,
+		a.Exports = &export.Service{Store: store, Snapshots: store, Agreements: store, Objects: x.Objects, Links: x.Links, Build: x.Build,
 			Queue: x.Queue, Signer: cfg.Signer, Logger: cfg.Logger, Now: cfg.Now}
 		deps.Exports = a.Exports
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/catalog/load"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -74,7 +75,7 @@ func testCatalog(t *testing.T, awareVersion string) *catalog.Catalog {
     modules: [secdev]
 `)},
 	}
-	cat, err := catalog.Load(fsys)
+	cat, err := load.Load(fsys)
 	if err != nil {
 		t.Fatalf("load test catalog: %v", err)
 	}

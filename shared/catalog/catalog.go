@@ -1,12 +1,8 @@
 package catalog
 
 import (
-	"errors"
-	"io/fs"
 	"maps"
-	"path"
 	"slices"
-	"strings"
 	"sync"
 )
 
@@ -176,60 +172,18 @@ func (c *Catalog) ItemsForRoles(roles []string) (modules []*Module, policies []*
 }
 
 // builtin.go holds the shipped content as Go values, loaded and validated by
-// Load at build time, so that no function parses Markdown or YAML when it
+// load.Load (package catalog/load) at build time, so that no function parses Markdown or YAML when it
 // starts; TestBuiltinIsCurrent fails while it differs from package content.
 //
-//go:generate go test -run ^TestBuiltinIsCurrent$ -update-builtin .
+//go:generate go test ./load -run ^TestBuiltinIsCurrent$ -update-builtin
 
 // defaultCatalog builds the catalog of builtin.go once.
 var defaultCatalog = sync.OnceValue(builtin)
 
 // Default returns the catalog of the content shipped with this repository
-// (package content), as Load read it when builtin.go was generated (go
-// generate). It is built on first use and shared afterwards; the error is
+// (package content), as load.Load read it when builtin.go was generated
+// (go generate). It is built on first use and shared afterwards; the error is
 // always nil.
 func Default() (*Catalog, error) {
 	return defaultCatalog(), nil
-}
-
-// Load reads and validates modules/*.md, policies/*.md and curricula.yaml
-// from fsys (see the package documentation for the format). If anything is
-// wrong it returns a nil Catalog and a *LoadError listing every problem.
-func Load(fsys fs.FS) (*Catalog, error) {
-	l := &loader{fsys: fsys}
-	modules, moduleNames := l.loadModules()
-	policies, policyNames := l.loadPolicies()
-	roles := l.loadCurricula(moduleNames, policyNames)
-	if len(l.problems) > 0 {
-		return nil, &LoadError{Problems: l.problems}
-	}
-	return &Catalog{Modules: modules, Policies: policies, Roles: roles}, nil
-}
-
-// loader holds the state of one Load call.
-type loader struct {
-	fsys     fs.FS
-	problems []Problem
-}
-
-// file starts collecting the problems of one file.
-func (l *loader) file(name string, offset int) *fileProblems {
-	return &fileProblems{file: name, offset: offset, problems: &l.problems}
-}
-
-// markdownFiles lists the *.md files directly inside dir, sorted by name. A
-// missing directory has no files.
-func (l *loader) markdownFiles(dir string) []string {
-	entries, err := fs.ReadDir(l.fsys, dir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		l.file(dir, 0).add("", nil, "cannot read directory: %v", err)
-	}
-	var names []string
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".md") {
-			names = append(names, path.Join(dir, e.Name()))
-		}
-	}
-	slices.Sort(names)
-	return names
 }

@@ -1,10 +1,12 @@
-// Package catalog loads and validates the training content: modules (lessons
-// with a quiz), policies (texts people acknowledge every year) and curricula
-// (which role keys get which modules and policies).
+// Package catalog is the training content: modules (lessons with a quiz),
+// policies (texts people acknowledge every year) and curricula (which role
+// keys get which modules and policies). [Default] is the shipped content,
+// compiled in; package catalog/load parses and validates content files (it
+// is the only one that links the YAML parser).
 //
 // # Layout
 //
-// [Load] reads a file system laid out like the content directory of this
+// load.Load reads a file system laid out like the content directory of this
 // repository:
 //
 //	modules/<id>.md     one training module per file

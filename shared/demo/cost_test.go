@@ -17,6 +17,7 @@ import (
 
 	"github.com/attest-oss/attest/shared/ack"
 	"github.com/attest-oss/attest/shared/app"
+	"github.com/attest-oss/attest/shared/app/inprocess"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/catalog"
 	"github.com/attest-oss/attest/shared/cost"
@@ -116,8 +117,8 @@ func costCases(tb testing.TB) []costUse {
 		tb.Fatal(err)
 	}
 	clock := &costClock{now: time.Date(2026, 10, 5, 12, 0, 0, 0, time.UTC)} // a Monday, Q4
-	objects := &s3store.Store{Client: s3c, Bucket: devtest.Bucket(tb, s3c, "cost"), Presign: s3.NewPresignClient(s3c), Now: clock.Now}
-	a, err := app.New(app.Config{
+	objects := &s3store.Store{Client: s3c, Bucket: devtest.Bucket(tb, s3c, "cost"), Now: clock.Now}
+	a, err := inprocess.New(app.Config{
 		DynamoDB: client, TableName: name, SES: sesc, SenderEmail: "training@attest.test", BaseURL: "http://tracker.test", InsecureCookies: true,
 		Signer: countingSigner{Signer: key, n: &m.signs}, Exports: &app.ExportsConfig{Objects: objects}, Now: clock.Now,
 	})

@@ -171,7 +171,7 @@ func costYear(tb testing.TB) costYearMeasure {
 	}
 	s3c := stack.S3Client(func(o *s3.Options) { o.APIOptions = append(o.APIOptions, s3Calls.APIOption) })
 	bucket := devtest.Bucket(tb, s3c, "costyear")
-	objects := &s3store.Store{Client: s3c, Bucket: bucket, Presign: s3.NewPresignClient(s3c), Now: time.Now}
+	objects := &s3store.Store{Client: s3c, Bucket: bucket, Now: time.Now}
 	cfg := app.Config{DynamoDB: client, TableName: name, SenderEmail: "training@attest.test", BaseURL: "http://tracker.test",
 		SES:    stack.SESClient(func(o *sesv2.Options) { o.APIOptions = append(o.APIOptions, sesCalls.APIOption) }),
 		Signer: kmssign.New(keys, keyID), Exports: &app.ExportsConfig{Objects: objects}}

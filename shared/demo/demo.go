@@ -26,6 +26,7 @@ import (
 	"github.com/attest-oss/attest/content"
 	"github.com/attest-oss/attest/shared/ack"
 	"github.com/attest-oss/attest/shared/app"
+	"github.com/attest-oss/attest/shared/app/inprocess"
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/export"
@@ -208,7 +209,7 @@ func newSim(opts Options) (*sim, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.app, err = app.New(cfg); err != nil {
+	if s.app, err = inprocess.New(cfg); err != nil {
 		return nil, err
 	}
 	if cfg.Dispatcher == nil {

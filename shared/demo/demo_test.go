@@ -20,10 +20,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/attest-oss/attest/content"
 	"github.com/attest-oss/attest/shared/app"
+	"github.com/attest-oss/attest/shared/app/inprocess"
 	"github.com/attest-oss/attest/shared/assign"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/demo"
@@ -60,7 +60,7 @@ func simulate(t *testing.T, days int, seed uint64) (demo.Summary, *world) {
 		t.Fatal(err)
 	}
 	s3c := stack.S3Client()
-	objects := &s3store.Store{Client: s3c, Bucket: devtest.Bucket(t, s3c, "demo"), Presign: s3.NewPresignClient(s3c), Now: time.Now}
+	objects := &s3store.Store{Client: s3c, Bucket: devtest.Bucket(t, s3c, "demo"), Now: time.Now}
 	cfg := app.Config{DynamoDB: client, TableName: name, SES: stack.SESClient(), SenderEmail: "training@attest.test", BaseURL: "http://tracker.test",
 		Signer: kmssign.New(keys, keyID), Exports: &app.ExportsConfig{Objects: objects}}
 	started := time.Now()
@@ -341,7 +341,7 @@ func TestYearOfHistory(t *testing.T) {
 // changed, and the verification names it.
 func checkEvidence(t *testing.T, sum demo.Summary, w *world) {
 	ctx := context.Background()
-	a, err := app.New(w.cfg)
+	a, err := inprocess.New(w.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/attest-oss/attest/shared/s3presign"
 )
 
 // Region is the region of AWSConfig. With -sharedDb DynamoDB Local ignores
@@ -57,8 +59,7 @@ func (s *Stack) SESClient(optFns ...func(*sesv2.Options)) *sesv2.Client {
 
 // S3Client returns the production S3 client pointed at the S3 server, with
 // path-style addressing ("/bucket/key": the server does not resolve bucket
-// host names). Presigned URLs made from it (s3.NewPresignClient) point at the
-// server too. The server stores object lock and retention settings but does
+// host names). The server stores object lock and retention settings but does
 // not enforce them, and does not check signatures. optFns are applied after
 // that.
 func (s *Stack) S3Client(optFns ...func(*s3.Options)) *s3.Client {
@@ -67,6 +68,13 @@ func (s *Stack) S3Client(optFns ...func(*s3.Options)) *s3.Client {
 		o.UsePathStyle = true
 	}
 	return s3.NewFromConfig(AWSConfig(), append([]func(*s3.Options){local}, optFns...)...)
+}
+
+// S3Presigner returns the production presigner of downloads from bucket
+// (package s3presign), its URLs pointed at the S3 server, path style.
+func (s *Stack) S3Presigner(bucket string) *s3presign.Presigner {
+	cfg := AWSConfig()
+	return &s3presign.Presigner{Bucket: bucket, Region: cfg.Region, Credentials: cfg.Credentials, Endpoint: s.S3Endpoint(), PathStyle: true}
 }
 
 // KMSClient returns the production KMS client pointed at Local KMS, which

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auditlog"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
@@ -237,8 +235,7 @@ func BenchmarkExport(b *testing.B) {
 
 	client := devtest.Shared(b).S3Client()
 	objects := &s3store.Store{Client: client, Bucket: devtest.Bucket(b, client, "exportbench"),
-		KMSKeyID: "arn:aws:kms:us-east-1:111122223333:key/bench", Retention: 7 * 365 * 24 * time.Hour,
-		Presign: s3.NewPresignClient(client), Now: time.Now}
+		KMSKeyID: "arn:aws:kms:us-east-1:111122223333:key/bench", Retention: 7 * 365 * 24 * time.Hour, Now: time.Now}
 	build := func(sink func(run int) export.Sink) func(b *testing.B) {
 		return func(b *testing.B) {
 			var c readCounts

@@ -59,10 +59,16 @@ type Sink interface {
 	Create(ctx context.Context, name, contentType string) (io.WriteCloser, error)
 }
 
-// Objects is the evidence bucket (package s3store in AWS and locally).
+// Objects is the evidence bucket as bundles are written into it (package
+// s3store in AWS and locally).
 type Objects interface {
 	// Sink returns a sink that stores each file name under prefix+name.
 	Sink(prefix string) Sink
+}
+
+// Links is the evidence bucket as bundles are downloaded from it (package
+// s3presign in AWS and locally).
+type Links interface {
 	// PresignGet returns a URL that downloads the object key for ttl,
 	// saved as filename.
 	PresignGet(ctx context.Context, key string, ttl time.Duration, filename string) (string, error)
@@ -123,7 +129,11 @@ type Service struct {
 	Store      Store
 	Snapshots  Snapshots
 	Agreements Agreements
-	Objects    Objects
+	// Objects is where Run writes bundles: needed where exports run (the
+	// export function; in-process without a Queue).
+	Objects Objects
+	// Links presigns the downloads of built bundles (Download).
+	Links Links
 	// Build writes a bundle.
 	Build Builder
 	// Queue runs exports in the export function; nil runs them in-process
@@ -362,7 +372,7 @@ func (s *Service) Download(ctx context.Context, id, name, actor, scope, source s
 	if !e.HasFile(name) {
 		return "", ErrNoSuchFile
 	}
-	url, err := s.Objects.PresignGet(ctx, e.Prefix+name, DownloadTTL, name)
+	url, err := s.Links.PresignGet(ctx, e.Prefix+name, DownloadTTL, name)
 	if err != nil {
 		return "", fmt.Errorf("presign %s of export %s: %w", name, id, err)
 	}

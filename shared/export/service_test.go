@@ -178,7 +178,7 @@ func newFixture(t *testing.T, frozen ...string) *fixture {
 	for _, q := range frozen {
 		fq[q] = true
 	}
-	f.svc = &export.Service{Store: f.store, Snapshots: fq, Agreements: agreements{acme, globex, initech}, Objects: f.objects,
+	f.svc = &export.Service{Store: f.store, Snapshots: fq, Agreements: agreements{acme, globex, initech}, Objects: f.objects, Links: f.objects,
 		Build: buildOne(&f.fail), Now: func() time.Time { return f.now }}
 	t.Cleanup(f.svc.Wait)
 	return f

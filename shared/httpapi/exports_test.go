@@ -110,7 +110,7 @@ func testExports(t testing.TB, stack *devstack.Stack) *app.ExportsConfig {
 	t.Helper()
 	client := stack.S3Client()
 	objects := s3Objects{client: client, presign: s3.NewPresignClient(client), bucket: devtest.Bucket(t, client, "exports")}
-	return &app.ExportsConfig{Objects: objects, Build: testBuild}
+	return &app.ExportsConfig{Objects: objects, Links: objects, Build: testBuild}
 }
 
 // requestExport asks for an export with the key, expects 202 and returns

@@ -15,7 +15,7 @@ import (
 	"github.com/attest-oss/attest/shared/agreement"
 	"github.com/attest-oss/attest/shared/apperr"
 	"github.com/attest-oss/attest/shared/auth"
-	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/catalog/load"
 	"github.com/attest-oss/attest/shared/metrics"
 	"github.com/attest-oss/attest/shared/roster"
 )
@@ -104,7 +104,7 @@ func fr(v float64) *float64 { return &v }
 // 2026-11-02, and an admin signed in.
 func metricsServer(t *testing.T) (*Server, *cannedMetrics, *signedIn) {
 	t.Helper()
-	cat, err := catalog.Load(fstest.MapFS{
+	cat, err := load.Load(fstest.MapFS{
 		"curricula.yaml":  {Data: []byte("roles:\n  base:\n    description: Everyone.\n    policies: [aup]\n")},
 		"policies/aup.md": {Data: []byte("---\nid: aup\ntitle: Acceptable use\nversion: 1.0.0\nsummary: Use.\n---\n\n# Acceptable use\n\nText.\n")},
 	})

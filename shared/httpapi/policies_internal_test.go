@@ -13,7 +13,7 @@ import (
 	"github.com/attest-oss/attest/shared/ack"
 	"github.com/attest-oss/attest/shared/audit"
 	"github.com/attest-oss/attest/shared/auth"
-	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/catalog/load"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -36,7 +36,7 @@ func (noAcks) PutAcknowledgment(context.Context, ack.Acknowledgment, audit.Event
 // markup: the page and the JSON view show it as text, never as markup.
 func TestPolicyMarkupIsEscaped(t *testing.T) {
 	t.Parallel()
-	cat, err := catalog.Load(fstest.MapFS{
+	cat, err := load.Load(fstest.MapFS{
 		"curricula.yaml": {Data: []byte("roles:\n  base:\n    description: Everyone.\n    policies: [hostile]\n")},
 		"policies/hostile.md": {Data: []byte("---\nid: hostile\ntitle: Use <b>care</b>\nversion: 1.0.0\nsummary: Markup everywhere.\n---\n\n" +
 			"# Hostile policy\n\n## First section\n\n" +

@@ -1,7 +1,7 @@
 // Package s3store is the S3 adapter of the evidence bucket: it streams
 // objects in (multipart, written as they are produced, with Object Lock
-// retention and SSE-KMS), reads them back and presigns downloads. It is the
-// only package that imports the S3 SDK.
+// retention and SSE-KMS) and reads them back. It is the only package that
+// imports the S3 SDK; package s3presign presigns downloads without it.
 //
 // # Memory
 //
@@ -25,7 +25,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"path"
 	"sync"
 	"time"
@@ -69,8 +68,6 @@ type Store struct {
 	// Now()+Retention (the bucket must have Object Lock enabled); zero locks
 	// nothing beyond the bucket's default retention.
 	Retention time.Duration
-	// Presign presigns downloads (s3.NewPresignClient of the same client).
-	Presign *s3.PresignClient
 	// PartSize is the size of each uploaded part, at least 5 MiB; zero is
 	// DefaultPartSize. An object can have 10,000 parts: 5 MiB parts allow
 	// objects of up to 48 GiB.
@@ -226,24 +223,6 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, int64, err
 		return nil, 0, fmt.Errorf("open s3://%s/%s: %w", s.Bucket, key, err)
 	}
 	return out.Body, aws.ToInt64(out.ContentLength), nil
-}
-
-// PresignGet returns a URL that downloads the object key for ttl, as an
-// attachment named filename (the response's Content-Disposition). It does
-// not check that the object exists.
-func (s *Store) PresignGet(ctx context.Context, key string, ttl time.Duration, filename string) (string, error) {
-	if s.Presign == nil {
-		return "", errors.New("s3store: no presign client")
-	}
-	in := &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(key)}
-	if filename != "" {
-		in.ResponseContentDisposition = aws.String(mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
-	}
-	req, err := s.Presign.PresignGetObject(ctx, in, s3.WithPresignExpires(ttl))
-	if err != nil {
-		return "", fmt.Errorf("presign s3://%s/%s: %w", s.Bucket, key, err)
-	}
-	return req.URL, nil
 }
 
 // Sink returns the sink of one evidence bundle: each file name is stored

@@ -1,4 +1,4 @@
-package catalog
+package load
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/attest-oss/attest/shared/catalog"
 	"gopkg.in/yaml.v3"
 )
 
@@ -330,12 +331,12 @@ func (fp *fileProblems) id(m map[string]entry, path, name string) (string, *yaml
 }
 
 // version returns a required version field.
-func (fp *fileProblems) version(m map[string]entry) Version {
+func (fp *fileProblems) version(m map[string]entry) catalog.Version {
 	s, n := fp.text(m, "", "version")
 	if n == nil {
-		return Version{}
+		return catalog.Version{}
 	}
-	v, err := ParseVersion(s)
+	v, err := catalog.ParseVersion(s)
 	if err != nil {
 		fp.add("version", n, "%s", err)
 	}

@@ -1,6 +1,9 @@
-package catalog
+package load
 
-import "gopkg.in/yaml.v3"
+import (
+	"github.com/attest-oss/attest/shared/catalog"
+	"gopkg.in/yaml.v3"
+)
 
 // policyFields are the front-matter fields of a policy.
 var policyFields = []string{"id", "title", "version", "summary", "min_read_seconds"}
@@ -11,8 +14,8 @@ const defaultMinReadSeconds = 30
 
 // loadPolicies loads every policy file. It returns the valid policies by id
 // and the names (without ".md") of all policy files, valid or not.
-func (l *loader) loadPolicies() (map[string]*Policy, map[string]bool) {
-	policies := make(map[string]*Policy)
+func (l *loader) loadPolicies() (map[string]*catalog.Policy, map[string]bool) {
+	policies := make(map[string]*catalog.Policy)
 	names := make(map[string]bool)
 	first := make(map[string]string)
 	for _, name := range l.markdownFiles("policies") {
@@ -28,13 +31,13 @@ func (l *loader) loadPolicies() (map[string]*Policy, map[string]bool) {
 
 // parsePolicy reads one policy file; the policy is complete only if no
 // problem was reported.
-func (l *loader) parsePolicy(fp *fileProblems, first map[string]string) *Policy {
+func (l *loader) parsePolicy(fp *fileProblems, first map[string]string) *catalog.Policy {
 	root, body, ok := l.readFrontMatterFile(fp)
 	if !ok {
 		return nil
 	}
 	f := fp.fields(root, "", "a mapping of field: value", policyFields...)
-	p := &Policy{Body: body, MinReadSeconds: defaultMinReadSeconds}
+	p := &catalog.Policy{Body: body, MinReadSeconds: defaultMinReadSeconds}
 	var idNode *yaml.Node
 	p.ID, idNode = fp.id(f, "", "id")
 	fp.checkFileID("policy", p.ID, idNode, first)

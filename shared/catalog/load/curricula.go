@@ -1,4 +1,4 @@
-package catalog
+package load
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/attest-oss/attest/shared/catalog"
 	"gopkg.in/yaml.v3"
 )
 
@@ -32,7 +33,7 @@ type parsedRole struct {
 // loadCurricula loads curricula.yaml and checks that everything it refers to
 // exists: roles among its own keys, modules and policies among the given
 // file names.
-func (l *loader) loadCurricula(moduleNames, policyNames map[string]bool) map[string]*Role {
+func (l *loader) loadCurricula(moduleNames, policyNames map[string]bool) map[string]*catalog.Role {
 	fp := l.file(curriculaFile, 0)
 	data, err := fs.ReadFile(l.fsys, curriculaFile)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -93,9 +94,9 @@ func (l *loader) loadCurricula(moduleNames, policyNames map[string]bool) map[str
 	}
 	fp.checkCycles(parsed, known)
 
-	roles := make(map[string]*Role, len(parsed))
+	roles := make(map[string]*catalog.Role, len(parsed))
 	for _, r := range parsed {
-		roles[r.key] = &Role{
+		roles[r.key] = &catalog.Role{
 			Key:         r.key,
 			Description: r.description,
 			Includes:    ids(r.includes),

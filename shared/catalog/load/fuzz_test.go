@@ -1,4 +1,4 @@
-package catalog_test
+package load_test
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/attest-oss/attest/content"
 	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/catalog/load"
 )
 
 // The content's front matter is written by people, in any editor. The fuzz
@@ -58,19 +59,19 @@ func addContentSeeds(f *testing.F, dir string, extra ...string) {
 
 // load loads dir/stem.md holding data, with fuzzCurricula; ok is false for
 // a stem that names no file of dir.
-func load(t *testing.T, dir, stem string, data []byte) (c *catalog.Catalog, problems []catalog.Problem, ok bool) {
+func loadOne(t *testing.T, dir, stem string, data []byte) (c *catalog.Catalog, problems []load.Problem, ok bool) {
 	name := dir + "/" + stem + ".md"
 	if stem == "" || strings.Contains(stem, "/") || !fs.ValidPath(name) {
 		return nil, nil, false
 	}
-	c, err := catalog.Load(fstest.MapFS{name: {Data: data}, "curricula.yaml": {Data: []byte(fuzzCurricula)}})
+	c, err := load.Load(fstest.MapFS{name: {Data: data}, "curricula.yaml": {Data: []byte(fuzzCurricula)}})
 	if err == nil {
 		if c == nil {
 			t.Fatal("got a nil catalog and no error")
 		}
 		return c, nil, true
 	}
-	le, isLoadErr := err.(*catalog.LoadError)
+	le, isLoadErr := err.(*load.LoadError)
 	if c != nil || !isLoadErr || len(le.Problems) == 0 {
 		t.Fatalf("got catalog %v and error %v, want nil and a *LoadError with problems", c, err)
 	}
@@ -94,7 +95,7 @@ var lineRef = regexp.MustCompile(`^line (\d+): `)
 // checkFields checks that each problem names no field, one of fields
 // (possibly followed by a path inside it: questions[0].options[1].id), or
 // a key written in data (an unknown or duplicate one).
-func checkFields(t *testing.T, data []byte, problems []catalog.Problem, fields ...string) {
+func checkFields(t *testing.T, data []byte, problems []load.Problem, fields ...string) {
 	t.Helper()
 	for _, p := range problems {
 		top, _, _ := strings.Cut(p.Field, ".")
@@ -107,13 +108,13 @@ func checkFields(t *testing.T, data []byte, problems []catalog.Problem, fields .
 
 // checkSame checks that a byte order mark and CRLF line ends change nothing
 // in what data loads into.
-func checkSame(t *testing.T, dir, stem string, data []byte, c *catalog.Catalog, problems []catalog.Problem) {
+func checkSame(t *testing.T, dir, stem string, data []byte, c *catalog.Catalog, problems []load.Problem) {
 	t.Helper()
 	if bytes.ContainsRune(data, '\r') || bytes.HasPrefix(data, []byte("\ufeff")) {
 		return
 	}
 	crlf := append([]byte("\ufeff"), bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))...)
-	c2, problems2, _ := load(t, dir, stem, crlf)
+	c2, problems2, _ := loadOne(t, dir, stem, crlf)
 	if !reflect.DeepEqual(c, c2) || !reflect.DeepEqual(problems, problems2) {
 		t.Fatalf("with a BOM and CRLF: got %+v %v, want %+v %v", c2, problems2, c, problems)
 	}
@@ -170,7 +171,7 @@ func FuzzModuleFile(f *testing.F) {
 		"\xef\xbb\xbf---\r\nid: basics\r---\r\n",
 	)
 	f.Fuzz(func(t *testing.T, stem string, data []byte) {
-		c, problems, ok := load(t, "modules", stem, data)
+		c, problems, ok := loadOne(t, "modules", stem, data)
 		if !ok {
 			return
 		}
@@ -220,7 +221,7 @@ func FuzzPolicyFile(f *testing.F) {
 		"---\nid: basics\n...\n---\nBody",
 	)
 	f.Fuzz(func(t *testing.T, stem string, data []byte) {
-		c, problems, ok := load(t, "policies", stem, data)
+		c, problems, ok := loadOne(t, "policies", stem, data)
 		if !ok {
 			return
 		}

@@ -1,10 +1,11 @@
-package catalog
+package load
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/attest-oss/attest/shared/catalog"
 	"gopkg.in/yaml.v3"
 )
 
@@ -14,8 +15,8 @@ var moduleFields = []string{"id", "title", "version", "summary", "estimated_minu
 // loadModules loads every module file. It returns the valid modules by id
 // and the names (without ".md") of all module files, valid or not, so that
 // curricula referring to a broken module are not also reported.
-func (l *loader) loadModules() (map[string]*Module, map[string]bool) {
-	modules := make(map[string]*Module)
+func (l *loader) loadModules() (map[string]*catalog.Module, map[string]bool) {
+	modules := make(map[string]*catalog.Module)
 	names := make(map[string]bool)
 	first := make(map[string]string)
 	for _, name := range l.markdownFiles("modules") {
@@ -31,13 +32,13 @@ func (l *loader) loadModules() (map[string]*Module, map[string]bool) {
 
 // parseModule reads one module file; the module is complete only if no
 // problem was reported.
-func (l *loader) parseModule(fp *fileProblems, first map[string]string) *Module {
+func (l *loader) parseModule(fp *fileProblems, first map[string]string) *catalog.Module {
 	root, body, ok := l.readFrontMatterFile(fp)
 	if !ok {
 		return nil
 	}
 	f := fp.fields(root, "", "a mapping of field: value", moduleFields...)
-	m := &Module{Body: body}
+	m := &catalog.Module{Body: body}
 	var idNode *yaml.Node
 	m.ID, idNode = fp.id(f, "", "id")
 	fp.checkFileID("module", m.ID, idNode, first)
@@ -68,11 +69,11 @@ func (fp *fileProblems) atLeastOne(f map[string]entry, name string) int {
 }
 
 // recurrence returns the required recurrence field.
-func (fp *fileProblems) recurrence(f map[string]entry) Recurrence {
+func (fp *fileProblems) recurrence(f map[string]entry) catalog.Recurrence {
 	s, n := fp.text(f, "", "recurrence")
-	r := Recurrence(s)
-	if n != nil && r != RecurrenceAnnual && r != RecurrenceOnce {
-		fp.add("recurrence", n, "must be %q or %q, got %q", RecurrenceAnnual, RecurrenceOnce, s)
+	r := catalog.Recurrence(s)
+	if n != nil && r != catalog.RecurrenceAnnual && r != catalog.RecurrenceOnce {
+		fp.add("recurrence", n, "must be %q or %q, got %q", catalog.RecurrenceAnnual, catalog.RecurrenceOnce, s)
 	}
 	return r
 }
@@ -87,7 +88,7 @@ func (fp *fileProblems) passMark(f map[string]entry) int {
 }
 
 // questions returns the required questions field.
-func (fp *fileProblems) questions(f map[string]entry) []Question {
+func (fp *fileProblems) questions(f map[string]entry) []catalog.Question {
 	items, listNode, ok := fp.list(f, "", "questions", "questions")
 	if !ok {
 		return nil
@@ -101,7 +102,7 @@ func (fp *fileProblems) questions(f map[string]entry) []Question {
 		return nil
 	}
 	seen := make(map[string]*yaml.Node)
-	qs := make([]Question, len(items))
+	qs := make([]catalog.Question, len(items))
 	for i, item := range items {
 		path := fmt.Sprintf("questions[%d]", i)
 		qf := fp.fields(item, path, "a mapping with id, text, options and correct", "id", "text", "options", "correct")
@@ -120,7 +121,7 @@ func (fp *fileProblems) questions(f map[string]entry) []Question {
 		q.Options, optionsOK = fp.options(qf, path)
 		var correctNode *yaml.Node
 		q.Correct, correctNode = fp.text(qf, path, "correct")
-		if correctNode != nil && optionsOK && !slices.ContainsFunc(q.Options, func(o Option) bool { return o.ID == q.Correct }) {
+		if correctNode != nil && optionsOK && !slices.ContainsFunc(q.Options, func(o catalog.Option) bool { return o.ID == q.Correct }) {
 			ids := make([]string, len(q.Options))
 			for j, o := range q.Options {
 				ids[j] = o.ID
@@ -133,7 +134,7 @@ func (fp *fileProblems) questions(f map[string]entry) []Question {
 
 // options returns the required options of the question at path. ok reports
 // whether every option has a valid id, so that correct can be checked.
-func (fp *fileProblems) options(qf map[string]entry, path string) (opts []Option, ok bool) {
+func (fp *fileProblems) options(qf map[string]entry, path string) (opts []catalog.Option, ok bool) {
 	field := join(path, "options")
 	items, listNode, ok := fp.list(qf, path, "options", "options")
 	if !ok {
@@ -147,7 +148,7 @@ func (fp *fileProblems) options(qf map[string]entry, path string) (opts []Option
 		fp.add(field, listNode, "must have at least 2 options, got %d", len(items))
 	}
 	seen := make(map[string]*yaml.Node)
-	opts = make([]Option, len(items))
+	opts = make([]catalog.Option, len(items))
 	for j, item := range items {
 		opath := fmt.Sprintf("%s[%d]", field, j)
 		of := fp.fields(item, opath, "a mapping with id and text", "id", "text")

@@ -1,10 +1,12 @@
-package catalog
+package load
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
 	"strconv"
+
+	"github.com/attest-oss/attest/shared/catalog"
 )
 
 // Formats of the hashed records, changed only if the record layout changes.
@@ -25,7 +27,7 @@ func sum(h hash.Hash) string {
 }
 
 // moduleHash computes Module.SHA256 as the package documentation defines.
-func moduleHash(m *Module) string {
+func moduleHash(m *catalog.Module) string {
 	h := sha256.New()
 	writeRecord(h, "format", moduleHashFormat)
 	writeRecord(h, "id", m.ID)
@@ -47,7 +49,7 @@ func moduleHash(m *Module) string {
 }
 
 // policyHash computes Policy.SHA256 as the package documentation defines.
-func policyHash(p *Policy) string {
+func policyHash(p *catalog.Policy) string {
 	h := sha256.New()
 	writeRecord(h, "format", policyHashFormat)
 	writeRecord(h, "id", p.ID)

@@ -1,4 +1,4 @@
-package catalog_test
+package load_test
 
 import (
 	"crypto/sha256"
@@ -14,6 +14,7 @@ import (
 	"testing/fstest"
 
 	"github.com/attest-oss/attest/shared/catalog"
+	"github.com/attest-oss/attest/shared/catalog/load"
 )
 
 // Paths and messages shared by the problem cases.
@@ -30,32 +31,32 @@ const (
 // list of problems Load must report for it.
 type problemCase struct {
 	name string
-	want []catalog.Problem
+	want []load.Problem
 }
 
 // problemCases has one case per broken fixture.
 var problemCases = []problemCase{
-	{"missing-opening-delimiter", []catalog.Problem{
+	{"missing-opening-delimiter", []load.Problem{
 		{basics, "", `malformed front matter: the first line must be "---" to open the front matter`},
 	}},
-	{"missing-closing-delimiter", []catalog.Problem{
+	{"missing-closing-delimiter", []load.Problem{
 		{basics, "", `malformed front matter: no closing "---" line after the front matter`},
 	}},
-	{"invalid-yaml", []catalog.Problem{
+	{"invalid-yaml", []load.Problem{
 		{basics, "", "line 5: invalid YAML: mapping values are not allowed in this context"},
 	}},
-	{"not-utf8", []catalog.Problem{
+	{"not-utf8", []load.Problem{
 		{basics, "", "line 23: not valid UTF-8 text"},
 	}},
-	{"unknown-field", []catalog.Problem{
+	{"unknown-field", []load.Problem{
 		{basics, "pass_marks", "line 9: unknown field (known fields: id, title, version, summary, estimated_minutes, recurrence, due_days, pass_mark, questions)"},
 		{basics, "pass_mark", "missing required field"},
 		{basics, "questions[0].hint", "line 19: unknown field (known fields: id, text, options, correct)"},
 	}},
-	{"duplicate-key", []catalog.Problem{
+	{"duplicate-key", []load.Problem{
 		{basics, "title", "line 4: duplicate key (first at line 3)"},
 	}},
-	{"missing-required-fields", []catalog.Problem{
+	{"missing-required-fields", []load.Problem{
 		{basics, "title", "missing required field"},
 		{basics, "version", "missing required field"},
 		{basics, "summary", "missing required field"},
@@ -69,93 +70,93 @@ var problemCases = []problemCase{
 		{aup, "summary", "missing required field"},
 		{aup, "body", `missing policy text: write it in Markdown after the closing "---"`},
 	}},
-	{"empty-body", []catalog.Problem{
+	{"empty-body", []load.Problem{
 		{basics, "body", `missing training text: write it in Markdown after the closing "---"`},
 	}},
-	{"wrong-type", []catalog.Problem{
+	{"wrong-type", []load.Problem{
 		{basics, "title", "line 3: must be text, not a list"},
 		{basics, "estimated_minutes", `line 6: must be a whole number, got "1.5"`},
 		{basics, "due_days", `line 8: must be a whole number without quotes, got the text "30"`},
 		{basics, "pass_mark", `line 9: must be a whole number, got "eighty"`},
 	}},
-	{"id-mismatch", []catalog.Problem{
+	{"id-mismatch", []load.Problem{
 		{basics, "id", `line 2: id "basic" does not match the file name "basics.md": the file must be named basic.md`},
 	}},
-	{"invalid-ids", []catalog.Problem{
+	{"invalid-ids", []load.Problem{
 		{basics, "questions[0].id", `line 11: invalid id "Q 1": ` + idRule},
 		{basics, "questions[0].options[0].id", `line 14: invalid id "-a": ` + idRule},
 	}},
-	{"duplicate-module-id", []catalog.Problem{
+	{"duplicate-module-id", []load.Problem{
 		{"modules/copy.md", "id", `line 2: id "basics" does not match the file name "copy.md": the file must be named basics.md`},
 		{"modules/copy.md", "id", `line 2: duplicate module id "basics": already used by modules/basics.md`},
 	}},
-	{"duplicate-question-id", []catalog.Problem{
+	{"duplicate-question-id", []load.Problem{
 		{advanced, "questions[1].id", `line 21: duplicate question id "q1" (first used at line 11)`},
 	}},
-	{"duplicate-option-id", []catalog.Problem{
+	{"duplicate-option-id", []load.Problem{
 		{advanced, "questions[0].options[2].id", `line 18: duplicate option id "a" (first used at line 14)`},
 	}},
-	{"missing-correct", []catalog.Problem{
+	{"missing-correct", []load.Problem{
 		{basics, "questions[0].correct", "missing required field"},
 	}},
-	{"correct-unknown-option", []catalog.Problem{
+	{"correct-unknown-option", []load.Problem{
 		{basics, "questions[0].correct", `line 18: "c" is not the id of one of the question's options (a, b)`},
 	}},
-	{"too-few-options", []catalog.Problem{
+	{"too-few-options", []load.Problem{
 		{basics, "questions[0].options", "line 14: must have at least 2 options, got 1"},
 	}},
-	{"pass-mark-out-of-range", []catalog.Problem{
+	{"pass-mark-out-of-range", []load.Problem{
 		{advanced, "pass_mark", "line 9: must be a percentage from 1 to 100, got 101"},
 		{basics, "pass_mark", "line 9: must be a percentage from 1 to 100, got 0"},
 	}},
-	{"bad-semver", []catalog.Problem{
+	{"bad-semver", []load.Problem{
 		{advanced, "version", `line 4: invalid version "02.0.0": "02" has a leading zero`},
 		{basics, "version", `line 4: invalid version "1.0": want MAJOR.MINOR.PATCH, for example 1.0.0`},
 		{aup, "version", `line 4: invalid version "v1.0.0": "v1" is not a number; want MAJOR.MINOR.PATCH, for example 1.0.0`},
 		{privacy, "version", `line 4: invalid version "3.1.0-rc.1": want MAJOR.MINOR.PATCH, for example 1.0.0`},
 	}},
-	{"bad-recurrence", []catalog.Problem{
+	{"bad-recurrence", []load.Problem{
 		{basics, "recurrence", `line 7: must be "annual" or "once", got "yearly"`},
 	}},
-	{"due-days-too-small", []catalog.Problem{
+	{"due-days-too-small", []load.Problem{
 		{basics, "due_days", "line 8: must be at least 1, got 0"},
 	}},
-	{"estimated-minutes-too-small", []catalog.Problem{
+	{"estimated-minutes-too-small", []load.Problem{
 		{basics, "estimated_minutes", "line 6: must be at least 1, got 0"},
 	}},
-	{"min-read-seconds-negative", []catalog.Problem{
+	{"min-read-seconds-negative", []load.Problem{
 		{aup, "min_read_seconds", "line 6: must be 0 or more, got -1"},
 	}},
-	{"curricula-missing", []catalog.Problem{
+	{"curricula-missing", []load.Problem{
 		{curr, "", "file not found: the content needs a curricula.yaml mapping role keys to modules and policies"},
 	}},
-	{"curricula-empty-roles", []catalog.Problem{
+	{"curricula-empty-roles", []load.Problem{
 		{curr, "roles", "line 1: no roles defined: add at least one role key with its modules and policies"},
 	}},
-	{"curricula-unknown-field", []catalog.Problem{
+	{"curricula-unknown-field", []load.Problem{
 		{curr, "role", "line 1: unknown field (known fields: roles)"},
 		{curr, "roles", "missing required field"},
 	}},
-	{"curricula-invalid-role", []catalog.Problem{
+	{"curricula-invalid-role", []load.Problem{
 		{curr, "roles.Dev Team", `line 6: invalid id "Dev Team": ` + idRule},
 		{curr, "roles.Dev Team.description", "missing required field"},
 		{curr, "roles.lead.modules", `line 12: "basics" is listed twice (first at line 12)`},
 		{curr, "roles.lead.policies", "line 13: must be a list of policy ids, not a single value"},
 	}},
-	{"curricula-unknown-include", []catalog.Problem{
+	{"curricula-unknown-include", []load.Problem{
 		{curr, "roles.lead.includes", `line 12: unknown role "admins"`},
 	}},
-	{"curricula-cyclic-includes", []catalog.Problem{
+	{"curricula-cyclic-includes", []load.Problem{
 		{curr, "roles.base.includes", "line 4: includes form a cycle: base -> base"},
 		{curr, "roles.dev.includes", "line 9: includes form a cycle: dev -> lead -> dev"},
 	}},
-	{"curricula-unknown-module", []catalog.Problem{
+	{"curricula-unknown-module", []load.Problem{
 		{curr, "roles.dev.modules", `line 9: unknown module "expert": there is no modules/expert.md`},
 	}},
-	{"curricula-unknown-policy", []catalog.Problem{
+	{"curricula-unknown-policy", []load.Problem{
 		{curr, "roles.lead.policies", `line 14: unknown policy "ethics": there is no policies/ethics.md`},
 	}},
-	{"many-problems", []catalog.Problem{
+	{"many-problems", []load.Problem{
 		{basics, "pass_mark", "line 9: must be a percentage from 1 to 100, got 0"},
 		{aup, "min_read_seconds", "line 6: must be 0 or more, got -1"},
 		{curr, "roles.dev.modules", `line 9: unknown module "expert": there is no modules/expert.md`},
@@ -167,11 +168,11 @@ var problemCases = []problemCase{
 func TestLoadProblems(t *testing.T) {
 	for _, tt := range problemCases {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := catalog.Load(os.DirFS("testdata/" + tt.name))
+			c, err := load.Load(os.DirFS("testdata/" + tt.name))
 			if c != nil {
 				t.Errorf("Load returned a catalog despite problems")
 			}
-			var le *catalog.LoadError
+			var le *load.LoadError
 			if !errors.As(err, &le) {
 				t.Fatalf("Load error = %v, want a *LoadError", err)
 			}
@@ -198,7 +199,7 @@ func TestFixturesCovered(t *testing.T) {
 }
 
 // formatProblems lists problems one per line for failure messages.
-func formatProblems(ps []catalog.Problem) string {
+func formatProblems(ps []load.Problem) string {
 	var b strings.Builder
 	for _, p := range ps {
 		b.WriteString("\n\t" + strconv.Quote(p.File) + " " + strconv.Quote(p.Field) + " " + strconv.Quote(p.Message))
@@ -207,11 +208,11 @@ func formatProblems(ps []catalog.Problem) string {
 }
 
 func TestLoadErrorMessage(t *testing.T) {
-	one := &catalog.LoadError{Problems: []catalog.Problem{{File: "curricula.yaml", Message: "file not found"}}}
+	one := &load.LoadError{Problems: []load.Problem{{File: "curricula.yaml", Message: "file not found"}}}
 	if got, want := one.Error(), "catalog: curricula.yaml: file not found"; got != want {
 		t.Errorf("one problem: got %q, want %q", got, want)
 	}
-	two := &catalog.LoadError{Problems: []catalog.Problem{
+	two := &load.LoadError{Problems: []load.Problem{
 		{File: "modules/a.md", Field: "pass_mark", Message: "line 9: must be a percentage from 1 to 100, got 0"},
 		{File: "curricula.yaml", Field: "roles", Message: "missing required field"},
 	}}
@@ -224,7 +225,7 @@ func TestLoadErrorMessage(t *testing.T) {
 }
 
 func TestLoadValid(t *testing.T) {
-	c, err := catalog.Load(os.DirFS("testdata/valid"))
+	c, err := load.Load(os.DirFS("testdata/valid"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +305,7 @@ func equalModules(a, b *catalog.Module) bool {
 }
 
 func TestItemsForRoles(t *testing.T) {
-	c, err := catalog.Load(os.DirFS("testdata/valid"))
+	c, err := load.Load(os.DirFS("testdata/valid"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +364,7 @@ func fixtureFS(t *testing.T, dir string) fstest.MapFS {
 // mustLoad loads fsys, failing the test on error.
 func mustLoad(t *testing.T, fsys fs.FS) *catalog.Catalog {
 	t.Helper()
-	c, err := catalog.Load(fsys)
+	c, err := load.Load(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
