@@ -24,6 +24,7 @@ import (
 
 	"github.com/attest-oss/attest/content"
 	"github.com/attest-oss/attest/shared/app"
+	"github.com/attest-oss/attest/shared/app/inprocess"
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/export"
@@ -157,9 +158,9 @@ func (w *world) app(f *devtest.Faults) *app.App {
 		keys := kms.NewFromConfig(cfg, func(o *kms.Options) { o.BaseEndpoint = aws.String(w.KMS) })
 		c.Signer = kmssign.New(keys, w.KeyID)
 		c.Exports = &app.ExportsConfig{Queue: queued{},
-			Objects: &s3store.Store{Client: objects, Bucket: w.Bucket, Presign: s3.NewPresignClient(objects), Now: c.Now}}
+			Objects: &s3store.Store{Client: objects, Bucket: w.Bucket, Now: c.Now}}
 	}
-	a, err := app.New(c)
+	a, err := inprocess.New(c) // the export's bundle writer, as the export function wires it
 	if err != nil {
 		panic(err)
 	}
