@@ -40,6 +40,8 @@ type Service struct {
 	Store    Store
 	Catalog  *catalog.Catalog
 	Assigner Assigner
+	// Imports, when set, refuses a write while a large import writes.
+	Imports ImportLock
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
@@ -63,6 +65,11 @@ type Request struct {
 	// plan the uploader previewed: an import whose plan differs (the stored
 	// roster changed meanwhile) writes nothing and returns ErrPlanChanged.
 	PlanDigest string
+}
+
+// options returns what validation needs of the request.
+func (r Request) options() Options {
+	return Options{Mode: r.Mode, DryRun: r.DryRun, Role: r.Role, ConfirmDeactivations: r.ConfirmDeactivations, PlanDigest: r.PlanDigest}
 }
 
 // ErrPlanChanged is the Conflict error of an import whose plan is not the
@@ -111,74 +118,42 @@ func (s *Service) Preview(ctx context.Context, req Request) (Preview, error) {
 
 // run imports (or, as a dry run, previews) an upload.
 func (s *Service) run(ctx context.Context, req Request) (Preview, error) {
-	upload, problems, err := parse(req.Body, req.ContentType)
-	if err != nil {
+	if err := s.checkNoImportWriting(ctx, req.DryRun); err != nil {
 		return Preview{}, err
-	}
-	if len(problems) > 0 {
-		return Preview{}, apperr.InvalidWith("the roster is invalid; nothing was written", problems)
-	}
-	stored, err := s.Store.ListPeople(ctx)
-	if err != nil {
-		return Preview{}, err
-	}
-	storedPeople := make([]Person, len(stored))
-	byID := make(map[string]Record, len(stored))
-	for i, r := range stored {
-		storedPeople[i] = r.Person
-		byID[r.EmployeeID] = r
 	}
 	now := s.now()
-	today := now.UTC().Format(DateLayout)
-	plan, err := PlanImport(upload, storedPeople, req.Mode, today, s.Catalog.HasRole)
+	v, err := validate(ctx, s.Store, s.Catalog, req.Body, req.ContentType, req.options(), now)
 	if err != nil {
 		return Preview{}, err
 	}
-	digest := PlanDigest(req.Mode, plan)
-	if req.PlanDigest != "" && req.PlanDigest != digest {
-		return Preview{}, ErrPlanChanged
-	}
-	if err := CheckAccess(upload, plan, req.Role); err != nil {
-		return Preview{}, err
-	}
-	active := 0
-	for _, p := range storedPeople {
-		if p.ActiveOn(today) {
-			active++
-		}
-	}
-	confirm := req.ConfirmDeactivations
-	if confirm == nil && req.DryRun && NeedsConfirmation(len(plan.Deactivated), active) {
-		plan.Warnings = append(plan.Warnings, confirmationWarning(len(plan.Deactivated), active))
-	} else if err := CheckDeactivations(len(plan.Deactivated), active, confirm); err != nil {
-		return Preview{}, err
-	}
-	res := Result{
-		Created:     len(plan.Created),
-		Updated:     len(plan.Updated),
-		Deactivated: len(plan.Deactivated),
-		Unchanged:   plan.Unchanged,
-		DryRun:      req.DryRun,
-		Warnings:    append(upload.Warnings, plan.Warnings...),
-	}
-	if res.Warnings == nil {
-		res.Warnings = []apperr.Problem{}
-	}
+	res := v.result
 	if !req.DryRun {
-		commit := Commit{Plan: plan, Stored: byID, Actor: req.Actor, Source: req.Source, At: now}
+		commit := Commit{Plan: v.plan, Stored: v.stored, Actor: req.Actor, Source: req.Source, At: now}
 		if err := s.Store.ApplyRoster(ctx, commit); err != nil {
 			return Preview{}, err
 		}
 	}
-	changed := make([]Person, 0, len(plan.Updated)+len(plan.Deactivated))
-	for _, c := range append(plan.Updated, plan.Deactivated...) {
-		changed = append(changed, c.After)
-	}
-	res.AssignmentsCreated, res.AssignmentsClosed, err = s.Assigner.AssignImported(ctx, plan.Created, changed, today, req.Actor, req.Source, req.DryRun)
+	res.AssignmentsCreated, res.AssignmentsClosed, err = s.Assigner.AssignImported(ctx, v.plan.Created, v.changed(), v.today, req.Actor, req.Source, req.DryRun)
 	if err != nil {
 		return Preview{}, err
 	}
-	return Preview{Result: res, Plan: plan, Digest: digest}, nil
+	return Preview{Result: res, Plan: v.plan, Digest: v.digest}, nil
+}
+
+// checkNoImportWriting refuses a write while a large import is writing (a
+// Conflict error naming it), when the service knows about large imports.
+func (s *Service) checkNoImportWriting(ctx context.Context, dryRun bool) error {
+	if dryRun || s.Imports == nil {
+		return nil
+	}
+	id, writing, err := s.Imports.ImportWriting(ctx)
+	if err != nil {
+		return err
+	}
+	if writing {
+		return importWritingError(id)
+	}
+	return nil
 }
 
 // parse reads the body according to its media type.
