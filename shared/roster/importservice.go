@@ -60,6 +60,8 @@ type ImportService struct {
 	Now func() time.Time
 	// ChunkLines overrides ChunkLines when positive (tests).
 	ChunkLines int
+	// MaxBytes overrides MaxImportBytes when positive (tests).
+	MaxBytes int64
 }
 
 // Request records an import with options opt, asked by actor from source,
@@ -233,15 +235,19 @@ func (r *importRun) validate(ctx context.Context, im Import) (Import, error) {
 		return Import{}, err
 	}
 	defer body.Close()
-	if size > MaxImportBytes {
+	limit := int64(MaxImportBytes)
+	if r.s.MaxBytes > 0 {
+		limit = r.s.MaxBytes
+	}
+	if size > limit {
 		body.Close()
 		if err := r.s.Uploads.Delete(ctx, key); err != nil {
 			return Import{}, err
 		}
-		return r.invalid(ctx, im, []apperr.Problem{{Field: "file", Message: fmt.Sprintf("over 100 MB (%d bytes)", size)}})
+		return r.invalid(ctx, im, []apperr.Problem{{Field: "file", Message: fmt.Sprintf("over %s (%d bytes); nothing was written", sizeText(limit), size)}})
 	}
 	now := r.s.now()
-	v, err := validate(ctx, r.s.Store, r.s.Catalog, io.LimitReader(body, MaxImportBytes), contentType, im.Options, now)
+	v, err := validate(ctx, r.s.Store, r.s.Catalog, io.LimitReader(body, limit), contentType, im.Options, now)
 	if e, ok := apperr.As(err); ok {
 		problems := e.Problems
 		if len(problems) == 0 {
@@ -282,6 +288,14 @@ func (r *importRun) validate(ctx context.Context, im Import) (Import, error) {
 			"the import %s is writing the roster; nothing was written. Upload the file again as a new import once it is done", locked.By)})
 	}
 	return writing, err
+}
+
+// sizeText says a size limit in megabytes when it is whole ones.
+func sizeText(n int64) string {
+	if n%1_000_000 == 0 {
+		return fmt.Sprintf("%d MB", n/1_000_000)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // invalid ends im as invalid with problems: the first MaxImportProblems
