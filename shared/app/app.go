@@ -202,6 +202,7 @@ func New(cfg Config) (*App, error) {
 	if x := cfg.Imports; x != nil {
 		a.Imports = &roster.ImportService{Store: store, Uploads: x.Uploads, Catalog: cat, Assigner: runner, Queue: x.Queue,
 			Logger: cfg.Logger, Now: cfg.Now}
+		deps.Imports = a.Imports
 	}
 	a.Handler, err = httpapi.New(deps)
 	if err != nil {
