@@ -87,6 +87,12 @@ func wire(logger *slog.Logger, db dynamo.API, mail ses.API, queue queueAPI, obje
 			Queue:   &sqs.ExportQueue{API: queue, QueueURL: url},
 		}
 	}
+	var imports *app.ImportsConfig
+	if bucket := env.Optional(env.UploadBucket); bucket != "" {
+		imports = &app.ImportsConfig{Uploads: &s3store.Uploads{Store: &s3store.Store{
+			Client: objects, Bucket: bucket, Presign: s3.NewPresignClient(objects), Now: time.Now,
+		}}}
+	}
 	a, err := app.New(app.Config{
 		DynamoDB:           db,
 		TableName:          table,
@@ -99,6 +105,7 @@ func wire(logger *slog.Logger, db dynamo.API, mail ses.API, queue queueAPI, obje
 		Dispatcher:         dispatcher,
 		Signer:             signer,
 		Exports:            exports,
+		Imports:            imports,
 		Logger:             logger,
 	})
 	if err != nil {

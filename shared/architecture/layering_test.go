@@ -87,6 +87,7 @@ var unlinked = map[string][]string{
 	"functions/remind": {"github.com/aws/aws-sdk-go-v2/service/sesv2"},
 	"functions/send":   {"github.com/aws/aws-sdk-go-v2/service/sqs"},
 	"functions/export": {"github.com/aws/aws-sdk-go-v2/service/sesv2", "github.com/attest-oss/attest/shared/httpapi"},
+	"functions/import": {"html/template", "github.com/aws/aws-sdk-go-v2/service/sesv2", "github.com/attest-oss/attest/shared/httpapi"},
 }
 
 // importGraph is each package's direct (non-test) imports, for our shared
