@@ -47,6 +47,7 @@ type importItem struct {
 	Batch        string `dynamodbav:"batch,omitempty"`
 	NextLine     int    `dynamodbav:"nextLine"`
 	ChunkAt      string `dynamodbav:"chunkAt,omitempty"`
+	EarlierAts   string `dynamodbav:"earlierChunkAts,omitempty"`
 	Progress     string `dynamodbav:"progress"`
 	LeaseUntil   string `dynamodbav:"leaseUntil,omitempty"`
 	Runner       string `dynamodbav:"runner,omitempty"`
@@ -79,7 +80,7 @@ func newImportItem(im roster.Import) (importItem, error) {
 	for _, f := range []struct {
 		dst *string
 		v   any
-	}{{&it.Options, im.Options}, {&it.Problems, im.Problems}, {&it.Result, im.Result}, {&it.Progress, im.Progress}} {
+	}{{&it.Options, im.Options}, {&it.Problems, im.Problems}, {&it.Result, im.Result}, {&it.Progress, im.Progress}, {&it.EarlierAts, im.EarlierChunkAts}} {
 		if *f.dst, err = jsonText(f.v); err != nil {
 			return importItem{}, fmt.Errorf("encode import %s: %w", im.ID, err)
 		}
@@ -112,7 +113,7 @@ func (it importItem) rosterImport() (roster.Import, error) {
 	for _, f := range []struct {
 		text string
 		dst  any
-	}{{it.Options, &im.Options}, {it.Problems, &im.Problems}, {it.Result, &im.Result}, {it.Progress, &im.Progress}} {
+	}{{it.Options, &im.Options}, {it.Problems, &im.Problems}, {it.Result, &im.Result}, {it.Progress, &im.Progress}, {it.EarlierAts, &im.EarlierChunkAts}} {
 		if f.text == "" {
 			continue
 		}

@@ -93,8 +93,12 @@ type Import struct {
 	NextLine int `json:"-"`
 	// ChunkAt is the time the chunk starting at NextLine writes under (its
 	// events' At); zero when that chunk has not started.
-	ChunkAt  time.Time `json:"-"`
-	Progress Progress  `json:"-"`
+	ChunkAt time.Time `json:"-"`
+	// EarlierChunkAts are the instants the chunk at NextLine wrote under
+	// before ChunkAt: a resumed chunk whose day was sealed meanwhile writes
+	// the rest under a new instant, and a later resume checks them all.
+	EarlierChunkAts []time.Time `json:"-"`
+	Progress        Progress    `json:"-"`
 	// LeaseUntil and Runner say which invocation works on the import.
 	LeaseUntil time.Time `json:"-"`
 	Runner     string    `json:"-"`
@@ -158,6 +162,9 @@ type ImportStore interface {
 	// EventsAt returns those of the audit events ids (all at one instant)
 	// that exist, by id.
 	EventsAt(ctx context.Context, at time.Time, ids []string) (map[string]audit.Event, error)
+	// Seal returns the seal of the audit day (YYYY-MM-DD), or found=false
+	// while the day is not sealed.
+	Seal(ctx context.Context, day string) (audit.SignedSeal, bool, error)
 }
 
 // ImportLocked is the error of a move to writing while another import

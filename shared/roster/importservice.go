@@ -12,6 +12,8 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -441,18 +443,17 @@ func (r *importRun) writeChunk(ctx context.Context, im Import, chunk []PlanLine)
 			return Import{}, err
 		}
 	}
-	at := im.ChunkAt
 	assignID := func(l PlanLine) string { return audit.BatchEventID(im.Batch, im.PlanLines+l.N) }
 	written := map[string]audit.Event{}
 	if resumed {
-		ids := make([]string, 0, 2*len(chunk))
-		for _, l := range chunk {
-			ids = append(ids, audit.BatchEventID(im.Batch, l.N), assignID(l))
+		if written, err = r.writtenEvents(ctx, im, chunk, assignID); err != nil {
+			return Import{}, err
 		}
-		if written, err = r.s.Store.EventsAt(ctx, at, ids); err != nil {
+		if im, err = r.unsealedChunkAt(ctx, im, chunk, written, assignID); err != nil {
 			return Import{}, err
 		}
 	}
+	at := im.ChunkAt
 	var todo []PlanLine
 	progress := im.Progress
 	for _, l := range chunk {
@@ -493,8 +494,51 @@ func (r *importRun) writeChunk(ctx context.Context, im Import, chunk []PlanLine)
 	return r.checkpoint(ctx, im, func(to *Import) {
 		to.NextLine += len(chunk)
 		to.RowsWritten = to.NextLine
-		to.ChunkAt = time.Time{}
+		to.ChunkAt, to.EarlierChunkAts = time.Time{}, nil
 		to.Progress = progress
+	})
+}
+
+// writtenEvents returns the events of a resumed chunk's lines (people's
+// and assignments') that exist, under every instant the chunk wrote under.
+func (r *importRun) writtenEvents(ctx context.Context, im Import, chunk []PlanLine, assignID func(PlanLine) string) (map[string]audit.Event, error) {
+	ids := make([]string, 0, 2*len(chunk))
+	for _, l := range chunk {
+		ids = append(ids, audit.BatchEventID(im.Batch, l.N), assignID(l))
+	}
+	written := map[string]audit.Event{}
+	for _, at := range append(slices.Clone(im.EarlierChunkAts), im.ChunkAt) {
+		found, err := r.s.Store.EventsAt(ctx, at, ids)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(written, found)
+	}
+	return written, nil
+}
+
+// unsealedChunkAt moves a resumed chunk with lines left to write off a
+// sealed day: the audit day of ChunkAt, if sealed meanwhile (a crash, then
+// a restart after the day's seal), takes no more events, so the rest is
+// written under a new instant, recorded first (the earlier one is kept for
+// the next resume's check).
+func (r *importRun) unsealedChunkAt(ctx context.Context, im Import, chunk []PlanLine, written map[string]audit.Event, assignID func(PlanLine) string) (Import, error) {
+	left := false
+	for _, l := range chunk {
+		_, person := written[audit.BatchEventID(im.Batch, l.N)]
+		_, assigned := written[assignID(l)]
+		left = left || !person || !assigned
+	}
+	if !left {
+		return im, nil
+	}
+	_, sealed, err := r.s.Store.Seal(ctx, im.ChunkAt.UTC().Format(time.DateOnly))
+	if err != nil || !sealed {
+		return im, err
+	}
+	return r.checkpoint(ctx, im, func(to *Import) {
+		to.EarlierChunkAts = append(slices.Clone(im.EarlierChunkAts), im.ChunkAt)
+		to.ChunkAt = r.s.now().UTC()
 	})
 }
 

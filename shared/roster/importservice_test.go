@@ -598,3 +598,48 @@ func attributeString(v types.AttributeValue, s *string) bool {
 	}
 	return false
 }
+
+// TestImportResumesOnANewDayAfterItsSeal: a run crashes before midnight,
+// the day is sealed, and the import resumes the next day: the rest of the
+// chunk is written under a new instant (the sealed day takes no more
+// events), and a second crash within that chunk still writes no one twice.
+func TestImportResumesOnANewDayAfterItsSeal(t *testing.T) {
+	file := peopleCSV(40, named)
+	want := expectedPerPerson(t, file)
+	e := newImportEnv(t)
+	e.clock.t = time.Date(2026, 6, 15, 23, 50, 0, 0, time.UTC)
+	im := e.request(t, roster.Options{Mode: roster.ModeSync, Role: identity.Admin}, "text/csv", file)
+	crash := func(k int) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		e.crash.arm(k, cancel)
+		if err := e.app.Imports.Run(ctx, im.ID, time.Time{}); !errors.Is(err, context.Canceled) {
+			t.Fatalf("crashed run: %v, want cancelled", err)
+		}
+	}
+	crash(3) // the people of the first chunk written, not their assignments
+	sealedDay := e.counts(t)
+	if err := e.app.Store.PutSeal(t.Context(), audit.SignedSeal{Day: "2026-06-15", Bytes: []byte(`{"day":"2026-06-15"}`), Signature: []byte("sig")}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.advance(100 * time.Minute) // 01:30 the next day, the lease long expired
+	crash(1)
+	e.clock.advance(roster.Lease + time.Minute)
+	if got := e.run(t, im.ID); got.State != roster.ImportDone || got.Result.Created != 40 {
+		t.Fatalf("resumed import: %+v", got)
+	}
+	comparePerPerson(t, e.perPerson(t), want)
+	events, err := e.app.Store.AuditEvents(t.Context(), "2026-06-15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	people := 0
+	for _, ev := range events {
+		if _, ok := identity.PersonOfRef(ev.Subject); ok {
+			people++
+		}
+	}
+	if was := sealedDay["AUDIT person.created"] + sealedDay["AUDIT assignments.changed"]; people != was {
+		t.Errorf("the sealed day holds %d people's events, %d when it was sealed", people, was)
+	}
+}

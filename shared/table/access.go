@@ -177,6 +177,8 @@ func FunctionAccess() map[string]Access {
 			{Actions: []Action{GetItem, PutItem, DeleteItem}, Keys: []string{JobPK(ImportLockJob)}},
 			{Actions: []Action{Query}, Keys: []string{RosterPK, AgreementsPK}},
 			{Actions: []Action{PutItem, BatchGetItem}, Keys: []string{AuditKeys}},
+			// A resumed chunk checks whether its day was sealed meanwhile.
+			{Actions: []Action{GetItem}, Keys: []string{SealsPK}},
 		},
 		// The bounce handler marks addresses undeliverable, once, with an
 		// audit event.

@@ -132,6 +132,7 @@
 //	PUT /api/roster (not a dry run)  is a large import writing                          GetItem JOB#roster-import / STATE     1
 //	import run (function or in-process)  the import, then its moves and checkpoints     GetItem IMPORTS / <id>, TransactWrite Put (if at its state and version) + audit (+ lock), Put (checkpoint)  1 (+2-3 writes a move)
 //	import run, resumed chunk        which of the chunk's events exist                  BatchGetItem AUDIT#<day of chunkAt> / <chunkAt>#<id>, 100 a call  one per event found
+//	import run, resumed chunk        was the day of chunkAt sealed meanwhile            GetItem SEALS / <day>                 1
 //	export run (function or in-process)  the export, then its state changes             GetItem EXPORTS / <id>, TransactWrite Put (if at its state and version) + audit  1 (+2 writes a change)
 //	seal run (freeze, daily)         the last seal, then each unsealed day's events; seal it once  Query SEALS (descending, Limit 1), Query AUDIT#<day>, conditional PutItem SEALS / <day> (loser: GetItem)  1 + one per event of the days sealed
 //	GET /api/audit/verify, export    the first seal, the seals of the range (and the day before), each day's events  Query SEALS (Limit 1), GetItem SEALS / <day>, Query SEALS BETWEEN, Query AUDIT#<day>  one per seal and event
