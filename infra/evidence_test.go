@@ -87,7 +87,10 @@ func TestEvidenceRetentionFollowsProps(t *testing.T) {
 		if res["Type"] != "AWS::Lambda::Function" {
 			continue
 		}
-		vars, _ := res["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+		// The CDK's bucket notifications handler has no environment.
+		props, _ := res["Properties"].(map[string]any)
+		environment, _ := props["Environment"].(map[string]any)
+		vars, _ := environment["Variables"].(map[string]any)
 		if days, ok := vars[env.EvidenceRetentionDays]; ok {
 			found = true
 			if days != "1096" {
@@ -196,14 +199,25 @@ func TestOnlyExportAndFreezeSignAndOnlyThroughTheirGrants(t *testing.T) {
 
 // TestOnlyExportWritesAndOnlyAPIReadsBundles: the export function may write
 // (and lock, and abort) objects under exports/ only; the API may read them
-// (presigned downloads); nobody may delete or list, and no other role has
-// any S3 action.
+// (presigned downloads); nobody may delete or list them. The only other S3
+// grants are those of large imports on the upload bucket: the API presigns
+// uploads and problem lists, the import function reads and deletes
+// uploads and writes plans and problem lists, the CDK's deployment-time
+// handler sets the bucket's notification.
 func TestOnlyExportWritesAndOnlyAPIReadsBundles(t *testing.T) {
 	exports := map[string]any{"Fn::Join": []any{"", []any{getAtt(logicalID(t, "EvidenceBucket"), "Arn"), "/exports/*"}}}
+	uploadArn := getAtt(logicalID(t, "UploadBucket"), "Arn")
+	uploads := func(suffix string) any { return map[string]any{"Fn::Join": []any{"", []any{uploadArn, suffix}}} }
 	grants := allowed(t, synthesized.resources, "s3:")
 	want := map[string]map[string][]any{
 		roleOf(t, "ExportFunction"): {"s3:PutObject": {exports}, "s3:PutObjectRetention": {exports}, "s3:AbortMultipartUpload": {exports}},
-		roleOf(t, "ApiFunction"):    {"s3:GetObject": {exports}},
+		roleOf(t, "ApiFunction"):    {"s3:GetObject": {exports, uploads("/imports/*/problems.json")}, "s3:PutObject": {uploads("/imports/*/upload")}},
+		roleOf(t, "ImportFunction"): {
+			"s3:GetObject": {uploads("/imports/*")}, "s3:DeleteObject": {uploads("/imports/*")},
+			"s3:PutObject":            {uploads("/imports/*/plan.jsonl.gz"), uploads("/imports/*/problems.json")},
+			"s3:AbortMultipartUpload": {uploads("/imports/*/plan.jsonl.gz"), uploads("/imports/*/problems.json")},
+		},
+		logicalID(t, "BucketNotificationsHandler050a0587b7544547bf325f094a3db834", "Role"): {"s3:PutBucketNotification": {uploadArn}},
 	}
 	if !reflect.DeepEqual(grants, want) {
 		t.Errorf("s3 grants %v, want %v", grants, want)

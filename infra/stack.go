@@ -49,10 +49,11 @@ const (
 	bounceFunction = "bounce"
 	freezeFunction = "freeze"
 	exportFunction = "export"
+	importFunction = "import"
 )
 
 // functionNames are all the Lambda functions of the stack.
-var functionNames = []string{apiFunction, assignFunction, remindFunction, sendFunction, bounceFunction, freezeFunction, exportFunction}
+var functionNames = []string{apiFunction, assignFunction, remindFunction, sendFunction, bounceFunction, freezeFunction, exportFunction, importFunction}
 
 // DefaultSenderConcurrency is the SenderConcurrency used when it is zero: the
 // minimum an SQS event source allows.
@@ -167,10 +168,12 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 	evidence := newEvidence(stack, data, ops, buildDir, retentionYears)
 	evidence.grantAPI(api.fn)
 	evidence.grantSeal(freeze)
+	imports := newImports(stack, data, ops, buildDir, api.endpoint)
+	imports.grantAPI(api.fn)
 	for id, fn := range map[string]awslambda.Function{
 		"ApiFunction": api.fn, "AssignFunction": assign, "RemindFunction": reminders.remind,
 		"SendFunction": reminders.send, "BounceFunction": email.bounce, "FreezeFunction": freeze,
-		"ExportFunction": evidence.fn,
+		"ExportFunction": evidence.fn, "ImportFunction": imports.fn,
 	} {
 		ops.alarmOnFunction(id, fn)
 	}
@@ -187,6 +190,8 @@ func NewTrackerStack(scope constructs.Construct, id string, props *TrackerStackP
 		{"EvidenceBucketName", "Name of the bucket holding the evidence bundles under Object Lock", evidence.bucket.BucketName()},
 		{"SigningKeyArn", "ARN of the KMS key that signs bundle manifests and audit seals (its public key: GET /api/exports/public-key)", evidence.signingKey.KeyArn()},
 		{"ExportQueueUrl", "URL of the queue of evidence exports to build", evidence.queue.QueueUrl()},
+		{"UploadBucketName", "Name of the bucket large roster imports are uploaded to", imports.bucket.BucketName()},
+		{"ImportQueueUrl", "URL of the queue of large roster imports to run", imports.queue.QueueUrl()},
 		{"OperationsTopicArn", "SNS topic of operational alarms; subscribe the on-call address", ops.topic.TopicArn()},
 	} {
 		awscdk.NewCfnOutput(stack, jsii.String(o.id), &awscdk.CfnOutputProps{Description: jsii.String(o.description), Value: o.value})

@@ -340,8 +340,11 @@ func TestFunctionsRunGoBootstrapOnARMWithJSONLogs(t *testing.T) {
 		{construct: "BounceFunction", timeout: 30, memoryMB: 256},
 		{construct: "FreezeFunction", timeout: 900, memoryMB: 1024},
 		{construct: "ExportFunction", timeout: 900, memoryMB: 1024},
+		{construct: "ImportFunction", timeout: 900, memoryMB: 1769},
 	}
-	if got := countResources("AWS::Lambda::Function"); got != len(functions) {
+	// One more: the CDK's handler that sets the upload bucket's
+	// notification at deployment.
+	if got := countResources("AWS::Lambda::Function"); got != len(functions)+1 {
 		t.Errorf("%d Lambda functions, want %d: add the new one to this test", got, len(functions))
 	}
 	for _, tc := range functions {
@@ -400,7 +403,8 @@ func TestFunctionEnvironments(t *testing.T) {
 		want      map[string]any // LOG_LEVEL=INFO is added
 	}{
 		{"ApiFunction", map[string]any{env.TableName: tbl, env.SenderEmail: testSenderEmail, env.BaseURL: baseURL, env.ConfigurationSet: set, env.ReminderCadence: testCadence, env.QueueURL: queue,
-			env.QuizAttemptsPerDay: strconv.Itoa(testQuizAttemptsPerDay), env.EvidenceBucket: bucket, env.SigningKeyID: signingKey, env.ExportQueueURL: exports}},
+			env.QuizAttemptsPerDay: strconv.Itoa(testQuizAttemptsPerDay), env.EvidenceBucket: bucket, env.SigningKeyID: signingKey, env.ExportQueueURL: exports,
+			env.UploadBucket: ref(logicalID(t, "UploadBucket"))}},
 		{"AssignFunction", map[string]any{env.TableName: tbl}},
 		{"RemindFunction", map[string]any{env.TableName: tbl, env.QueueURL: queue, env.ReminderCadence: testCadence}},
 		{"SendFunction", map[string]any{env.TableName: tbl, env.SenderEmail: testSenderEmail, env.BaseURL: baseURL, env.ConfigurationSet: set}},
@@ -408,6 +412,7 @@ func TestFunctionEnvironments(t *testing.T) {
 		{"FreezeFunction", map[string]any{env.TableName: tbl, env.SigningKeyID: signingKey}},
 		{"ExportFunction", map[string]any{env.TableName: tbl, env.EvidenceBucket: bucket, env.EvidenceBucketKeyID: getAtt(logicalID(t, "EvidenceBucketKey"), "Arn"),
 			env.EvidenceRetentionDays: "2557", env.SigningKeyID: signingKey, env.ExportQueueURL: exports}},
+		{"ImportFunction", map[string]any{env.TableName: tbl, env.UploadBucket: ref(logicalID(t, "UploadBucket")), env.ImportQueueURL: ref(logicalID(t, "ImportQueue"))}},
 	} {
 		t.Run(tc.construct, func(t *testing.T) {
 			tc.want[env.LogLevel] = "INFO"
@@ -458,6 +463,13 @@ func TestOnlyRemindAndAPISendToAndOnlySendConsumesReminderQueue(t *testing.T) {
 	grants := allowed(t, synthesized.resources, "sqs:")
 	// The grants on the export queue (TestOnlyAPIAndExportSendToAndOnlyExportConsumesExportQueue).
 	takeGrants(grants, getAtt(logicalID(t, "ExportQueue"), "Arn"))
+	// The import queue: the import function alone consumes it and sends
+	// its continuations to it.
+	if got, want := takeGrants(grants, getAtt(logicalID(t, "ImportQueue"), "Arn")), map[string][]string{roleOf(t, "ImportFunction"): {
+		"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:SendMessage",
+	}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("grants on the import queue %v, want %v", got, want)
+	}
 	// The grants on the queue of failed invocations: only the asynchronously
 	// invoked functions may send to it (their on-failure destination).
 	failed := takeGrants(grants, failedArn)
@@ -489,6 +501,7 @@ func TestOnlyRemindAndAPISendToAndOnlySendConsumesReminderQueue(t *testing.T) {
 		{construct: "BounceFunction"},
 		{construct: "FreezeFunction"},
 		{construct: "ExportFunction"},
+		{construct: "ImportFunction"},
 	} {
 		t.Run(tc.construct, func(t *testing.T) {
 			role := roleOf(t, tc.construct)
@@ -650,8 +663,8 @@ func TestReminderQueuesAreEncryptedAndRequireTLS(t *testing.T) {
 }
 
 func TestSendFunctionConsumesReminderQueueInBatches(t *testing.T) {
-	if got := countResources("AWS::Lambda::EventSourceMapping"); got != 2 {
-		t.Errorf("%d event source mappings, want 2 (reminders, exports)", got)
+	if got := countResources("AWS::Lambda::EventSourceMapping"); got != 3 {
+		t.Errorf("%d event source mappings, want 3 (reminders, exports, imports)", got)
 	}
 	expect(t, func() {
 		synthesized.template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
@@ -743,7 +756,7 @@ func TestConfigurationSetSendsBouncesAndComplaintsToBounceFunction(t *testing.T)
 var functionConstructs = map[string]string{
 	apiFunction: "ApiFunction", assignFunction: "AssignFunction", remindFunction: "RemindFunction",
 	sendFunction: "SendFunction", bounceFunction: "BounceFunction", freezeFunction: "FreezeFunction",
-	exportFunction: "ExportFunction",
+	exportFunction: "ExportFunction", importFunction: "ImportFunction",
 }
 
 // TestFunctionsMayUseDynamoDBOnlyAsDeclared: each function's role allows
@@ -950,12 +963,14 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
-// TestFunctionsLogOnlyToTheirOwnLogGroup: no role carries a managed policy
-// (AWSLambdaBasicExecutionRole may write to every log group), and each
-// function's role may write logs to its own log group only.
+// TestFunctionsLogOnlyToTheirOwnLogGroup: no role of ours carries a managed
+// policy (AWSLambdaBasicExecutionRole may write to every log group), and
+// each function's role may write logs to its own log group only. The CDK's
+// deployment-time handler of bucket notifications is the one exception.
 func TestFunctionsLogOnlyToTheirOwnLogGroup(t *testing.T) {
+	notifications := logicalID(t, "BucketNotificationsHandler050a0587b7544547bf325f094a3db834", "Role")
 	for id, res := range synthesized.resources {
-		if res["Type"] != "AWS::IAM::Role" {
+		if res["Type"] != "AWS::IAM::Role" || id == notifications {
 			continue
 		}
 		if props, ok := res["Properties"].(map[string]any); ok && props["ManagedPolicyArns"] != nil {
@@ -963,7 +978,7 @@ func TestFunctionsLogOnlyToTheirOwnLogGroup(t *testing.T) {
 		}
 	}
 	grants := allowed(t, synthesized.resources, "logs:")
-	for _, fn := range []string{"ApiFunction", "AssignFunction", "RemindFunction", "SendFunction", "BounceFunction", "FreezeFunction", "ExportFunction"} {
+	for _, fn := range []string{"ApiFunction", "AssignFunction", "RemindFunction", "SendFunction", "BounceFunction", "FreezeFunction", "ExportFunction", "ImportFunction"} {
 		t.Run(fn, func(t *testing.T) {
 			logGroup := getAtt(logicalID(t, fn+"LogGroup"), "Arn")
 			got := grants[roleOf(t, fn)]
@@ -1155,6 +1170,7 @@ func TestAlarmsNotifyTheOperationsTopic(t *testing.T) {
 		"ApiServerErrorsAlarm":     {"AWS/ApiGateway", "5xx", ref(logicalID(t, "HttpApi")), 1},
 		"ReminderDeadLettersAlarm": {"AWS/SQS", "ApproximateNumberOfMessagesVisible", getAtt(logicalID(t, "ReminderDeadLetterQueue"), "QueueName"), 1},
 		"ExportDeadLettersAlarm":   {"AWS/SQS", "ApproximateNumberOfMessagesVisible", getAtt(logicalID(t, "ExportDeadLetterQueue"), "QueueName"), 1},
+		"ImportDeadLettersAlarm":   {"AWS/SQS", "ApproximateNumberOfMessagesVisible", getAtt(logicalID(t, "ImportDeadLetterQueue"), "QueueName"), 1},
 		"FailedInvocationsAlarm":   {"AWS/SQS", "ApproximateNumberOfMessagesVisible", getAtt(logicalID(t, "FailedInvocationsQueue"), "QueueName"), 1},
 		"SESBounceRateAlarm":       {"AWS/SES", "Reputation.BounceRate", nil, 0.05},
 		"SESComplaintRateAlarm":    {"AWS/SES", "Reputation.ComplaintRate", nil, 0.001},

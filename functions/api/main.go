@@ -54,7 +54,9 @@ type queueAPI interface {
 // verify the audit seals and serve it), the presigner (its Bucket is set
 // here) only with EVIDENCE_BUCKET: the API presigns downloads of bundles,
 // which EXPORT_QUEUE_URL hands to the export function to build, and links
-// no S3 client.
+// no S3 client; with UPLOAD_BUCKET it presigns the uploads of large roster
+// imports too, which the bucket's notification hands to the import
+// function.
 func wire(logger *slog.Logger, db dynamo.API, mail ses.API, queue queueAPI, links s3presign.Presigner, keys kmssign.API) (func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error), error) {
 	table, err := env.Required(env.TableName)
 	if err != nil {
@@ -89,6 +91,12 @@ func wire(logger *slog.Logger, db dynamo.API, mail ses.API, queue queueAPI, link
 			Queue: &sqs.ExportQueue{API: queue, QueueURL: url},
 		}
 	}
+	var imports *app.ImportsConfig
+	if bucket := env.Optional(env.UploadBucket); bucket != "" {
+		uploads := links
+		uploads.Bucket = bucket
+		imports = &app.ImportsConfig{Links: &uploads}
+	}
 	a, err := app.New(app.Config{
 		DynamoDB:           db,
 		TableName:          table,
@@ -101,6 +109,7 @@ func wire(logger *slog.Logger, db dynamo.API, mail ses.API, queue queueAPI, link
 		Dispatcher:         dispatcher,
 		Signer:             signer,
 		Exports:            exports,
+		Imports:            imports,
 		Logger:             logger,
 	})
 	if err != nil {

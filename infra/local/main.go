@@ -32,6 +32,7 @@ import (
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/dynamo"
 	"github.com/attest-oss/attest/shared/env"
+	"github.com/attest-oss/attest/shared/handler"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/localgw"
 	"github.com/attest-oss/attest/shared/quiz"
@@ -108,10 +109,11 @@ func run() error {
 		return fmt.Errorf("port %d is taken (set DEV_PORT): %w", cfg.apiPort, err)
 	}
 
+	base := fmt.Sprintf("http://127.0.0.1:%d", cfg.apiPort)
 	fmt.Println("starting DynamoDB Local, the SES emulator, the S3 server and Local KMS ...")
 	stack, err := devstack.Start(ctx, devstack.Options{
 		RepoRoot: root, DynamoPort: cfg.dynamoPort, SESPort: cfg.sesPort, S3Port: cfg.s3Port, KMSPort: cfg.kmsPort,
-		DynamoDataDir: cfg.dynamoDir(), S3DataDir: cfg.s3Dir(), KMSDataDir: cfg.kmsDir(),
+		DynamoDataDir: cfg.dynamoDir(), S3DataDir: cfg.s3Dir(), KMSDataDir: cfg.kmsDir(), S3Notify: base + s3EventsPath,
 		Log: os.Stderr, PrefixLog: true,
 	})
 	if err != nil {
@@ -137,7 +139,11 @@ func run() error {
 		ln.Close()
 		return err
 	}
-	base := fmt.Sprintf("http://127.0.0.1:%d", cfg.apiPort)
+	uploads, err := setUpUploads(ctx, stack)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	cadence, err := reminder.ParseConfig(env.Optional(env.ReminderCadence))
 	if err != nil {
 		ln.Close()
@@ -153,6 +159,7 @@ func run() error {
 		DynamoDB: client, TableName: cfg.table, SES: stack.SESClient(), SenderEmail: "training@attest.local",
 		BaseURL: base, InsecureCookies: true, Logger: logger,
 		Signer: evidence.Signer, Exports: &app.ExportsConfig{Objects: evidence.Objects, Links: evidence.Links},
+		Imports: uploads,
 	}
 	a, err := inprocess.New(appCfg)
 	if err != nil {
@@ -175,7 +182,9 @@ func run() error {
 	}
 
 	gw := localgw.New(httpadapter.NewV2(a.Handler).ProxyWithContext)
-	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	imports := &localImports{handle: handler.Import(a.Imports, logger)}
+	defer imports.wait()
+	srv := &http.Server{Handler: withS3Events(gw, imports), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 

@@ -9,9 +9,14 @@
 // way object locks and retention headers are accepted and stored but not
 // enforced, and signatures are not checked.
 //
+// With -notify it posts the S3 event notification of each uploaded large
+// roster import file (imports/<id>/upload) to that URL, as the upload
+// bucket notifies the import queue in AWS (make dev points it at the local
+// API, which runs the import in-process).
+//
 // Usage:
 //
-//	locals3 -port 8010 [-data .local/s3]
+//	locals3 -port 8010 [-data .local/s3] [-notify http://127.0.0.1:8080/local/s3-events]
 package main
 
 import (
@@ -51,6 +56,7 @@ func run(args []string) error {
 	flags := flag.NewFlagSet("locals3", flag.ContinueOnError)
 	port := flags.Int("port", 8010, "TCP port on 127.0.0.1 (0 picks a free one)")
 	data := flags.String("data", "", "directory for a persistent store (created if missing); empty keeps everything in memory")
+	notify := flags.String("notify", "", "URL to post the S3 event of each uploaded imports/<id>/upload to; empty posts none")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -66,7 +72,11 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: fake.Server(), ReadHeaderTimeout: 10 * time.Second}
+	var handler http.Handler = fake.Server()
+	if *notify != "" {
+		handler = newNotifier(handler, *notify)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Printf("serving S3 on http://%s, %s", ln.Addr(), where)

@@ -62,6 +62,9 @@ type Config struct {
 	// Exports are the evidence exports' adapters; nil leaves them out (the
 	// exports routes answer 503 and the admin console says so).
 	Exports *ExportsConfig
+	// Imports are the large roster imports' adapters; nil leaves them out
+	// (their routes answer 503).
+	Imports *ImportsConfig
 	// Logger receives JSON logs; discarded when nil.
 	Logger *slog.Logger
 	// Now returns the current time; time.Now when nil (tests move the clock).
@@ -90,6 +93,18 @@ type ExportsConfig struct {
 	Queue export.Queue
 }
 
+// ImportsConfig holds the adapters large roster imports run on.
+type ImportsConfig struct {
+	// Links presigns the upload bucket's URLs (the API's part).
+	Links roster.UploadLinks
+	// Uploads is the upload bucket, to run imports (the import function's
+	// part, and in-process).
+	Uploads roster.Uploads
+	// Queue hands an import on to a new invocation of the import
+	// function; nil runs an import to its end in one go (make dev, tests).
+	Queue roster.ImportQueue
+}
+
 // App is the wired application.
 type App struct {
 	Store     *dynamo.Store
@@ -115,6 +130,9 @@ type App struct {
 	// Exports requests, runs and serves evidence exports; nil without
 	// Config.Exports.
 	Exports *export.Service
+	// Imports requests, runs and reports large roster imports; nil
+	// without Config.Imports.
+	Imports *roster.ImportService
 	// Sealer seals the audit days that ended; nil without a Signer.
 	Sealer *auditlog.Sealer
 	// AuditVerifier checks the audit log against its seals;
@@ -139,7 +157,7 @@ func New(cfg Config) (*App, error) {
 	}
 	store := dynamo.New(cfg.DynamoDB, cfg.TableName, cfg.Now)
 	runner := &assign.Runner{Store: store, Catalog: cat, Now: cfg.Now}
-	rost := &roster.Service{Store: store, Catalog: cat, Assigner: runner, Now: cfg.Now}
+	rost := &roster.Service{Store: store, Catalog: cat, Assigner: runner, Imports: store, Now: cfg.Now}
 	cadence := reminder.DefaultConfig()
 	if cfg.Cadence != nil {
 		cadence = *cfg.Cadence
@@ -184,6 +202,11 @@ func New(cfg Config) (*App, error) {
 		a.Exports = &export.Service{Store: store, Snapshots: store, Agreements: store, Objects: x.Objects, Links: x.Links, Build: x.Build,
 			Queue: x.Queue, Signer: cfg.Signer, Logger: cfg.Logger, Now: cfg.Now}
 		deps.Exports = a.Exports
+	}
+	if x := cfg.Imports; x != nil {
+		a.Imports = &roster.ImportService{Store: store, Links: x.Links, Uploads: x.Uploads, Catalog: cat, Assigner: runner, Queue: x.Queue,
+			Logger: cfg.Logger, Now: cfg.Now}
+		deps.Imports = a.Imports
 	}
 	a.Handler, err = httpapi.New(deps)
 	if err != nil {

@@ -92,6 +92,7 @@ var unlinked = map[string][]string{
 	"functions/api": {"github.com/aws/aws-sdk-go-v2/service/s3", "github.com/aws/aws-sdk-go-v2/feature/s3/manager",
 		module + "shared/export/bundle", module + "shared/evidence", "github.com/go-pdf/fpdf"},
 	"functions/export": {"github.com/aws/aws-sdk-go-v2/service/sesv2", "github.com/attest-oss/attest/shared/httpapi"},
+	"functions/import": {"html/template", "github.com/aws/aws-sdk-go-v2/service/sesv2", "github.com/attest-oss/attest/shared/httpapi"},
 }
 
 // unlinkedByAny lists packages no function may link: the shipped content

@@ -389,6 +389,10 @@ func addDays(day string, n int) string {
 type PersonPlan struct {
 	EmployeeID string
 	Plan       Plan
+	// EventID, when set, is the id of the plan's audit event (a large
+	// import's, derived from its plan line); otherwise the store numbers
+	// the events of one write.
+	EventID string
 }
 
 // Statuses an assignment shows to people, derived at a given instant.

@@ -98,7 +98,45 @@ func (r *Runner) AssignImported(ctx context.Context, created, changed []roster.P
 	return sum.Created, sum.Closed, err
 }
 
-var _ roster.Assigner = (*Runner)(nil)
+var _ roster.ChunkAssigner = (*Runner)(nil)
+
+// AssignChunk decides the assignments of a large import's chunk on day,
+// under the agreements in force that day, and writes each person's plan
+// with the audit event the subject names, at at (so that a resumed chunk
+// finds what it wrote); it implements roster.ChunkAssigner.
+func (r *Runner) AssignChunk(ctx context.Context, subjects []roster.ChunkSubject, day, actor, source string, at time.Time) (created, closed int, err error) {
+	if len(subjects) == 0 {
+		return 0, 0, nil
+	}
+	agreements, err := r.inForce(ctx, day)
+	if err != nil {
+		return 0, 0, err
+	}
+	ss := make([]Subject, len(subjects))
+	for i, c := range subjects {
+		ss[i] = Subject{Person: c.Person, New: c.New}
+	}
+	plans, err := r.plan(ctx, ss, agreements, day)
+	if err != nil {
+		return 0, 0, err
+	}
+	var changed []PersonPlan
+	for i, pp := range plans {
+		created += len(pp.Plan.Create)
+		closed += len(pp.Plan.Close)
+		if !pp.Plan.Empty() {
+			pp.EventID = subjects[i].EventID
+			changed = append(changed, pp)
+		}
+	}
+	if len(changed) == 0 {
+		return created, closed, nil
+	}
+	if err := r.Store.ApplyAssignmentPlans(ctx, changed, actor, source, at); err != nil {
+		return 0, 0, err
+	}
+	return created, closed, nil
+}
 
 // Evaluate decides for every subject on day, under the agreements in force
 // that day (read once), and, unless dryRun, writes the plans, at most 25

@@ -114,3 +114,18 @@ const (
 	ActionExportFailed     = "export.failed"
 	ActionExportDownloaded = "export.downloaded"
 )
+
+// Actions of large roster imports (package roster's ImportService), subject
+// "import#<id>": requested (Details: mode, dryRun), then validating,
+// invalid (Details: the count of problems), writing (Details: the plan's
+// lines and SHA-256), done (Details: the result's counts) or failed
+// (Details: the problem). The people's own changes are recorded by their
+// person.* and assignments.changed events, as for PUT /api/roster.
+const (
+	ActionImportRequested  = "import.requested"
+	ActionImportValidating = "import.validating"
+	ActionImportInvalid    = "import.invalid"
+	ActionImportWriting    = "import.writing"
+	ActionImportDone       = "import.done"
+	ActionImportFailed     = "import.failed"
+)

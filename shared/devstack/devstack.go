@@ -72,6 +72,10 @@ type Options struct {
 	// (created if missing); that store keeps no object versions. Empty keeps
 	// them in memory, versioned.
 	S3DataDir string
+	// S3Notify, when set, is the URL the S3 server posts the S3 event
+	// notification of each uploaded large-import file to (locals3
+	// -notify), as the upload bucket notifies the import queue in AWS.
+	S3Notify string
 	// KMSDataDir keeps KMS keys in this directory (created if missing).
 	// Empty keeps them in a temporary directory that Stop removes.
 	KMSDataDir string
@@ -357,6 +361,9 @@ func commands(opts Options) ([]spec, string, error) {
 			return nil, "", fmt.Errorf("s3 data dir: %w", err)
 		}
 		s3Args = append(s3Args, "-data", dir) // locals3 creates it
+	}
+	if opts.S3Notify != "" {
+		s3Args = append(s3Args, "-notify", opts.S3Notify)
 	}
 	s3 := exec.Command(s3Bin, s3Args...)
 

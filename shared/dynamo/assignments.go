@@ -141,7 +141,11 @@ func (s *Store) ApplyAssignmentPlans(ctx context.Context, plans []assign.PersonP
 		if plans[i].Plan.Empty() {
 			return nil, nil
 		}
-		return s.assignmentWrites(plans[i], actor, source, at, audit.BatchEventID(batch, i+1))
+		id := plans[i].EventID
+		if id == "" {
+			id = audit.BatchEventID(batch, i+1)
+		}
+		return s.assignmentWrites(plans[i], actor, source, at, id)
 	})
 	if err != nil {
 		return fmt.Errorf("apply assignments: %w", err)

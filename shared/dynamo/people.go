@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -244,27 +243,13 @@ func (s *Store) queryPrefix(ctx context.Context, pk, prefix string, fn func(map[
 // a retried import never duplicates anything and a concurrent change is
 // refused with a Conflict error instead of being overwritten.
 func (s *Store) ApplyRoster(ctx context.Context, w roster.Commit) error {
-	var all []personChange
-	for _, p := range w.Plan.Created {
-		all = append(all, personChange{audit.ActionPersonCreated, nil, p, roster.Diff(roster.Person{}, p), false})
+	lines, err := roster.PlanLines(w, nil)
+	if err != nil {
+		return fmt.Errorf("apply roster: %w", err)
 	}
-	for _, kind := range []struct {
-		action  string
-		changes []roster.Change
-	}{{audit.ActionPersonUpdated, w.Plan.Updated}, {audit.ActionPersonDeactivated, w.Plan.Deactivated}} {
-		for _, c := range kind.changes {
-			before, ok := w.Stored[c.Before.EmployeeID]
-			if !ok {
-				return fmt.Errorf("apply roster: %s is not among the stored records", c.Before.EmployeeID)
-			}
-			all = append(all, personChange{kind.action, &before, c.After, c.Fields, c.RevokesCredentials})
-		}
-	}
-	emails := emailOps(w)
-	batch := audit.NewBatchID()
-	err := s.writeGroups(ctx, len(all), func(i int) ([]types.TransactWriteItem, error) {
-		c := all[i]
-		return s.personWrites(w, all[i], audit.BatchEventID(batch, i+1), emails[c.after.EmployeeID])
+	lw := roster.LineWrite{Batch: audit.NewBatchID(), At: w.At, Actor: w.Actor, Source: w.Source}
+	err = s.writeGroups(ctx, len(lines), func(i int) ([]types.TransactWriteItem, error) {
+		return s.personWrites(lw, lines[i])
 	})
 	if err != nil {
 		return fmt.Errorf("apply roster: %w", err)
@@ -272,67 +257,42 @@ func (s *Store) ApplyRoster(ctx context.Context, w roster.Commit) error {
 	return nil
 }
 
-// personChange is one person's part of an import.
-type personChange struct {
-	action  string
-	before  *roster.Record // nil for a new person
-	after   roster.Person
-	changes []roster.FieldChange
-	// revoke says that the change revokes the person's sign-in links and
-	// sessions (roster.Change.RevokesCredentials).
-	revoke bool
-}
-
-// emailOp is one change to an address claim within an import.
-type emailOp struct {
-	email string
-	// claim is true when the person takes the address, false when they let it go.
-	claim bool
-	// prevOwner is who held the address before the import, when that is
-	// another person letting it go in the same import (a swap).
-	prevOwner string
-}
-
-// emailOps works out the address claims of an import as a whole, by employee
-// id, so that two people swapping addresses in one upload write each claim
-// once.
-func emailOps(w roster.Commit) map[string][]emailOp {
-	claimedBy := map[string]string{}
-	releasedBy := map[string]string{}
-	for _, p := range w.Plan.Created {
-		claimedBy[strings.ToLower(p.Email)] = p.EmployeeID
-	}
-	for _, c := range w.Plan.Updated {
-		if strings.EqualFold(c.Before.Email, c.After.Email) {
-			continue
+// ApplyRosterLines writes the plan lines of a large import, chunkGroups
+// people at a time, each in one transaction with its revision, email
+// claims and its audit event audit.BatchEventID(w.Batch, line.N) at w.At.
+// A line whose condition fails (its person changed since validation, or
+// its event exists) ends the write with a *roster.LineConflict naming it.
+func (s *Store) ApplyRosterLines(ctx context.Context, lines []roster.PlanLine, w roster.LineWrite) error {
+	for chunk := range slices.Chunk(lines, chunkGroups) {
+		groups := make([][]types.TransactWriteItem, len(chunk))
+		for i, l := range chunk {
+			g, err := s.personWrites(w, l)
+			if err != nil {
+				return fmt.Errorf("apply roster lines: %w", err)
+			}
+			groups[i] = g
 		}
-		claimedBy[strings.ToLower(c.After.Email)] = c.After.EmployeeID
-		releasedBy[strings.ToLower(c.Before.Email)] = c.Before.EmployeeID
-	}
-	ops := map[string][]emailOp{}
-	for email, id := range claimedBy {
-		ops[id] = append(ops[id], emailOp{email: email, claim: true, prevOwner: releasedBy[email]})
-	}
-	for email, id := range releasedBy {
-		if _, retaken := claimedBy[email]; !retaken {
-			ops[id] = append(ops[id], emailOp{email: email})
+		err := s.transactGroups(ctx, groups, func(g int) error { return &roster.LineConflict{Line: chunk[g]} })
+		if err != nil {
+			return err
 		}
 	}
-	return ops
+	return nil
 }
 
-// personWrites returns the transactional writes of one person's change.
-// A revoking change sets the profile's credentialsNotBefore to the
-// import's time; otherwise the stored one is kept.
-func (s *Store) personWrites(w roster.Commit, c personChange, eventID string, emails []emailOp) ([]types.TransactWriteItem, error) {
-	action, before, after, changes := c.action, c.before, c.after, c.changes
+// personWrites returns the transactional writes of one plan line: the
+// profile (created if absent, else replaced at the planned version), the
+// revision, the audit event and the email claims. A revoking change sets
+// the profile's credentialsNotBefore to the write's time; otherwise the
+// stored one is kept.
+func (s *Store) personWrites(w roster.LineWrite, l roster.PlanLine) ([]types.TransactWriteItem, error) {
+	after, changes := l.After, l.Changes
 	rev, version, cond := 1, 1, notExists()
-	var notBefore time.Time
-	if before != nil {
-		rev, version, cond = before.Revision+1, before.Version+1, versionIs(before.Version)
-		notBefore = before.CredentialsNotBefore
+	notBefore := l.CredentialsNotBefore
+	if !l.Created() {
+		rev, version, cond = l.Revision+1, l.Version+1, versionIs(l.Version)
 	}
-	if c.revoke {
+	if l.Revokes {
 		notBefore = w.At.UTC()
 	}
 	item := newPersonItem(after, rev, version, w.At)
@@ -344,13 +304,13 @@ func (s *Store) personWrites(w roster.Commit, c personChange, eventID string, em
 		return nil, err
 	}
 	revision, err := put(s.table, newRevisionItem(roster.Revision{
-		Rev: rev, At: w.At.UTC(), Actor: w.Actor, Action: action, Changes: changes, Person: after,
+		Rev: rev, At: w.At.UTC(), Actor: w.Actor, Action: l.Action, Changes: changes, Person: after,
 	}), notExists())
 	if err != nil {
 		return nil, err
 	}
 	event, err := s.auditPut(audit.Event{
-		ID: eventID, At: w.At, Actor: w.Actor, Action: action, Source: w.Source,
+		ID: audit.BatchEventID(w.Batch, l.N), At: w.At, Actor: w.Actor, Action: l.Action, Source: w.Source,
 		Subject: identity.PersonRef(after.EmployeeID),
 		Details: map[string]any{"revision": rev, "changes": changes},
 	})
@@ -360,14 +320,14 @@ func (s *Store) personWrites(w roster.Commit, c personChange, eventID string, em
 	writes := []types.TransactWriteItem{profile, revision, event}
 
 	owner := expression.Name("employeeId")
-	for _, op := range emails {
-		if op.claim {
+	for _, op := range l.Emails {
+		if op.Claim {
 			ok := expression.AttributeNotExists(expression.Name(table.PartitionKey)).
 				Or(owner.Equal(expression.Value(after.EmployeeID)))
-			if op.prevOwner != "" {
-				ok = ok.Or(owner.Equal(expression.Value(op.prevOwner)))
+			if op.PrevOwner != "" {
+				ok = ok.Or(owner.Equal(expression.Value(op.PrevOwner)))
 			}
-			claim, err := put(s.table, emailItem{PK: table.EmailPK(op.email), SK: table.EmailSK, Type: table.TypeEmail, EmployeeID: after.EmployeeID}, ok)
+			claim, err := put(s.table, emailItem{PK: table.EmailPK(op.Email), SK: table.EmailSK, Type: table.TypeEmail, EmployeeID: after.EmployeeID}, ok)
 			if err != nil {
 				return nil, err
 			}
@@ -380,7 +340,7 @@ func (s *Store) personWrites(w roster.Commit, c personChange, eventID string, em
 		}
 		writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{
 			TableName:                 aws.String(s.table),
-			Key:                       key(table.EmailPK(op.email), table.EmailSK),
+			Key:                       key(table.EmailPK(op.Email), table.EmailSK),
 			ConditionExpression:       expr.Condition(),
 			ExpressionAttributeNames:  expr.Names(),
 			ExpressionAttributeValues: expr.Values(),

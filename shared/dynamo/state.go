@@ -52,12 +52,8 @@ func (s *Store) PutJobState(ctx context.Context, name string, st assign.JobState
 	return nil
 }
 
-// importJobName is the job whose state item holds the roster import
-// journal.
-const importJobName = "roster-import"
-
 // journalItem is how the roster import journal is stored: the job state
-// item of importJobName.
+// item of table.RosterJournalJob.
 type journalItem struct {
 	PK         string    `dynamodbav:"PK"`
 	SK         string    `dynamodbav:"SK"`
@@ -70,7 +66,7 @@ type journalItem struct {
 // import stored one).
 func (s *Store) ImportJournal(ctx context.Context) (roster.Journal, error) {
 	var it journalItem
-	if _, err := s.getItem(ctx, table.JobPK(importJobName), table.StateSK, &it); err != nil {
+	if _, err := s.getItem(ctx, table.JobPK(table.RosterJournalJob), table.StateSK, &it); err != nil {
 		return roster.Journal{}, fmt.Errorf("import journal: %w", err)
 	}
 	return roster.Journal{Unfinished: it.Unfinished, Version: it.Version}, nil
@@ -85,7 +81,7 @@ func (s *Store) PutImportJournal(ctx context.Context, j roster.Journal) (roster.
 		cond = versionIs(j.Version)
 	}
 	j.Version++
-	it := journalItem{PK: table.JobPK(importJobName), SK: table.StateSK, Type: table.TypeJob, Unfinished: j.Unfinished.UTC(), Version: j.Version}
+	it := journalItem{PK: table.JobPK(table.RosterJournalJob), SK: table.StateSK, Type: table.TypeJob, Unfinished: j.Unfinished.UTC(), Version: j.Version}
 	if err := s.putOne(ctx, it, cond); err != nil {
 		return roster.Journal{}, fmt.Errorf("import journal: %w", err)
 	}

@@ -145,26 +145,40 @@ const transactWorkers = 8
 // transactions that committed stay committed (every write is conditional, so
 // running the same writes again completes the rest and repeats nothing).
 func (s *Store) transact(ctx context.Context, groups [][]types.TransactWriteItem) error {
+	return s.transactGroups(ctx, groups, nil)
+}
+
+// transactGroups is transact; when a transaction fails a condition and
+// conflict is not nil, it returns conflict(g) for the group g whose item
+// failed instead of a Conflict error.
+func (s *Store) transactGroups(ctx context.Context, groups [][]types.TransactWriteItem, conflict func(group int) error) error {
 	var batches [][]types.TransactWriteItem
+	var owners [][]int // owners[b][i]: the group of item i of batch b
 	var batch []types.TransactWriteItem
-	for _, g := range groups {
+	var owner []int
+	for gi, g := range groups {
 		if len(g) > maxTransactItems {
 			return fmt.Errorf("transaction group of %d items is over the limit of %d", len(g), maxTransactItems)
 		}
 		if len(batch)+len(g) > maxTransactItems {
 			batches, batch = append(batches, batch), nil
+			owners, owner = append(owners, owner), nil
 		}
 		batch = append(batch, g...)
+		for range g {
+			owner = append(owner, gi)
+		}
 	}
 	if len(batch) > 0 {
 		batches = append(batches, batch)
+		owners = append(owners, owner)
 	}
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	sem := make(chan struct{}, transactWorkers)
 	var wg sync.WaitGroup
-	for _, b := range batches {
+	for bi, b := range batches {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -175,9 +189,14 @@ func (s *Store) transact(ctx context.Context, groups [][]types.TransactWriteItem
 		wg.Go(func() {
 			defer func() { <-sem }()
 			_, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: b})
-			if err != nil {
-				cancel(mapWriteError(err))
+			if err == nil {
+				return
 			}
+			if i := failedCondition(err); i >= 0 && conflict != nil {
+				cancel(conflict(owners[bi][i]))
+				return
+			}
+			cancel(mapWriteError(err))
 		})
 	}
 	wg.Wait()
@@ -185,6 +204,20 @@ func (s *Store) transact(ctx context.Context, groups [][]types.TransactWriteItem
 		return err
 	}
 	return ctx.Err()
+}
+
+// failedCondition returns the index of the item of a cancelled transaction
+// whose condition failed, or -1.
+func failedCondition(err error) int {
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) {
+		for i, r := range cancelled.CancellationReasons {
+			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // chunkGroups is how many groups writeGroups builds before writing them, so

@@ -53,6 +53,13 @@ const (
 	// export function consumes (api, and export for the quarter-close
 	// automation's requests).
 	ExportQueueURL = "EXPORT_QUEUE_URL"
+	// UploadBucket is the name of the upload bucket of large roster
+	// imports (import; api, which presigns uploads and problem lists).
+	UploadBucket = "UPLOAD_BUCKET"
+	// ImportQueueURL is the URL of the import queue, fed by the upload
+	// bucket's notifications, to which the import function sends its
+	// continuations (import).
+	ImportQueueURL = "IMPORT_QUEUE_URL"
 	// LogLevel is INFO on every function. No function reads it: Lambda
 	// filters the functions' JSON logs by the application log level the
 	// stack sets, also INFO.

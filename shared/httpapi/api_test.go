@@ -72,7 +72,7 @@ func newEnv(t testing.TB) *env {
 	a, err := app.New(app.Config{
 		DynamoDB: stack.DynamoClient(calls.Option, e.calls.option), TableName: name, SES: stack.SESClient(), SenderEmail: "training@attest.test",
 		BaseURL: srv.URL, InsecureCookies: true, Now: func() time.Time { return e.now }, Signer: signer,
-		Exports: testExports(t, stack),
+		Exports: testExports(t, stack), Imports: testImports(t, stack),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -49,22 +49,9 @@ func (s *Server) auditRead(r *http.Request, employeeID, record string) error {
 }
 
 func (s *Server) putRoster(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	mode, err := roster.ParseMode(q.Get("mode"))
+	opt, err := rosterOptions(r)
 	if err != nil {
-		return apperr.New(apperr.Invalid, "mode must be sync or upsert")
-	}
-	dryRun, err := parseBool(q.Get("dryRun"))
-	if err != nil {
-		return apperr.New(apperr.Invalid, "dryRun must be true or false")
-	}
-	var confirm *int
-	if q.Has(roster.ConfirmParam) {
-		n, err := strconv.Atoi(q.Get(roster.ConfirmParam))
-		if err != nil || n < 0 {
-			return apperr.New(apperr.Invalid, "%s must be the number of people the sync deactivates, as its dry run reports", roster.ConfirmParam)
-		}
-		confirm = &n
+		return err
 	}
 	body, err := readBody(w, r, roster.MaxBodyBytes)
 	if err != nil {
@@ -73,8 +60,8 @@ func (s *Server) putRoster(w http.ResponseWriter, r *http.Request) error {
 	who := caller(r)
 	res, err := s.deps.Roster.Import(r.Context(), roster.Request{
 		Body: bytes.NewReader(body), ContentType: r.Header.Get("Content-Type"),
-		Mode: mode, DryRun: dryRun, Actor: who.actor, Source: sourceOf(r),
-		Role: who.role, ConfirmDeactivations: confirm,
+		Mode: opt.Mode, DryRun: opt.DryRun, Actor: who.actor, Source: sourceOf(r),
+		Role: opt.Role, ConfirmDeactivations: opt.ConfirmDeactivations,
 	})
 	if err != nil {
 		return err

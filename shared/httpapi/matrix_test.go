@@ -187,6 +187,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	// An export of the current quarter, done, to read and download.
 	exportID := e.requestExport(e.admin, `{"quarter": "2026-Q4"}`)
+	importID := e.requestImport(e.admin, "mode=upsert")
 	m.callers[adminKey], m.callers[auditorKey], m.callers[hrisKey] = caller{key: e.admin}, caller{key: e.auditor}, caller{key: e.hris}
 	for who, id := range callerIDs {
 		if id != "" {
@@ -230,6 +231,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET /api/openapi.json", get("/api/openapi.json"), [callerCount]int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
 		{"PUT /api/roster", send(http.MethodPut, "/api/roster?mode=upsert&dryRun=true", "text/csv", header+row("SUBJ", "all-staff", "MGR")),
 			[callerCount]int{401, 401, 401, 401, 401, 401, 401, 200, 403, 200}},
+		// Large imports: admin and hris keys start them; they and auditor
+		// keys read them.
+		{"POST /api/roster/imports", send(http.MethodPost, "/api/roster/imports?mode=upsert&dryRun=true", "", ""),
+			[callerCount]int{401, 401, 401, 401, 401, 401, 401, 201, 403, 201}},
+		{"GET /api/roster/imports", get("/api/roster/imports"), [callerCount]int{401, 401, 401, 401, 401, 401, 401, 200, 200, 200}},
+		{"GET /api/roster/imports/{id}", get("/api/roster/imports/" + importID), [callerCount]int{401, 401, 401, 401, 401, 401, 401, 200, 200, 200}},
 		{"GET /api/people/{employeeId}", get("/api/people/SUBJ"), [callerCount]int{401, 404, 404, 200, 404, 200, 200, 200, 200, 403}},
 		{"POST /api/people/{employeeId}/nudge", func(m *matrix, who int, c caller) int {
 			target := "N-" + callerNames[who]

@@ -112,6 +112,9 @@ type Deps struct {
 	// deployment has no evidence bucket and key (the exports routes answer
 	// 503).
 	Exports ExportService
+	// Imports requests and reports large roster imports; nil when the
+	// deployment has no upload bucket (their routes answer 503).
+	Imports ImportService
 	// Audit records who read someone else's record.
 	Audit AuditLog
 	// AuditVerifier checks the audit log against its seals.
@@ -152,6 +155,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /api/openapi.json", s.openAPI)
 	s.mux.Handle("PUT /api/roster", s.withKey(s.putRoster, identity.Admin, identity.HRIS))
+	s.mux.Handle("POST /api/roster/imports", s.withKey(s.requestImport, identity.Admin, identity.HRIS))
+	s.mux.Handle("GET /api/roster/imports", s.withKey(s.listImports, identity.Admin, identity.HRIS, identity.Auditor))
+	s.mux.Handle("GET /api/roster/imports/{id}", s.withKey(s.getImport, identity.Admin, identity.HRIS, identity.Auditor))
 	s.mux.Handle("GET /api/people/{employeeId}", s.withPersonAccess(s.getPerson, identity.Admin, identity.Auditor))
 	s.mux.Handle("POST /api/assignments/run", s.withKey(s.runAssignments, identity.Admin))
 	s.mux.Handle("GET /api/settings", s.withKey(s.getSettings, identity.Admin))

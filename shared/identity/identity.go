@@ -115,6 +115,10 @@ func AgreementRef(key string) string { return "agreement#" + key }
 // "export#<export id>".
 func ExportRef(id string) string { return "export#" + id }
 
+// ImportRef names a large roster import as the subject of an audit event:
+// "import#<import id>".
+func ImportRef(id string) string { return "import#" + id }
+
 // PersonOfRef returns the employee id of a PersonRef, or false for any other
 // reference.
 func PersonOfRef(ref string) (employeeID string, ok bool) {

@@ -3,7 +3,9 @@ package roster
 import (
 	"context"
 	"io"
+	"maps"
 	"mime"
+	"slices"
 	"time"
 
 	"github.com/attest-oss/attest/shared/apperr"
@@ -62,6 +64,8 @@ type Service struct {
 	Store    Store
 	Catalog  *catalog.Catalog
 	Assigner Assigner
+	// Imports, when set, refuses a write while a large import writes.
+	Imports ImportLock
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
@@ -85,6 +89,11 @@ type Request struct {
 	// plan the uploader previewed: an import whose plan differs (the stored
 	// roster changed meanwhile) writes nothing and returns ErrPlanChanged.
 	PlanDigest string
+}
+
+// options returns what validation needs of the request.
+func (r Request) options() Options {
+	return Options{Mode: r.Mode, DryRun: r.DryRun, Role: r.Role, ConfirmDeactivations: r.ConfirmDeactivations, PlanDigest: r.PlanDigest}
 }
 
 // ErrPlanChanged is the Conflict error of an import whose plan is not the
@@ -133,79 +142,31 @@ func (s *Service) Preview(ctx context.Context, req Request) (Preview, error) {
 
 // run imports (or, as a dry run, previews) an upload.
 func (s *Service) run(ctx context.Context, req Request) (Preview, error) {
-	upload, problems, err := parse(req.Body, req.ContentType)
-	if err != nil {
+	if err := s.checkNoImportWriting(ctx, req.DryRun); err != nil {
 		return Preview{}, err
 	}
-	if len(problems) > 0 {
-		return Preview{}, apperr.InvalidWith("the roster is invalid; nothing was written", problems)
+	now := s.now()
+	v, err := validate(ctx, s.Store, s.Catalog, req.Body, req.ContentType, req.options(), now)
+	if err != nil {
+		return Preview{}, err
 	}
 	journal, err := s.Store.ImportJournal(ctx)
 	if err != nil {
 		return Preview{}, err
 	}
-	stored, err := s.Store.ListPeople(ctx)
-	if err != nil {
-		return Preview{}, err
-	}
-	storedPeople := make([]Person, len(stored))
-	byID := make(map[string]Record, len(stored))
-	for i, r := range stored {
-		storedPeople[i] = r.Person
-		byID[r.EmployeeID] = r
-	}
-	now := s.now()
-	today := now.UTC().Format(DateLayout)
-	plan, err := PlanImport(upload, storedPeople, req.Mode, today, s.Catalog.HasRole)
-	if err != nil {
-		return Preview{}, err
-	}
-	digest := PlanDigest(req.Mode, plan)
-	if req.PlanDigest != "" && req.PlanDigest != digest {
-		return Preview{}, ErrPlanChanged
-	}
-	if err := CheckAccess(upload, plan, req.Role); err != nil {
-		return Preview{}, err
-	}
-	active := 0
-	for _, p := range storedPeople {
-		if p.ActiveOn(today) {
-			active++
-		}
-	}
-	confirm := req.ConfirmDeactivations
-	if confirm == nil && req.DryRun && NeedsConfirmation(len(plan.Deactivated), active) {
-		plan.Warnings = append(plan.Warnings, confirmationWarning(len(plan.Deactivated), active))
-	} else if err := CheckDeactivations(len(plan.Deactivated), active, confirm); err != nil {
-		return Preview{}, err
-	}
-	res := Result{
-		Created:     len(plan.Created),
-		Updated:     len(plan.Updated),
-		Deactivated: len(plan.Deactivated),
-		Unchanged:   plan.Unchanged,
-		DryRun:      req.DryRun,
-		Warnings:    append(upload.Warnings, plan.Warnings...),
-	}
-	if res.Warnings == nil {
-		res.Warnings = []apperr.Problem{}
-	}
-	changed := make([]Person, 0, len(plan.Updated)+len(plan.Deactivated))
-	for _, c := range append(plan.Updated, plan.Deactivated...) {
-		changed = append(changed, c.After)
-	}
-	changed = append(changed, unfinished(journal, stored, plan)...)
-	writes := len(plan.Created)+len(changed) > 0
+	res := v.result
+	changed := append(v.changed(), unfinished(journal, v.stored, v.plan)...)
+	writes := len(v.plan.Created)+len(changed) > 0
 	if !req.DryRun && writes {
 		if journal, err = s.begin(ctx, journal, now); err != nil {
 			return Preview{}, err
 		}
-		commit := Commit{Plan: plan, Stored: byID, Actor: req.Actor, Source: req.Source, At: now}
+		commit := Commit{Plan: v.plan, Stored: v.stored, Actor: req.Actor, Source: req.Source, At: now}
 		if err := s.Store.ApplyRoster(ctx, commit); err != nil {
 			return Preview{}, err
 		}
 	}
-	res.AssignmentsCreated, res.AssignmentsClosed, err = s.Assigner.AssignImported(ctx, plan.Created, changed, today, req.Actor, req.Source, req.DryRun)
+	res.AssignmentsCreated, res.AssignmentsClosed, err = s.Assigner.AssignImported(ctx, v.plan.Created, changed, v.today, req.Actor, req.Source, req.DryRun)
 	if err != nil {
 		return Preview{}, err
 	}
@@ -216,7 +177,23 @@ func (s *Service) run(ctx context.Context, req Request) (Preview, error) {
 			return Preview{}, err
 		}
 	}
-	return Preview{Result: res, Plan: plan, Digest: digest}, nil
+	return Preview{Result: res, Plan: v.plan, Digest: v.digest}, nil
+}
+
+// checkNoImportWriting refuses a write while a large import is writing (a
+// Conflict error naming it), when the service knows about large imports.
+func (s *Service) checkNoImportWriting(ctx context.Context, dryRun bool) error {
+	if dryRun || s.Imports == nil {
+		return nil
+	}
+	id, writing, err := s.Imports.ImportWriting(ctx)
+	if err != nil {
+		return err
+	}
+	if writing {
+		return importWritingError(id)
+	}
+	return nil
 }
 
 // begin records in the journal that an import starts writing at now,
@@ -231,7 +208,7 @@ func (s *Service) begin(ctx context.Context, j Journal, now time.Time) (Journal,
 // unfinished returns the stored people an unfinished import wrote
 // (journal) that the plan leaves unchanged: their training is evaluated
 // again.
-func unfinished(j Journal, stored []Record, plan Plan) []Person {
+func unfinished(j Journal, stored map[string]Record, plan Plan) []Person {
 	if j.Unfinished.IsZero() {
 		return nil
 	}
@@ -243,8 +220,8 @@ func unfinished(j Journal, stored []Record, plan Plan) []Person {
 		inPlan[c.After.EmployeeID] = true
 	}
 	var out []Person
-	for _, r := range stored {
-		if !inPlan[r.EmployeeID] && !r.UpdatedAt.Before(j.Unfinished) {
+	for _, id := range slices.Sorted(maps.Keys(stored)) {
+		if r := stored[id]; !inPlan[id] && !r.UpdatedAt.Before(j.Unfinished) {
 			out = append(out, r.Person)
 		}
 	}

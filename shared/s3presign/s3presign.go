@@ -1,6 +1,7 @@
 // Package s3presign is the adapter that presigns downloads from the
-// evidence bucket: URLs that GET one object for a while, as an attachment.
-// It signs them with the SDK's Signature Version 4 signer (aws/signer/v4)
+// evidence bucket (URLs that GET one object for a while, as an attachment)
+// and uploads into the upload bucket of large roster imports (URLs that PUT
+// one object). It signs them with the SDK's Signature Version 4 signer (aws/signer/v4)
 // the way the S3 client's PresignGetObject does (the test compares the two
 // URLs byte for byte), without linking the S3 client: the API function
 // presigns and does nothing else with S3, and the client is the largest
@@ -28,7 +29,7 @@ import (
 // (none, for a GET) is not part of the signature.
 const unsignedPayload = "UNSIGNED-PAYLOAD"
 
-// Presigner presigns GETs of the objects in one bucket.
+// Presigner presigns GETs and PUTs of the objects in one bucket.
 type Presigner struct {
 	// Bucket holds the objects.
 	Bucket string
@@ -53,6 +54,22 @@ type Presigner struct {
 // attachment named filename (the response's Content-Disposition) when
 // filename is not empty. It does not check that the object exists.
 func (p *Presigner) PresignGet(ctx context.Context, key string, ttl time.Duration, filename string) (string, error) {
+	q := url.Values{"x-id": {"GetObject"}}
+	if filename != "" {
+		q.Set("response-content-disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
+	}
+	return p.presign(ctx, http.MethodGet, key, ttl, q)
+}
+
+// PresignPut returns a URL that uploads the object key for ttl, with any
+// Content-Type (it is not signed), as the S3 client's PresignPutObject
+// does. S3 cannot bound the size of a presigned PUT: the reader checks it.
+func (p *Presigner) PresignPut(ctx context.Context, key string, ttl time.Duration) (string, error) {
+	return p.presign(ctx, http.MethodPut, key, ttl, url.Values{"x-id": {"PutObject"}})
+}
+
+// presign signs method on the object key for ttl, with the query q.
+func (p *Presigner) presign(ctx context.Context, method, key string, ttl time.Duration, q url.Values) (string, error) {
 	if p.Credentials == nil {
 		return "", errors.New("s3presign: no credentials")
 	}
@@ -60,13 +77,9 @@ func (p *Presigner) PresignGet(ctx context.Context, key string, ttl time.Duratio
 	if err != nil {
 		return "", fmt.Errorf("presign s3://%s/%s: %w", p.Bucket, key, err)
 	}
-	q := url.Values{"x-id": {"GetObject"}}
-	if filename != "" {
-		q.Set("response-content-disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
-	}
 	q.Set("X-Amz-Expires", strconv.FormatInt(int64(ttl/time.Second), 10))
 	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
 	if err != nil {
 		return "", fmt.Errorf("presign s3://%s/%s: %w", p.Bucket, key, err)
 	}

@@ -1,7 +1,8 @@
-// Package s3store is the S3 adapter of the evidence bucket: it streams
-// objects in (multipart, written as they are produced, with Object Lock
-// retention and SSE-KMS) and reads them back. It is the only package that
-// imports the S3 SDK; package s3presign presigns downloads without it.
+// Package s3store is the S3 adapter of the evidence bucket and of the
+// upload bucket of large roster imports: it streams objects in (multipart,
+// written as they are produced, with Object Lock retention and SSE-KMS),
+// reads them back and presigns uploads. It is the only package that imports
+// the S3 SDK; package s3presign presigns downloads without it.
 //
 // # Memory
 //
@@ -38,11 +39,12 @@ import (
 	"github.com/attest-oss/attest/shared/export"
 )
 
-// API is the part of the S3 client the Store uses: the uploader's calls and
-// GetObject.
+// API is the part of the S3 client the Store uses: the uploader's calls,
+// GetObject and DeleteObject.
 type API interface {
 	manager.UploadAPIClient
 	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, opts ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
 }
 
 // DefaultPartSize is the part size of a Store whose PartSize is zero: S3's

@@ -117,6 +117,8 @@ func FunctionAccess() map[string]Access {
 			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{ExportsPK}},
 			// GET /api/audit/verify reads the seals.
 			{Actions: []Action{GetItem, Query}, Keys: []string{SealsPK}},
+			// Large roster imports: request, list, read them.
+			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{ImportsPK}},
 		},
 		// The daily run reads the roster, the agreements and the people to
 		// re-evaluate that day (with their waivers), writes their
@@ -164,6 +166,21 @@ func FunctionAccess() map[string]Access {
 			{Actions: []Action{Query, PutItem}, Keys: []string{AuditKeys}},
 			{Actions: []Action{GetItem, Query}, Keys: []string{SealsPK}},
 			{Actions: []Action{GetItem, Query, PutItem}, Keys: []string{ExportsPK}},
+		},
+		// The import run validates a large roster import against the
+		// roster (and the agreements, for assignments), moves it through
+		// its states with their audit events and the import write lock,
+		// checkpoints it, and writes its people (profiles, revisions, email
+		// claims, assignments) with their audit events; a resumed chunk
+		// reads which of its events exist.
+		"import": {
+			{Actions: []Action{GetItem, BatchGetItem, Query, PutItem, UpdateItem, ConditionCheckItem}, Keys: []string{personKeys, emailKeys, ImportsPK}},
+			{Actions: []Action{DeleteItem}, Keys: []string{emailKeys}},
+			{Actions: []Action{GetItem, PutItem, DeleteItem}, Keys: []string{JobPK(ImportLockJob)}},
+			{Actions: []Action{Query}, Keys: []string{RosterPK, AgreementsPK}},
+			{Actions: []Action{PutItem, BatchGetItem}, Keys: []string{AuditKeys}},
+			// A resumed chunk checks whether its day was sealed meanwhile.
+			{Actions: []Action{GetItem}, Keys: []string{SealsPK}},
 		},
 		// The bounce handler marks addresses undeliverable, once, with an
 		// audit event.

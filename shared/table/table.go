@@ -32,6 +32,9 @@
 //	snapshot chunk       snapshot-chunk  SNAPSHOT#<YYYY-Qn>         ROWS#<run id>#<0000000n>        -                                   -                          -
 //	customer agreement   agreement       AGREEMENTS                 <agreement key>                 -                                   -                          -
 //	evidence export      export          EXPORTS                    <export id: exp_ + 16 hex>      -                                   -                          -
+//	roster import        roster-import   IMPORTS                    <import id: imp_ + 16 hex>      -                                   -                          -
+//	import write lock    job             JOB#roster-import          STATE                           -                                   -                          -
+//	import journal       job             JOB#roster-journal         STATE                           -                                   -                          -
 //	audit seal           audit-seal      SEALS                      <YYYY-MM-DD>                    -                                   -                          -
 //
 // The type column is the item's [TypeAttribute], one of the Type constants
@@ -57,7 +60,16 @@
 // and scope, so a rerun finds it), then moves pending → running → done or
 // failed (failed → running again for a retry, a stale running one too) by
 // puts conditional on its state and version, each with its audit event;
-// its files lie in the evidence bucket under the prefix it records. An audit seal closes one UTC day of audit
+// its files lie in the evidence bucket under the prefix it records. A
+// large roster import is created pending only if absent, then moves pending
+// → validating → invalid, done (a dry run) or writing → done or failed by
+// puts conditional on its state and version, each with its audit event;
+// within writing, checkpoints (the next plan line, the lease) are versioned
+// puts without an event. While one writes, it holds the import write lock
+// (put only if absent with the move to writing, deleted with the move out
+// of it), which PUT /api/roster reads to refuse a concurrent write. Its
+// upload, frozen plan and problem list lie in the upload bucket under the
+// keys of [UploadKey], [PlanKey] and [ProblemsKey]. An audit seal closes one UTC day of audit
 // events (docs/AUDIT.md): its canonical JSON (count, chain root, prev =
 // SHA-256 of the previous day's seal, checkpoints) and signature, written
 // once (only if absent) an hour after the day ended, never updated; audit
@@ -108,7 +120,7 @@
 //	daily assignment run             last run date, catalog fingerprint                 GetItem JOB#assign / STATE            1
 //	daily assignment run             has the one-off migration run                      GetItem JOB#migrations / <name>       1
 //	daily run, once after upgrading  open assignments keyed by due date, awaiting their notice: re-key, then mark done  Query GSI4 DUE#0 … DUE#9, SK >= 0 (filter: open, no reminder), conditional UpdateItem PERSON#<id> / ASSIGN#…, conditional PutItem JOB#migrations / due-notice-v1  one per open assignment keyed by due date (+1 write each re-keyed, +1)
-//	roster import                    an unfinished import's start, set before writing, cleared after assigning  GetItem, conditional PutItem JOB#roster-import / STATE  1 (+2 writes)
+//	roster import                    an unfinished import's start, set before writing, cleared after assigning  GetItem, conditional PutItem JOB#roster-journal / STATE  1 (+2 writes)
 //	evidence export, tests           the audit events of one day, in order              Query AUDIT#<day>                     one per event
 //	bounce Lambda (SES via SNS)      mark an address undeliverable, once                TransactWrite SUPPRESS#<email> (if absent) + audit  0 (2 writes)
 //	GET /api/people/{id}             is the person's address undeliverable              GetItem SUPPRESS#<email> / SUPPRESS   1
@@ -129,6 +141,13 @@
 //	POST /api/exports, quarter close  create the export request once                    TransactWrite EXPORTS / <id> (if absent) + audit  0 (2 writes)
 //	GET /api/exports/{id}[/files/..]  one export (a download adds its audit event)      GetItem EXPORTS / <id> (+ PutItem AUDIT#<day>)  1
 //	GET /api/exports, /admin/exports  every export, newest first (sorted in code)       Query EXPORTS                         one per export (a few a quarter)
+//	POST /api/roster/imports         create the import once                             TransactWrite IMPORTS / <id> (if absent) + audit  0 (2 writes)
+//	GET /api/roster/imports/{id}     one import                                         GetItem IMPORTS / <id>                1
+//	GET /api/roster/imports          every import, newest first (ids are time-ordered)  Query IMPORTS (descending)            one per import (a few a month)
+//	PUT /api/roster (not a dry run)  is a large import writing                          GetItem JOB#roster-import / STATE     1
+//	import run (function or in-process)  the import, then its moves and checkpoints     GetItem IMPORTS / <id>, TransactWrite Put (if at its state and version) + audit (+ lock), Put (checkpoint)  1 (+2-3 writes a move)
+//	import run, resumed chunk        which of the chunk's events exist                  BatchGetItem AUDIT#<day of chunkAt> / <chunkAt>#<id>, 100 a call  one per event found
+//	import run, resumed chunk        was the day of chunkAt sealed meanwhile            GetItem SEALS / <day>                 1
 //	export run (function or in-process)  the export, then its state changes             GetItem EXPORTS / <id>, TransactWrite Put (if at its state and version) + audit  1 (+2 writes a change)
 //	seal run (freeze, daily)         the last seal, then each unsealed day's events; seal it once  Query SEALS (descending, Limit 1), Query AUDIT#<day>, conditional PutItem SEALS / <day> (loser: GetItem)  1 + one per event of the days sealed
 //	GET /api/audit/verify, export    the first seal, the seals of the range (and the day before), each day's events  Query SEALS (Limit 1), GetItem SEALS / <day>, Query SEALS BETWEEN, Query AUDIT#<day>  one per seal and event
@@ -183,6 +202,7 @@ const (
 	TypeSnapshot       = "snapshot"
 	TypeSnapshotChunk  = "snapshot-chunk"
 	TypeExport         = "export"
+	TypeRosterImport   = "roster-import"
 	TypeAuditSeal      = "audit-seal"
 )
 
@@ -275,6 +295,9 @@ const (
 	// ExportsPK is the partition holding every evidence export, one item
 	// per export with its id as sort key (see [ExportSK]).
 	ExportsPK = "EXPORTS"
+	// ImportsPK is the partition holding every large roster import, one
+	// item per import with its id as sort key (see [ImportSK]).
+	ImportsPK = "IMPORTS"
 	// RosterPK is the GSI2 partition holding every person.
 	RosterPK = "ROSTER"
 	// SealsPK is the partition of the audit log's daily seals, one item
@@ -545,6 +568,52 @@ func AgreementSK(key string) string { return key }
 // ("exp_" + 16 hex digits). Ids do not sort by time: a listing reads the
 // partition (a few exports a quarter) and orders them by request time.
 func ExportSK(id string) string { return id }
+
+// ImportSK is the sort key of a large roster import in [ImportsPK]: its id
+// ("imp_" + 16 hex digits, the first 12 the milliseconds of its request),
+// so imports sort by time.
+func ImportSK(id string) string { return id }
+
+// ImportLockJob is the job name (see [JobPK]) of the import write lock,
+// held (item JOB#roster-import / STATE) while a large import writes.
+const ImportLockJob = "roster-import"
+
+// RosterJournalJob is the job name (see [JobPK]) of the synchronous roster
+// import's journal (item JOB#roster-journal / STATE): the start of an
+// import that wrote people and has not yet assigned their training.
+const RosterJournalJob = "roster-journal"
+
+// Object keys of a large import in the upload bucket: the uploaded file,
+// the frozen plan (gzip-compressed JSON lines) and the full problem list
+// of an invalid upload.
+func UploadKey(id string) string { return ImportsObjectPrefix + id + "/upload" }
+
+// PlanKey is the key of an import's frozen plan (see [UploadKey]).
+func PlanKey(id string) string { return ImportsObjectPrefix + id + "/plan.jsonl.gz" }
+
+// ProblemsKey is the key of an import's problem list (see [UploadKey]).
+func ProblemsKey(id string) string { return ImportsObjectPrefix + id + "/problems.json" }
+
+// ImportsObjectPrefix starts every object key of a large import; the
+// bucket's notification and lifecycle rule select it.
+const ImportsObjectPrefix = "imports/"
+
+// UploadSuffix ends the key of every uploaded file (see [UploadKey]).
+const UploadSuffix = "/upload"
+
+// ImportOfUploadKey returns the import id of an uploaded file's key, or
+// false for any other key.
+func ImportOfUploadKey(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, ImportsObjectPrefix)
+	if !ok {
+		return "", false
+	}
+	id, ok := strings.CutSuffix(rest, UploadSuffix)
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return "", false
+	}
+	return id, true
+}
 
 // SealSK is the sort key of the seal of one UTC day (YYYY-MM-DD) in
 // [SealsPK]; seals sort by day.
