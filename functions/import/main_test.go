@@ -62,7 +62,8 @@ func TestImportFunctionRunsAnUploadAcrossInvocations(t *testing.T) {
 	stack := devtest.Shared(t)
 	var calls devtest.AccessLog
 	t.Setenv(env.TableName, devtest.Table(t, stack.DynamoClient(), "import"))
-	t.Setenv(env.UploadBucket, devtest.Bucket(t, stack.S3Client(), "import"))
+	bucket := devtest.Bucket(t, stack.S3Client(), "import")
+	t.Setenv(env.UploadBucket, bucket)
 	t.Setenv(env.ImportQueueURL, "https://sqs.eu-west-1.amazonaws.com/111122223333/imports")
 	// The clock moves a second at every reading: an invocation with 96
 	// seconds left (its context's deadline) hands the import on after a
@@ -81,6 +82,7 @@ func TestImportFunctionRunsAnUploadAcrossInvocations(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc.ChunkLines = 10
+	svc.Links = stack.S3Presigner(bucket) // the API's part: presigning the upload
 	defer calls.CheckWithin(t, table.FunctionAccess()["import"])
 
 	var file strings.Builder

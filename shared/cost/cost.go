@@ -292,29 +292,29 @@ func (u Usage) Keys() []string {
 // FunctionMemoryMB is each function's memory, as infra/stack.go defines it
 // (infra's TestCostModelMatchesStack checks).
 var FunctionMemoryMB = map[string]int{
-	"api": 512, "assign": 512, "remind": 512, "send": 256, "bounce": 256, "freeze": 1024, "export": 1024,
+	"api": 512, "assign": 512, "remind": 512, "send": 256, "bounce": 256, "freeze": 1024, "export": 1024, "import": 1769,
 }
 
 // Stack is the deployment infra/stack.go defines (infra's
 // TestCostModelMatchesStack checks the counts), in its first year: three
 // customer-managed keys (the table's, the evidence bucket's and the
-// signing key), 20 alarms (errors and throttles of each of the 7 functions,
-// and 6 more), 2 queues an event source polls (reminders, exports), and the
-// hourly reminder rule with the three daily rules.
+// signing key), 23 alarms (errors and throttles of each of the 8 functions,
+// and 7 more), 3 queues an event source polls (reminders, exports, roster
+// imports), and the hourly reminder rule with the three daily rules.
 var Stack = Deployment{
-	Name: "as deployed", CustomerKeys: 3, RotatingKeys: 2, Alarms: 20, PolledQueues: 2,
+	Name: "as deployed", CustomerKeys: 3, RotatingKeys: 2, Alarms: 23, PolledQueues: 3,
 	ScheduledRuns: 24*365 + 3*365,
 }
 
 // Lean is the deployment docs/notes/cost.md proposes for small
 // organisations (not deployed): the table and the evidence bucket
 // encrypted with AWS-owned and AWS-managed keys instead of keys of their
-// own, leaving the signing key, which no AWS key can replace; and the 14
+// own, leaving the signing key, which no AWS key can replace; and the 16
 // alarms on each function's errors and throttles replaced by 2 on the
 // account's Lambda Errors and Throttles (any function of the account, not
 // only the tracker's).
 var Lean = Deployment{
-	Name: "lean (proposed)", CustomerKeys: 1, Alarms: 8, PolledQueues: 2,
+	Name: "lean (proposed)", CustomerKeys: 1, Alarms: 9, PolledQueues: 3,
 	ScheduledRuns: 24*365 + 3*365,
 }
 

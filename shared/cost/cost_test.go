@@ -112,9 +112,9 @@ func TestUsageHelpers(t *testing.T) {
 			name: "the stack's fixed resources",
 			got:  cost.Stack.Usage(),
 			want: cost.Usage{
-				cost.KMSKey: 36, cost.Alarm: 240,
-				// 2 queues × 5 pollers × 3 polls a minute, all year.
-				cost.SQSRequest:    2 * 5 * 3 * 60 * 24 * 365,
+				cost.KMSKey: 36, cost.Alarm: 23 * 12,
+				// 3 queues × 5 pollers × 3 polls a minute, all year.
+				cost.SQSRequest:    3 * 5 * 3 * 60 * 24 * 365,
 				cost.ScheduleEvent: 24*365 + 3*365,
 			},
 		},

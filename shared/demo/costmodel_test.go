@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/attest-oss/attest/shared/app"
+	"github.com/attest-oss/attest/shared/app/inprocess"
 	"github.com/attest-oss/attest/shared/auth"
 	"github.com/attest-oss/attest/shared/cost"
 	"github.com/attest-oss/attest/shared/demo"
@@ -186,7 +187,7 @@ func costYear(tb testing.TB) costYearMeasure {
 	// The steady state of an hourly reminder run: its selection (nothing
 	// sent) at every hour of the year's last day, on the table the year
 	// left, metered. AWS runs it every hour; the demo once a day.
-	a, err := app.New(cfg)
+	a, err := inprocess.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

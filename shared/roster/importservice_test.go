@@ -26,6 +26,7 @@ import (
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/s3store"
+	"github.com/attest-oss/attest/shared/table"
 )
 
 // clock is a test clock; step, when set, advances it at every reading.
@@ -204,6 +205,8 @@ func (e *importEnv) counts(t testing.TB) map[string]int {
 			case kind == "PERSON":
 				k, _, _ := strings.Cut(sk, "#")
 				kind += " " + k
+			case kind == "JOB":
+				kind = pk
 			}
 			out[kind]++
 		}
@@ -311,6 +314,9 @@ func TestLargeImportMatchesPutRoster(t *testing.T) {
 	}
 	syncCounts, largeCounts := sync.counts(t), large.counts(t)
 	for k, n := range syncCounts {
+		if k == table.JobPK(table.RosterJournalJob) {
+			continue // the synchronous path's journal, which the large import's checkpoints replace
+		}
 		if largeCounts[k] != n {
 			t.Errorf("%s: %d items after the large imports, %d after PUT /api/roster", k, largeCounts[k], n)
 		}
