@@ -104,7 +104,7 @@ bench: deps tools ## run every benchmark, print one report (goals + one table) a
 	$(GO) run ./infra/coldstart -n $(COLDSTART_N) -rie $(TOOLS)/aws-lambda-rie -go $(GO) | tee build/coldstart.md
 	$(GO) run ./infra/benchreport -bench build/bench.txt -coldstart build/coldstart.md -doc docs/BENCHMARKS.md -started $$(cat build/bench.start)
 
-cost: deps ## price a year of 1,000 and 100,000 people from measured usage (see docs/notes/cost.md; part of bench as BenchmarkCost)
+cost: deps ## price a year of 1,000 and 100,000 people from measured usage (see docs/COST.md; part of bench as BenchmarkCost)
 	$(GO) test -count=1 -run '^TestCost$$' -v -timeout 15m ./shared/demo
 
 coldstart: tools ## init of each function's bootstrap under the Lambda emulator vs hello-world, and gzipped sizes (part of bench)

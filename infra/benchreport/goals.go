@@ -135,5 +135,5 @@ func costGoal(rs []result) (string, string) {
 		return notMeasured, notMeasured
 	}
 	_, large, _ := first(rs, "Cost", "scenario1-USD/1000people/month@100000")
-	return fmt.Sprintf("as deployed: $%s per 1,000 people per month at 100,000 people, $%s at 1,000 (fixed costs; docs/notes/cost.md)", large.text, small.text), verdict(large.value <= 0.5)
+	return fmt.Sprintf("as deployed: $%s per 1,000 people per month at 100,000 people, $%s at 1,000 (fixed costs; docs/COST.md)", large.text, small.text), verdict(large.value <= 0.5)
 }

@@ -306,7 +306,7 @@ var Stack = Deployment{
 	ScheduledRuns: 24*365 + 3*365,
 }
 
-// Lean is the deployment docs/notes/cost.md proposes for small
+// Lean is the deployment docs/COST.md proposes for small
 // organisations (not deployed): the table and the evidence bucket
 // encrypted with AWS-owned and AWS-managed keys instead of keys of their
 // own, leaving the signing key, which no AWS key can replace; and the 16

@@ -341,7 +341,7 @@ func TestCost(t *testing.T) {
 	t.Logf("the cost model:\n%s", report)
 	// The goal is reported, not asserted: the bills include Lambda
 	// durations, which are wall times on this machine (no timed
-	// assertions). docs/notes/cost.md reads the result.
+	// assertions). docs/COST.md reads the result.
 	for _, sc := range costScenarios {
 		t.Logf("%s: %.3f USD per 1,000 people per month at 100,000 people, %.3f at 1,000 (goal %.2f)",
 			sc.name, bills[sc.name][100000].PerThousandPerMonth(), bills[sc.name][1000].PerThousandPerMonth(), costGoal)

@@ -93,7 +93,7 @@ type Org struct {
 	allStaff map[string]bool
 }
 
-// Distribution parameters of the organisation (see docs/notes/synth.md).
+// Distribution parameters of the organisation (see docs/SYNTHETIC-ORG.md).
 const (
 	deptSpanMean     = 5    // extra reports of a department head beyond 3, exponential mean
 	spanMean         = 9    // extra reports of a manager beyond 2, exponential mean
