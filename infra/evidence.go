@@ -119,20 +119,7 @@ func newEvidence(stack awscdk.Stack, data dataResources, ops operations, buildDi
 		},
 	})
 
-	dlq := awssqs.NewQueue(stack, jsii.String("ExportDeadLetterQueue"), &awssqs.QueueProps{
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-	})
-	cdknag.NagSuppressions_AddResourceSuppressions(dlq, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("Serverless-SQSRedrivePolicy"), Reason: jsii.String("It is itself the export queue's dead-letter queue; its depth raises an alarm.")},
-	}, jsii.Bool(true))
-	queue := awssqs.NewQueue(stack, jsii.String("ExportQueue"), &awssqs.QueueProps{
-		VisibilityTimeout: awscdk.Duration_Minutes(jsii.Number(6 * exportTimeoutMinutes)),
-		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(3)},
-	})
+	queue, dlq := workQueue(stack, "Export", "export", exportTimeoutMinutes)
 
 	fn := newGoFunction(stack, goFunctionProps{
 		id:          "ExportFunction",

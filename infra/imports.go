@@ -67,20 +67,7 @@ func newImports(stack awscdk.Stack, data dataResources, ops operations, buildDir
 		{Id: jsii.String("AwsSolutions-S1"), Reason: jsii.String("Uploads are transient (expired after 7 days); every import, its uploader and its outcome are in the audit log.")},
 	}, jsii.Bool(true))
 
-	dlq := awssqs.NewQueue(stack, jsii.String("ImportDeadLetterQueue"), &awssqs.QueueProps{
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-	})
-	cdknag.NagSuppressions_AddResourceSuppressions(dlq, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("Serverless-SQSRedrivePolicy"), Reason: jsii.String("It is itself the import queue's dead-letter queue; its depth raises an alarm.")},
-	}, jsii.Bool(true))
-	queue := awssqs.NewQueue(stack, jsii.String("ImportQueue"), &awssqs.QueueProps{
-		VisibilityTimeout: awscdk.Duration_Minutes(jsii.Number(6 * importTimeoutMinutes)),
-		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(3)},
-	})
+	queue, dlq := workQueue(stack, "Import", "import", importTimeoutMinutes)
 	// The destination adds the queue policy allowing the bucket (its
 	// aws:SourceArn) to send.
 	bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED_PUT, awss3notifications.NewSqsDestination(queue),
