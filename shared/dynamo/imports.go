@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -258,24 +257,10 @@ func (s *Store) ImportWriting(ctx context.Context) (string, bool, error) {
 func (s *Store) EventsAt(ctx context.Context, at time.Time, ids []string) (map[string]audit.Event, error) {
 	out := make(map[string]audit.Event, len(ids))
 	probe := audit.Event{At: at}
-	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), batchGetMax) {
-		keys := make([]map[string]types.AttributeValue, len(chunk))
-		for i, id := range chunk {
-			keys[i] = key(table.AuditPK(probe.Day()), table.AuditSK(probe.SortTime(), id))
-		}
-		items, err := s.batchGet(ctx, types.KeysAndAttributes{Keys: keys, ConsistentRead: aws.Bool(true)})
-		if err != nil {
-			return nil, fmt.Errorf("read events: %w", err)
-		}
-		for _, raw := range items {
-			var it auditItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return nil, fmt.Errorf("read events: decode: %w", err)
-			}
-			out[it.ID] = it.event()
-		}
-	}
-	return out, nil
+	err := batchGetEach(ctx, s, "events", ids, func(id string) map[string]types.AttributeValue {
+		return key(table.AuditPK(probe.Day()), table.AuditSK(probe.SortTime(), id))
+	}, func(it auditItem) { out[it.ID] = it.event() })
+	return out, err
 }
 
 var (

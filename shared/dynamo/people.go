@@ -353,22 +353,32 @@ func (s *Store) personWrites(w roster.LineWrite, l roster.PlanLine) ([]types.Tra
 // those stored, by employee id.
 func (s *Store) PeopleByID(ctx context.Context, ids []string) (map[string]roster.Person, error) {
 	out := make(map[string]roster.Person, len(ids))
+	err := batchGetEach(ctx, s, "people", ids, func(id string) map[string]types.AttributeValue {
+		return key(table.PersonPK(id), table.ProfileSK)
+	}, func(it personItem) { out[it.EmployeeID] = it.person() })
+	return out, err
+}
+
+// batchGetEach reads the item keyOf(id) of each distinct id, strongly
+// consistent, batchGetMax keys per BatchGetItem call, and hands each one
+// stored, decoded as T, to fn; what names the items in errors.
+func batchGetEach[T any](ctx context.Context, s *Store, what string, ids []string, keyOf func(string) map[string]types.AttributeValue, fn func(T)) error {
 	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), batchGetMax) {
 		keys := make([]map[string]types.AttributeValue, len(chunk))
 		for i, id := range chunk {
-			keys[i] = key(table.PersonPK(id), table.ProfileSK)
+			keys[i] = keyOf(id)
 		}
 		items, err := s.batchGet(ctx, types.KeysAndAttributes{Keys: keys, ConsistentRead: aws.Bool(true)})
 		if err != nil {
-			return nil, fmt.Errorf("read people: %w", err)
+			return fmt.Errorf("read %s: %w", what, err)
 		}
 		for _, raw := range items {
-			var it personItem
+			var it T
 			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return nil, fmt.Errorf("read people: decode: %w", err)
+				return fmt.Errorf("read %s: decode: %w", what, err)
 			}
-			out[it.EmployeeID] = it.person()
+			fn(it)
 		}
 	}
-	return out, nil
+	return nil
 }
