@@ -2,9 +2,16 @@ package httpapi_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/devstack"
@@ -91,4 +98,108 @@ func TestLargeImportOverHTTP(t *testing.T) {
 	if status, _ := e.do(http.MethodGet, "/api/roster/imports/imp_0000000000000000", e.admin, "", nil); status != http.StatusNotFound {
 		t.Errorf("unknown import: %d, want 404", status)
 	}
+}
+
+// TestLargeImportLinksEveryProblem: an upload of 2,500 bad rows ends
+// invalid with 1,000 problems in its status and a problemsUrl that
+// downloads all 2,500, each with its row and field; nothing is written.
+// PUT /api/roster still answers 422 with its 1,000.
+func TestLargeImportLinksEveryProblem(t *testing.T) {
+	const bad = 2500
+	e := newEnv(t)
+	var b strings.Builder
+	b.WriteString(header)
+	for i := range bad + 50 {
+		start := "2026-01-05"
+		if i < bad {
+			start = "2026-13-05"
+		}
+		fmt.Fprintf(&b, "E%d,e%d@example.com,Person E%d,all-staff,,Ops,employee,,,%s,,UTC\n", i, i, i, start)
+	}
+	file := []byte(b.String())
+	before := e.items()
+
+	status, syncResp := e.do(http.MethodPut, "/api/roster?mode=upsert", e.admin, "text/csv", file)
+	syncProblems, _ := syncResp["problems"].([]any)
+	if status != http.StatusUnprocessableEntity || len(syncProblems) != 1000 ||
+		syncProblems[999].(map[string]any)["message"] != fmt.Sprintf("%d more problems were not listed", bad-999) {
+		t.Fatalf("PUT /api/roster: %d with %d problems, want 422 with 1,000, the last counting the rest", status, len(syncProblems))
+	}
+
+	id, url := e.startImport(e.admin, "mode=upsert")
+	req, _ := http.NewRequest(http.MethodPut, url, bytes.NewReader(file))
+	req.Header.Set("Content-Type", "text/csv")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("upload: %s", resp.Status)
+	}
+	run := *e.app.Imports
+	run.Store = dynamo.New(e.stack.DynamoClient(), e.table, func() time.Time { return e.now })
+	if err := run.Run(t.Context(), id, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	status, got := e.do(http.MethodGet, "/api/roster/imports/"+id, e.hris, "", nil)
+	problems, _ := got["problems"].([]any)
+	problemsURL, _ := got["problemsUrl"].(string)
+	if status != http.StatusOK || got["state"] != string(roster.ImportInvalid) || len(problems) != 1000 || problemsURL == "" {
+		t.Fatalf("GET: %d, state %v, %d problems, problemsUrl %q; want invalid with 1,000 and a link", status, got["state"], len(problems), problemsURL)
+	}
+	resp, err = http.Get(problemsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var full struct {
+		Problems []struct {
+			Row     int    `json:"row"`
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		} `json:"problems"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&full); resp.StatusCode != http.StatusOK || err != nil {
+		t.Fatalf("GET problemsUrl: %s, %v", resp.Status, err)
+	}
+	if len(full.Problems) != bad {
+		t.Fatalf("problems.json: %d problems, want %d", len(full.Problems), bad)
+	}
+	for i, p := range full.Problems {
+		if p.Row != i+2 || p.Field != "start_date" || p.Message == "" {
+			t.Fatalf("problem %d: %+v, want row %d's start_date", i, p, i+2)
+		}
+	}
+	for k, n := range e.items() {
+		if !strings.HasPrefix(k, "AUDIT import.") && k != "IMPORTS" && before[k] != n {
+			t.Errorf("%s: %d items before, %d after", k, before[k], n)
+		}
+	}
+}
+
+// items counts the table's items by partition kind (the key before "#"),
+// and audit events by action.
+func (e *env) items() map[string]int {
+	e.t.Helper()
+	out := map[string]int{}
+	p := dynamodb.NewScanPaginator(e.stack.DynamoClient(), &dynamodb.ScanInput{TableName: aws.String(e.table), ProjectionExpression: aws.String("PK, #a"), ExpressionAttributeNames: map[string]string{"#a": "action"}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(e.t.Context())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			pk, _ := it["PK"].(*types.AttributeValueMemberS)
+			if pk == nil {
+				e.t.Fatalf("item without a string PK: %v", it)
+			}
+			kind, _, _ := strings.Cut(pk.Value, "#")
+			if action, ok := it["action"].(*types.AttributeValueMemberS); ok && kind == "AUDIT" {
+				kind += " " + action.Value
+			}
+			out[kind]++
+		}
+	}
+	return out
 }

@@ -45,8 +45,14 @@ var (
 // r is read to its end; callers pass a size-limited body already in memory,
 // and a read error is reported as a problem.
 func ParseCSV(r io.Reader) (Upload, []apperr.Problem) {
+	return parseCSV(r, maxProblems)
+}
+
+// parseCSV is ParseCSV returning at most limit problems (the last saying
+// how many more there were).
+func parseCSV(r io.Reader, limit int) (Upload, []apperr.Problem) {
 	var u Upload
-	problems := problemList{noun: "problems"}
+	problems := problemList{noun: "problems", limit: limit}
 	warnings := problemList{noun: "warnings"}
 	result := func() (Upload, []apperr.Problem) {
 		u.Warnings = warnings.list()

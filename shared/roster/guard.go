@@ -19,6 +19,12 @@ import (
 // may make neither change; an admin may make every change.
 // Deactivations (a sync's, or an earlier end date) are never refused here.
 func CheckAccess(u Upload, plan Plan, role identity.Role) error {
+	return checkAccess(u, plan, role, maxProblems)
+}
+
+// checkAccess is CheckAccess refusing with at most limit problems (the
+// last saying how many more there were).
+func checkAccess(u Upload, plan Plan, role identity.Role, limit int) error {
 	if role == identity.Admin {
 		return nil
 	}
@@ -26,8 +32,7 @@ func CheckAccess(u Upload, plan Plan, role identity.Role) error {
 	for i, p := range u.People {
 		rows[strings.TrimSpace(p.EmployeeID)] = u.Rows[i]
 	}
-	var ps problemList
-	ps.noun = "problems"
+	ps := problemList{noun: "problems", limit: limit}
 	refuse := func(id string, f int, format string, args ...any) {
 		ps.add(apperr.Problem{Row: rows[id], Field: u.fieldName(f), Message: fmt.Sprintf(format, args...)})
 	}

@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -252,7 +253,7 @@ func (r *importRun) validate(ctx context.Context, im Import) (Import, error) {
 		return r.invalid(ctx, im, []apperr.Problem{{Field: "file", Message: fmt.Sprintf("over %s (%d bytes); nothing was written", sizeText(limit), size)}})
 	}
 	now := r.s.now()
-	v, err := validate(ctx, r.s.Store, r.s.Catalog, io.LimitReader(body, limit), contentType, im.Options, now)
+	v, err := validate(ctx, r.s.Store, r.s.Catalog, io.LimitReader(body, limit), contentType, im.Options, now, maxFileProblems)
 	if e, ok := apperr.As(err); ok {
 		problems := e.Problems
 		if len(problems) == 0 {
@@ -317,17 +318,40 @@ func (r *importRun) invalid(ctx context.Context, im Import, problems []apperr.Pr
 	})
 }
 
-// putProblems stores the full problem list of an import.
+// putProblems stores the full problem list of an import as
+// {"problems": [...]}, streamed one problem at a time.
 func (r *importRun) putProblems(ctx context.Context, id string, problems []apperr.Problem) error {
 	w, err := r.s.Uploads.Create(ctx, table.ProblemsKey(id), "application/json")
 	if err != nil {
 		return err
 	}
-	if err := json.NewEncoder(w).Encode(map[string]any{"problems": problems}); err != nil {
-		_ = abandon(w, err)
-		return err
+	if err := encodeProblems(w, problems); err != nil {
+		return abandon(w, err)
 	}
-	return w.Close()
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("store the problems: %w", err)
+	}
+	return nil
+}
+
+// encodeProblems writes {"problems": [...]} to w without building it in
+// memory whole.
+func encodeProblems(w io.Writer, problems []apperr.Problem) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(`{"problems":[`)
+	for i, p := range problems {
+		b, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n")
+		bw.Write(b)
+	}
+	bw.WriteString("\n]}\n")
+	return bw.Flush()
 }
 
 // putPlan freezes the plan: it stores lines under key and returns the

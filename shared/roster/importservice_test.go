@@ -3,6 +3,7 @@ package roster_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -359,6 +360,9 @@ func TestInvalidImportWritesNothing(t *testing.T) {
 			if !reflect.DeepEqual(im.Problems, wantProblems) {
 				t.Errorf("problems %v, want PUT /api/roster's %v", im.Problems, wantProblems)
 			}
+			if im.ProblemsURL != "" {
+				t.Errorf("problemsUrl %q for %d problems, want none", im.ProblemsURL, len(im.Problems))
+			}
 		}},
 		{"dry run", roster.Options{Mode: roster.ModeUpsert, DryRun: true, Role: identity.Admin}, peopleCSV(15, named), roster.ImportDone, func(t *testing.T, im roster.Import) {
 			if im.Result == nil || !reflect.DeepEqual(*im.Result, dryRes) {
@@ -394,6 +398,71 @@ func TestInvalidImportWritesNothing(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestInvalidImportListsEveryProblem: an upload of 2,500 bad rows ends
+// invalid with the first 1,000 problems in its status and a short-lived
+// link to all 2,500, each with its row and field, and writes no one;
+// PUT /api/roster refuses the same file with its 1,000 problems as before.
+func TestInvalidImportListsEveryProblem(t *testing.T) {
+	const bad = 2500
+	e := newImportEnv(t)
+	seed := e.request(t, roster.Options{Mode: roster.ModeUpsert, Role: identity.Admin}, "text/csv", peopleCSV(12, named))
+	if got := e.run(t, seed.ID); got.State != roster.ImportDone {
+		t.Fatalf("seed import: %+v", got)
+	}
+	file := bytes.Replace(peopleCSV(bad+100, named), []byte("2026-01-05"), []byte("2026-13-05"), bad)
+
+	before := e.counts(t)
+	_, syncErr := e.app.Roster.Import(t.Context(), roster.Request{Body: bytes.NewReader(file), ContentType: "text/csv", Mode: roster.ModeUpsert, Actor: "admin@example.com", Role: identity.Admin})
+	syncProblems := invalidOf(t, syncErr)
+	if len(syncProblems) != roster.MaxImportProblems || syncProblems[999].Message != fmt.Sprintf("%d more problems were not listed", bad-999) {
+		t.Fatalf("PUT /api/roster: %d problems, the last %v; want 1,000, the last counting the %d others", len(syncProblems), syncProblems[len(syncProblems)-1], bad-999)
+	}
+
+	im := e.request(t, roster.Options{Mode: roster.ModeUpsert, Role: identity.Admin}, "text/csv", file)
+	got := e.run(t, im.ID)
+	if got.State != roster.ImportInvalid || len(got.Problems) != roster.MaxImportProblems {
+		t.Fatalf("import: %s with %d problems, want invalid with %d", got.State, len(got.Problems), roster.MaxImportProblems)
+	}
+	if !reflect.DeepEqual(got.Problems[:999], syncProblems[:999]) {
+		t.Errorf("the status's problems differ from PUT /api/roster's")
+	}
+	if got.ProblemsURL == "" || !strings.Contains(got.ProblemsURL, "X-Amz-Expires=300") {
+		t.Fatalf("problemsUrl %q, want a link valid 5 minutes", got.ProblemsURL)
+	}
+	resp, err := http.Get(got.ProblemsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var full struct {
+		Problems []apperr.Problem `json:"problems"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&full); resp.StatusCode != http.StatusOK || err != nil {
+		t.Fatalf("GET problemsUrl: %s, %v", resp.Status, err)
+	}
+	if len(full.Problems) != bad {
+		t.Fatalf("problems.json lists %d problems, want %d", len(full.Problems), bad)
+	}
+	for i, p := range full.Problems {
+		if p.Row != i+2 || p.Field != "start_date" || p.Message == "" {
+			t.Fatalf("problem %d: %v, want row %d's start_date", i, p, i+2)
+		}
+	}
+	if !reflect.DeepEqual(full.Problems[:roster.MaxImportProblems], got.Problems) {
+		t.Errorf("the status's problems are not the first of problems.json")
+	}
+
+	after := e.counts(t)
+	for k, n := range after {
+		if !strings.HasPrefix(k, "AUDIT import.") && k != "IMPORTS" && before[k] != n {
+			t.Errorf("%s: %d items before, %d after", k, before[k], n)
+		}
+	}
+	if after["PERSON PROFILE"] != 12 {
+		t.Errorf("%d profiles, want the 12 seeded", after["PERSON PROFILE"])
 	}
 }
 

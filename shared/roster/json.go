@@ -34,8 +34,14 @@ import (
 // r is read to its end; callers pass a size-limited body already in memory,
 // and a read error is reported as a problem.
 func ParseJSON(r io.Reader) (Upload, []apperr.Problem) {
+	return parseJSON(r, maxProblems)
+}
+
+// parseJSON is ParseJSON returning at most limit problems (the last saying
+// how many more there were).
+func parseJSON(r io.Reader, limit int) (Upload, []apperr.Problem) {
 	u := Upload{camelCase: true}
-	problems := problemList{noun: "problems"}
+	problems := problemList{noun: "problems", limit: limit}
 	warnings := problemList{noun: "warnings"}
 	result := func() (Upload, []apperr.Problem) {
 		u.Warnings = warnings.list()

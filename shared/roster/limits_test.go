@@ -110,3 +110,66 @@ func TestProblemsCapped(t *testing.T) {
 		})
 	}
 }
+
+// TestFileProblemsCapped checks that a large import's validation, which
+// lists its problems in a file, keeps every problem up to maxFileProblems,
+// then the first maxFileProblems-1 and one saying how many more there
+// were, while the synchronous cap stays at maxProblems.
+func TestFileProblemsCapped(t *testing.T) {
+	shortRows := func(n int) string { return csvOf(strings.Split(strings.Repeat("x\n", n), "\n")[:n]...) }
+	jsonRows := func(n int) string { return `{"people": [` + strings.TrimSuffix(strings.Repeat("1,", n), ",") + `]}` }
+	noName := func(n int) string {
+		lines := make([]string, n)
+		for i := range lines {
+			lines[i] = fmt.Sprintf("E%d,e%d@example.com,,,,,,,,2026-01-05,,", i, i)
+		}
+		return csvOf(lines...)
+	}
+	csvProblems := func(in string, limit int) []apperr.Problem {
+		_, ps := parseCSV(strings.NewReader(in), limit)
+		return ps
+	}
+	jsonProblems := func(in string, limit int) []apperr.Problem {
+		_, ps := parseJSON(strings.NewReader(in), limit)
+		return ps
+	}
+	planProblems := func(in string, limit int) []apperr.Problem {
+		u, ps := parseCSV(strings.NewReader(in), limit)
+		if len(ps) > 0 {
+			t.Fatalf("got problems %v, want none", ps[:1])
+		}
+		_, err := planImport(u, nil, ModeSync, today, knownRoles, limit)
+		e, ok := apperr.As(err)
+		if !ok || e.Code != apperr.Invalid {
+			t.Fatalf("got error %v, want an Invalid *apperr.Error", err)
+		}
+		return e.Problems
+	}
+	tests := []struct {
+		name  string
+		got   []apperr.Problem
+		limit int
+		found int
+		last  apperr.Problem // the last listed of those found
+	}{
+		{"CSVAllListed", csvProblems(shortRows(2500), maxFileProblems), maxFileProblems, 2500, apperr.Problem{Row: 2501, Message: "has 1 cells"}},
+		{"CSVAtFileCap", csvProblems(shortRows(maxFileProblems), maxFileProblems), maxFileProblems, maxFileProblems, apperr.Problem{Row: maxFileProblems + 1, Message: "has 1 cells"}},
+		{"CSVOverFileCap", csvProblems(shortRows(maxFileProblems+5), maxFileProblems), maxFileProblems, maxFileProblems + 5, apperr.Problem{Row: maxFileProblems, Message: "has 1 cells"}},
+		{"CSVSyncCapUnchanged", csvProblems(shortRows(2500), maxProblems), maxProblems, 2500, apperr.Problem{Row: 1000, Message: "has 1 cells"}},
+		{"JSONAllListed", jsonProblems(jsonRows(2500), maxFileProblems), maxFileProblems, 2500, apperr.Problem{Row: 2500, Message: "must be an object, not a number"}},
+		{"PlanAllListed", planProblems(noName(2500), maxFileProblems), maxFileProblems, 2500, apperr.Problem{Row: 2501, Field: "name", Message: "is required"}},
+		{"PlanSyncCapUnchanged", planProblems(noName(2500), maxProblems), maxProblems, 2500, apperr.Problem{Row: 1000, Field: "name", Message: "is required"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, tail := tt.found, []apperr.Problem{tt.last}
+			if tt.found > tt.limit {
+				n, tail = tt.limit, append(tail, apperr.Problem{Message: fmt.Sprintf("%d more problems were not listed", tt.found-(tt.limit-1))})
+			}
+			if len(tt.got) != n {
+				t.Fatalf("got %d problems, want %d", len(tt.got), n)
+			}
+			checkProblems(t, tt.got[n-len(tail):], tail)
+		})
+	}
+}

@@ -115,6 +115,12 @@ type FieldChange struct {
 // says how many rows do and lists the first ten. Warnings are capped as
 // problems are.
 func PlanImport(u Upload, stored []Person, mode Mode, today string, knownRole func(string) bool) (Plan, error) {
+	return planImport(u, stored, mode, today, knownRole, maxProblems)
+}
+
+// planImport is PlanImport refusing with at most limit problems (the last
+// saying how many more there were).
+func planImport(u Upload, stored []Person, mode Mode, today string, knownRole func(string) bool, limit int) (Plan, error) {
 	if mode != ModeSync && mode != ModeUpsert {
 		return Plan{}, fmt.Errorf("people: plan import: unknown mode %q", mode)
 	}
@@ -146,7 +152,7 @@ func PlanImport(u Upload, stored []Person, mode Mode, today string, knownRole fu
 	c.crossCheck(people, u.Rows, stored, storedByID, mode)
 	if n := len(c.problems); n > 0 {
 		slices.SortStableFunc(c.problems, byRow)
-		return Plan{}, apperr.InvalidWith(countProblems(n), capped(c.problems, n, "problems"))
+		return Plan{}, apperr.InvalidWith(countProblems(n), capped(c.problems, n, limit, "problems"))
 	}
 
 	var plan Plan
@@ -182,7 +188,7 @@ func PlanImport(u Upload, stored []Person, mode Mode, today string, knownRole fu
 		}
 	}
 	c.roleWarnings()
-	plan.Warnings = capped(c.warnings, len(c.warnings), "warnings") // by row
+	plan.Warnings = capped(c.warnings, len(c.warnings), maxProblems, "warnings") // by row
 	slices.SortFunc(plan.Created, func(a, b Person) int { return cmp.Compare(a.EmployeeID, b.EmployeeID) })
 	slices.SortFunc(plan.Updated, byEmployeeID)
 	slices.SortFunc(plan.Deactivated, byEmployeeID)

@@ -146,7 +146,7 @@ func (s *Service) run(ctx context.Context, req Request) (Preview, error) {
 		return Preview{}, err
 	}
 	now := s.now()
-	v, err := validate(ctx, s.Store, s.Catalog, req.Body, req.ContentType, req.options(), now)
+	v, err := validate(ctx, s.Store, s.Catalog, req.Body, req.ContentType, req.options(), now, maxProblems)
 	if err != nil {
 		return Preview{}, err
 	}
@@ -228,18 +228,19 @@ func unfinished(j Journal, stored map[string]Record, plan Plan) []Person {
 	return out
 }
 
-// parse reads the body according to its media type.
-func parse(body io.Reader, contentType string) (Upload, []apperr.Problem, error) {
+// parse reads the body according to its media type, returning at most
+// limit problems (the last saying how many more there were).
+func parse(body io.Reader, contentType string, limit int) (Upload, []apperr.Problem, error) {
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return Upload{}, nil, apperr.New(apperr.Unsupported, "Content-Type must be text/csv or application/json")
 	}
 	switch mediaType {
 	case "text/csv":
-		u, problems := ParseCSV(body)
+		u, problems := parseCSV(body, limit)
 		return u, problems, nil
 	case "application/json":
-		u, problems := ParseJSON(body)
+		u, problems := parseJSON(body, limit)
 		return u, problems, nil
 	}
 	return Upload{}, nil, apperr.New(apperr.Unsupported, "Content-Type must be text/csv or application/json, not %q", mediaType)

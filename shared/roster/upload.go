@@ -188,33 +188,54 @@ func unknownName(what, name string, camelCase bool) string {
 
 // maxProblems is the most problems, or warnings, returned for one upload,
 // the last of them saying how many more there were: a hostile upload must
-// cost neither a huge response body nor the memory to build it.
+// cost neither a huge response body nor the memory to build it. It caps
+// what PUT /api/roster answers (its 422 body) and a large import's status.
 const maxProblems = 1000
+
+// maxFileProblems is the most problems a large import keeps, the last of
+// them saying how many more there were; every one is counted. They go to
+// the import's problems.json, not into a response, so the bound is memory
+// and a file people can still open: a problem holds a row, a field name
+// and a message of about 60 bytes, about 150 bytes in memory and 100 in
+// the file, so 100,000 take about 15 MB of the import function's 1,769 MB
+// and make a 10 MB file. Without a bound, a 100 MB upload of short bad rows
+// (",,,\n" is 4 bytes) could hold tens of millions; a file with more than
+// 100,000 problems is wrong throughout, and its first ones say how.
+const maxFileProblems = 100_000
 
 // problemList collects problems in the order they are found, keeping only
 // those that can be returned.
 type problemList struct {
-	noun string // what is collected, plural: "problems" or "warnings"
-	kept []apperr.Problem
-	n    int // how many were added, kept or not
+	noun  string // what is collected, plural: "problems" or "warnings"
+	limit int    // the most returned; maxProblems when 0
+	kept  []apperr.Problem
+	n     int // how many were added, kept or not
+}
+
+// max returns the most problems the list returns.
+func (l *problemList) max() int {
+	if l.limit > 0 {
+		return l.limit
+	}
+	return maxProblems
 }
 
 // add adds ps to the list.
 func (l *problemList) add(ps ...apperr.Problem) {
 	l.n += len(ps)
-	l.kept = append(l.kept, ps[:min(len(ps), maxProblems-len(l.kept))]...)
+	l.kept = append(l.kept, ps[:min(len(ps), l.max()-len(l.kept))]...)
 }
 
 // list returns what was added, capped as by capped; nil when nothing was.
-func (l *problemList) list() []apperr.Problem { return capped(l.kept, l.n, l.noun) }
+func (l *problemList) list() []apperr.Problem { return capped(l.kept, l.n, l.max(), l.noun) }
 
 // capped returns ps, the first of n problems found, as they are returned:
-// all of them when n is at most maxProblems, otherwise the first
-// maxProblems-1 and a last one saying how many more there were.
-func capped(ps []apperr.Problem, n int, noun string) []apperr.Problem {
-	if n <= maxProblems {
+// all of them when n is at most limit, otherwise the first limit-1 and a
+// last one saying how many more there were.
+func capped(ps []apperr.Problem, n, limit int, noun string) []apperr.Problem {
+	if n <= limit {
 		return ps
 	}
-	return append(ps[:maxProblems-1:maxProblems-1],
-		apperr.Problem{Message: fmt.Sprintf("%d more %s were not listed", n-(maxProblems-1), noun)})
+	return append(ps[:limit-1:limit-1],
+		apperr.Problem{Message: fmt.Sprintf("%d more %s were not listed", n-(limit-1), noun)})
 }

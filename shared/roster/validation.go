@@ -60,9 +60,12 @@ func (v validated) changed() []Person {
 // (CheckAccess) and the deactivations (CheckDeactivations, which a dry
 // run without a confirmation only warns about). It returns an
 // *apperr.Error (Invalid with every problem, or Unsupported) for an upload
-// that may not be written, and writes nothing.
-func validate(ctx context.Context, store PeopleLister, cat *catalog.Catalog, body io.Reader, contentType string, opt Options, now time.Time) (validated, error) {
-	upload, problems, err := parse(body, contentType)
+// that may not be written, and writes nothing. An Invalid error lists at
+// most limit problems, the last saying how many more there were:
+// maxProblems for PUT /api/roster's answer, maxFileProblems for a large
+// import's problems.json.
+func validate(ctx context.Context, store PeopleLister, cat *catalog.Catalog, body io.Reader, contentType string, opt Options, now time.Time, limit int) (validated, error) {
+	upload, problems, err := parse(body, contentType, limit)
 	if err != nil {
 		return validated{}, err
 	}
@@ -80,7 +83,7 @@ func validate(ctx context.Context, store PeopleLister, cat *catalog.Catalog, bod
 		byID[r.EmployeeID] = r
 	}
 	today := now.UTC().Format(DateLayout)
-	plan, err := PlanImport(upload, storedPeople, opt.Mode, today, cat.HasRole)
+	plan, err := planImport(upload, storedPeople, opt.Mode, today, cat.HasRole, limit)
 	if err != nil {
 		return validated{}, err
 	}
@@ -88,7 +91,7 @@ func validate(ctx context.Context, store PeopleLister, cat *catalog.Catalog, bod
 	if opt.PlanDigest != "" && opt.PlanDigest != digest {
 		return validated{}, ErrPlanChanged
 	}
-	if err := CheckAccess(upload, plan, opt.Role); err != nil {
+	if err := checkAccess(upload, plan, opt.Role, limit); err != nil {
 		return validated{}, err
 	}
 	active := 0
