@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"slices"
@@ -31,7 +32,9 @@ import (
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/kmssign"
 	"github.com/attest-oss/attest/shared/roster"
+	"github.com/attest-oss/attest/shared/s3presign"
 	"github.com/attest-oss/attest/shared/s3store"
+	"github.com/attest-oss/attest/shared/table"
 )
 
 // childEnv carries a crash child's world (JSON) to the re-executed test
@@ -53,30 +56,41 @@ const (
 	jobAssign = "assign" // the daily assignment run, its first (full) run
 	jobRemind = "remind" // the daily reminder run, sending in-process
 	jobExport = "export" // one evidence export's run (the export function)
+	jobLarge  = "large"  // a large roster import of the demo roster (the import function)
 )
 
 // start is the scenarios' clock: a Monday, at noon UTC.
 var start = time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
 
-// exportRedelivery is how much later the export queue redelivers a message
-// whose run failed or died (its visibility timeout, infra/evidence.go): the
-// rerun of an export happens that much later.
-const exportRedelivery = 90 * time.Minute
+// redelivery is how much later the export and the import queues redeliver
+// a message whose run failed or died (their visibility timeout,
+// infra/evidence.go and infra/imports.go): the rerun of an export or a
+// large import happens that much later, when a dead run's hold on it has
+// expired.
+const redelivery = 90 * time.Minute
+
+// importTimeout is the import function's timeout: the deadline of a run.
+const importTimeout = 15 * time.Minute
+
+// importChunk is the large import's chunk (plan lines between checkpoints):
+// small, so that the 65 people take several chunks and a kill lands in one.
+const importChunk = 10
 
 // world is one scenario's tracker on the shared stand-ins: a table, a mail
 // domain, a bucket and a signing key of its own, and a clock. It is JSON
 // so that a crash child can work on the same one.
 type world struct {
-	Job, Table, Domain, Bucket, KeyID, ExportID string
-	Dynamo, SES, S3, KMS                        string // endpoints
-	Now                                         time.Time
-	KillAt                                      int // in a crash child
+	Job, Table, Domain, Bucket, KeyID, ExportID, ImportID string
+	Dynamo, SES, S3, KMS                                  string // endpoints
+	Now                                                   time.Time
+	KillAt                                                int // in a crash child
 }
 
 // newWorld makes a world for job and prepares what the job needs, without
 // faults: nothing for the import; the people, without their training, for
-// the assignment run; the imported roster for the reminder run; and an
-// export request for the export.
+// the assignment run; the imported roster for the reminder run; an export
+// request for the export; and for the large import its request with the
+// demo roster uploaded to its URL.
 func newWorld(t *testing.T, job string) *world {
 	t.Helper()
 	stack := devtest.Shared(t)
@@ -84,8 +98,10 @@ func newWorld(t *testing.T, job string) *world {
 	w := &world{Job: job, Now: start, Dynamo: stack.DynamoEndpoint(), SES: stack.SESEndpoint(), S3: stack.S3Endpoint(), KMS: stack.KMSEndpoint()}
 	w.Table = devtest.Table(t, stack.DynamoClient(), "faults")
 	w.Domain = strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(w.Table)) + ".test"
-	if job == jobExport {
+	if job == jobExport || job == jobLarge {
 		w.Bucket = devtest.Bucket(t, stack.S3Client(), "faults")
+	}
+	if job == jobExport {
 		keyID, err := kmssign.EnsureLocalKey(ctx, stack.KMSClient(), "alias/"+strings.ReplaceAll(w.Table, ".", "_"))
 		if err != nil {
 			t.Fatal(err)
@@ -119,6 +135,26 @@ func newWorld(t *testing.T, job string) *world {
 		}
 		w.ExportID = e.ID
 	}
+	if job == jobLarge {
+		im, url, err := a.Imports.Request(ctx, roster.Options{Mode: roster.ModeSync, Role: identity.Admin}, "hris", "api")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.ImportID = im.ID
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader(w.roster()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "text/csv")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("PUT to the upload URL: %s", resp.Status)
+		}
+	}
 	return w
 }
 
@@ -140,6 +176,15 @@ type queued struct{}
 
 func (queued) Enqueue(context.Context, string) error { return nil }
 
+// continuations is the import queue of a world: it counts the
+// continuations a run sends, which the scenarios deliver themselves.
+type continuations struct{ n int }
+
+func (q *continuations) Continue(context.Context, string) error {
+	q.n++
+	return nil
+}
+
 // app wires the tracker of the world, every client through f (none when
 // nil).
 func (w *world) app(f *devtest.Faults) *app.App {
@@ -160,9 +205,18 @@ func (w *world) app(f *devtest.Faults) *app.App {
 		c.Exports = &app.ExportsConfig{Queue: queued{},
 			Objects: &s3store.Store{Client: objects, Bucket: w.Bucket, Now: c.Now}}
 	}
+	if w.Job == jobLarge {
+		objects := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(w.S3), true })
+		c.Imports = &app.ImportsConfig{Queue: &continuations{},
+			Uploads: &s3store.Uploads{Store: &s3store.Store{Client: objects, Bucket: w.Bucket, Now: c.Now}},
+			Links:   &s3presign.Presigner{Bucket: w.Bucket, Region: cfg.Region, Credentials: cfg.Credentials, Endpoint: w.S3, PathStyle: true}}
+	}
 	a, err := inprocess.New(c) // the export's bundle writer, as the export function wires it
 	if err != nil {
 		panic(err)
+	}
+	if a.Imports != nil {
+		a.Imports.ChunkLines = importChunk
 	}
 	return a
 }
@@ -182,13 +236,49 @@ func (w *world) run(ctx context.Context, a *app.App, job string) error {
 		return err
 	case jobExport:
 		return a.Exports.Run(ctx, w.ExportID)
+	case jobLarge:
+		return w.runImport(ctx, a)
 	}
 	return fmt.Errorf("no job %q", job)
 }
 
+// errStuck is a large import left unfinished by a run that succeeded and
+// sent no continuation: its message is deleted, and nothing would ever run
+// it again.
+var errStuck = errors.New("left unfinished with no message to run it again")
+
+// runImport is one delivery of the large import's message to the import
+// function (handler.Import: Run with the invocation's deadline), followed
+// by the continuations it sends, if any, as the queue delivers them. An
+// error is a failed delivery, which the queue delivers again; an import
+// that is not done after a delivery that succeeded is stuck (errStuck).
+func (w *world) runImport(ctx context.Context, a *app.App) error {
+	q := a.Imports.Queue.(*continuations)
+	for {
+		sent := q.n
+		if err := a.Imports.Run(ctx, w.ImportID, w.Now.Add(importTimeout)); err != nil {
+			return err
+		}
+		// the scenario's look, not the function's: no faults
+		im, err := w.app(nil).Imports.Get(ctx, w.ImportID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case im.State == roster.ImportDone:
+			return nil
+		case im.State.Final():
+			return fmt.Errorf("import %s ended %s: %v: %w", im.ID, im.State, im.Problems, errStuck)
+		case q.n == sent:
+			return fmt.Errorf("import %s %s at line %d of %d: %w", im.ID, im.State, im.NextLine, im.PlanLines, errStuck)
+		}
+	}
+}
+
 // untilDone runs the world's job until it succeeds, as the scheduler or
-// the queue would (an export's rerun comes a redelivery later), and
-// returns how many runs it took.
+// the queue would (an export's or a large import's rerun comes a
+// redelivery later), and returns how many runs it took. A large import
+// that a run leaves stuck fails the test.
 func (w *world) untilDone(t *testing.T, a *app.App, maxRuns int) int {
 	t.Helper()
 	for n := 1; ; n++ {
@@ -196,11 +286,11 @@ func (w *world) untilDone(t *testing.T, a *app.App, maxRuns int) int {
 		if err == nil {
 			return n
 		}
-		if n == maxRuns {
+		if n == maxRuns || errors.Is(err, errStuck) {
 			t.Fatalf("%s still failing after %d runs: %v", w.Job, n, err)
 		}
-		if w.Job == jobExport {
-			w.Now = w.Now.Add(exportRedelivery)
+		if w.Job == jobExport || w.Job == jobLarge {
+			w.Now = w.Now.Add(redelivery)
 		}
 	}
 }
@@ -244,12 +334,14 @@ func (w *world) crash(t *testing.T, k int) {
 
 // counts are what a world holds afterwards: items by type (audit events by
 // action), the keys of the items whose keys are deterministic, the emails
-// sent to its domain and the files of its export.
+// sent to its domain, the files of its export or large import, and the
+// large import's result.
 type counts struct {
-	items map[string]int
-	keys  map[string][]string
-	mail  []string
-	files []string
+	items  map[string]int
+	keys   map[string][]string
+	mail   []string
+	files  []string
+	result string
 }
 
 // keyed are the item types compared key by key (the others by number:
@@ -305,6 +397,7 @@ func (w *world) count(t *testing.T) counts {
 		}
 	}
 	sort.Strings(c.mail)
+	prefix := ""
 	if w.ExportID != "" {
 		e, err := w.app(nil).Exports.Get(ctx, w.ExportID, "")
 		if err != nil {
@@ -313,17 +406,37 @@ func (w *world) count(t *testing.T) counts {
 		if e.State != export.Done {
 			t.Errorf("export %s is %s", e.ID, e.State)
 		}
+		prefix = e.Prefix
+		defer func() {
+			for _, f := range e.Files {
+				if !slices.Contains(c.files, f.Name) {
+					t.Errorf("export %s lists %s, which is not in the bucket", e.ID, f.Name)
+				}
+			}
+		}()
+	}
+	if w.ImportID != "" {
+		im, err := w.app(nil).Imports.Get(ctx, w.ImportID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if im.State != roster.ImportDone || im.RowsWritten != im.PlanLines {
+			t.Errorf("import %s is %s, %d of %d lines written", im.ID, im.State, im.RowsWritten, im.PlanLines)
+		}
+		res, err := json.Marshal(im.Result)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.result = fmt.Sprintf("rows %d, lines %d, %s", im.Rows, im.PlanLines, res)
+		prefix = strings.TrimSuffix(table.UploadKey(im.ID), "upload")
+	}
+	if w.Bucket != "" {
 		out, err := stack.S3Client().ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(w.Bucket)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, o := range out.Contents {
-			c.files = append(c.files, strings.TrimPrefix(aws.ToString(o.Key), e.Prefix))
-		}
-		for _, f := range e.Files {
-			if !slices.Contains(c.files, f.Name) {
-				t.Errorf("export %s lists %s, which is not in the bucket", e.ID, f.Name)
-			}
+			c.files = append(c.files, strings.TrimPrefix(aws.ToString(o.Key), prefix))
 		}
 		sort.Strings(c.files)
 	}
@@ -363,7 +476,10 @@ func compare(t *testing.T, clean, got counts, dup int) {
 		}
 	}
 	if lost, extra := diff(clean.files, got.files); len(lost)+len(extra) > 0 {
-		t.Errorf("export files: lost %v, extra %v", lost, extra)
+		t.Errorf("files: lost %v, extra %v", lost, extra)
+	}
+	if got.result != clean.result {
+		t.Errorf("import result: %s, clean run %s", got.result, clean.result)
 	}
 	lost, extra := diff(clean.mail, got.mail)
 	if len(lost) > 0 || len(extra) != dup {
@@ -440,7 +556,7 @@ func cleanRun(t *testing.T, job string) (counts, []string) {
 // the world must hold exactly what a clean run leaves.
 func TestFaults(t *testing.T) {
 	t.Parallel()
-	for i, job := range []string{jobImport, jobAssign, jobRemind, jobExport} {
+	for i, job := range []string{jobImport, jobAssign, jobRemind, jobExport, jobLarge} {
 		t.Run(job, func(t *testing.T) {
 			t.Parallel()
 			clean, seq := cleanRun(t, job)
@@ -463,11 +579,13 @@ func TestFaults(t *testing.T) {
 				a := w.app(f)
 				failed := 0
 				for range stormRuns {
-					if w.run(context.Background(), a, job) != nil {
+					if err := w.run(context.Background(), a, job); errors.Is(err, errStuck) {
+						t.Fatal(err)
+					} else if err != nil {
 						failed++
 					}
-					if job == jobExport {
-						w.Now = w.Now.Add(exportRedelivery)
+					if job == jobExport || job == jobLarge {
+						w.Now = w.Now.Add(redelivery)
 					}
 				}
 				f.SetRate(0)
@@ -475,13 +593,13 @@ func TestFaults(t *testing.T) {
 				t.Logf("%s: %d of %d runs failed in the storm, then %d runs; %v", t.Name(), failed, stormRuns, runs, f)
 				compare(t, clean, w.count(t), lostSends(f))
 			})
-			for _, k := range killPoints(seq) {
+			for _, k := range killPoints(job, seq) {
 				t.Run(fmt.Sprintf("KilledAt%d", k), func(t *testing.T) {
 					t.Parallel()
 					w := newWorld(t, job)
 					w.crash(t, k)
-					if job == jobExport {
-						w.Now = w.Now.Add(exportRedelivery)
+					if job == jobExport || job == jobLarge {
+						w.Now = w.Now.Add(redelivery)
 					}
 					runs := w.untilDone(t, w.app(nil), 3)
 					dup := 0
@@ -509,8 +627,11 @@ var writes = []string{"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems
 
 // killPoints picks the attempts at which a crash child dies: a third and
 // two thirds through the clean run, and the first write after the half
-// (for the reminder run, also the first SendEmail after it).
-func killPoints(seq []string) []int {
+// (for the reminder run, also the first SendEmail after it; for the large
+// import, also the plan's upload and, after the half, the first chunk's
+// people written before their assignments and the checkpoint that closes
+// a chunk).
+func killPoints(job string, seq []string) []int {
 	n := len(seq)
 	points := []int{n / 3, 2 * n / 3}
 	seen := map[string]bool{}
@@ -519,6 +640,21 @@ func killPoints(seq []string) []int {
 		if slices.Contains(writes, op) && !seen["write"] || op == "SendEmail" && !seen[op] {
 			seen["write"], seen[op] = true, true
 			points = append(points, k)
+		}
+	}
+	if job == jobLarge {
+		points = append(points, slices.Index(seq, "PutObject")+1)
+		people, checkpoint := false, false
+		for k := n/2 + 1; k < n; k++ {
+			prev, op, after := seq[k-2], seq[k-1], seq[k]
+			if !people && op == "TransactWriteItems" && prev == "PutItem" && after == "Query" {
+				people = true
+				points = append(points, k)
+			}
+			if !checkpoint && op == "PutItem" && prev == "TransactWriteItems" {
+				checkpoint = true
+				points = append(points, k)
+			}
 		}
 	}
 	sort.Ints(points)

@@ -197,9 +197,28 @@ func (r *importRun) checkpoint(ctx context.Context, im Import, change func(*Impo
 	r.lease(&to)
 	next, err := r.s.Store.CheckpointImport(ctx, im, to)
 	if apperr.CodeOf(err) == apperr.Conflict {
-		return Import{}, errLeaseHeld
+		return r.landed(ctx, im, to)
 	}
 	return next, err
+}
+
+// landed tells a write of the import record from → to whose condition
+// failed from one that another run made: when the response of this run's
+// own write is lost after the write took effect, the SDK sends it again,
+// and the retry finds the version it moved on. It returns the stored
+// import if it is to (the next version, in to's state, held by to's runner
+// until to's lease, finished when to is), errLeaseHeld if another run
+// moved it.
+func (r *importRun) landed(ctx context.Context, from, to Import) (Import, error) {
+	stored, found, err := r.s.Store.GetImport(ctx, from.ID)
+	if err != nil {
+		return Import{}, err
+	}
+	if !found || stored.Version != from.Version+1 || stored.State != to.State || stored.Runner != to.Runner ||
+		!stored.LeaseUntil.Equal(to.LeaseUntil) || !stored.FinishedAt.Equal(to.FinishedAt) || stored.NextLine != to.NextLine {
+		return Import{}, errLeaseHeld
+	}
+	return stored, nil
 }
 
 // move moves im to state by change, with its audit event.
@@ -214,7 +233,7 @@ func (r *importRun) move(ctx context.Context, im Import, state ImportState, acti
 	}
 	next, err := r.s.Store.MoveImport(ctx, im, to, r.s.event(im, ImportActor, "", action, details))
 	if apperr.CodeOf(err) == apperr.Conflict {
-		return Import{}, errLeaseHeld
+		return r.landed(ctx, im, to)
 	}
 	return next, err
 }
@@ -607,10 +626,11 @@ func (r *importRun) handOver(ctx context.Context, im Import) error {
 	}
 	to := im
 	to.Runner, to.LeaseUntil = "", r.s.now().UTC()
-	if _, err := r.s.Store.CheckpointImport(ctx, im, to); err != nil {
-		if apperr.CodeOf(err) == apperr.Conflict {
-			return errLeaseHeld
+	if _, err := r.s.Store.CheckpointImport(ctx, im, to); apperr.CodeOf(err) == apperr.Conflict {
+		if _, err := r.landed(ctx, im, to); err != nil {
+			return err
 		}
+	} else if err != nil {
 		return err
 	}
 	if err := r.s.Queue.Continue(ctx, im.ID); err != nil {

@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"os"
 	"reflect"
 	"strings"
 	"sync"
@@ -19,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/apperr"
@@ -109,6 +113,55 @@ func (c *crasher) option(o *dynamodb.Options) {
 	})
 }
 
+// loser loses the response of the k-th attempt of an operation after
+// arming: the request takes effect, then the client sees a read timeout,
+// as when a connection is lost in flight, and its retryer tries again.
+type loser struct {
+	mu   sync.Mutex
+	op   string
+	k, n int
+	lost int
+}
+
+func (l *loser) arm(op string, k int) {
+	l.mu.Lock()
+	l.op, l.k, l.n, l.lost = op, k, 0, 0
+	l.mu.Unlock()
+}
+
+// lose reports whether to lose the response of this attempt of op.
+func (l *loser) lose(op string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if op != l.op {
+		return false
+	}
+	l.n++
+	if l.n == l.k {
+		l.lost++
+		return true
+	}
+	return false
+}
+
+func (l *loser) option(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+		return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("loser",
+			func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+				out, md, err := next.HandleDeserialize(ctx, in)
+				if err != nil || !l.lose(awsmiddleware.GetOperationName(ctx)) {
+					return out, md, err
+				}
+				if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp.Body != nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					_ = resp.Body.Close()
+				}
+				return middleware.DeserializeOutput{}, md, &smithyhttp.RequestSendError{Err: &net.OpError{
+					Op: "read", Net: "tcp", Err: fmt.Errorf("test: response lost: %w", os.ErrDeadlineExceeded)}}
+			}), middleware.After)
+	})
+}
+
 // importEnv is an application with large imports on a fresh table and
 // bucket of the local stand-ins.
 type importEnv struct {
@@ -116,6 +169,7 @@ type importEnv struct {
 	clock   *clock
 	queue   *queue
 	crash   *crasher
+	lose    *loser
 	ddb     *dynamodb.Client
 	table   string
 	uploads *s3store.Uploads
@@ -124,8 +178,8 @@ type importEnv struct {
 func newImportEnv(t testing.TB) *importEnv {
 	t.Helper()
 	stack := devtest.Shared(t)
-	e := &importEnv{clock: &clock{t: time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)}, queue: &queue{}, crash: &crasher{}}
-	e.ddb = stack.DynamoClient(e.crash.option)
+	e := &importEnv{clock: &clock{t: time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)}, queue: &queue{}, crash: &crasher{}, lose: &loser{}}
+	e.ddb = stack.DynamoClient(e.crash.option, e.lose.option)
 	e.table = devtest.Table(t, e.ddb, "imports")
 	s3c := stack.S3Client()
 	bucket := devtest.Bucket(t, s3c, "imports")
@@ -521,6 +575,39 @@ func TestImportResumesAfterACrash(t *testing.T) {
 			}
 			if n := wantAssignments(want); got.Result.AssignmentsCreated != n {
 				t.Errorf("assignments created %d, want %d", got.Result.AssignmentsCreated, n)
+			}
+			comparePerPerson(t, e.perPerson(t), want)
+		})
+	}
+}
+
+// TestImportSurvivesALostResponse loses the response of a run's write to
+// the import record (a state change: TransactWriteItems; a checkpoint:
+// PutItem) after it took effect: the SDK retries, the retry's condition
+// fails on the version the lost write moved on, and the run must know its
+// own write and go on. (It used to take it for another run's and return
+// without error, so the queue deleted the message and the import stayed
+// writing, with nothing to run it again.)
+func TestImportSurvivesALostResponse(t *testing.T) {
+	file := peopleCSV(20, named)
+	want := expectedPerPerson(t, file)
+	// 20 people in chunks of 7: PutItem 1, 2 are the first chunk's
+	// checkpoints, 6 the last one's; TransactWriteItems 1 and 2 are the
+	// moves to validating and writing.
+	for _, c := range []struct {
+		op string
+		k  int
+	}{{"PutItem", 1}, {"PutItem", 2}, {"PutItem", 6}, {"TransactWriteItems", 1}, {"TransactWriteItems", 2}} {
+		t.Run(fmt.Sprint(c.op, c.k), func(t *testing.T) {
+			e := newImportEnv(t)
+			im := e.request(t, roster.Options{Mode: roster.ModeSync, Role: identity.Admin}, "text/csv", file)
+			e.lose.arm(c.op, c.k)
+			got := e.run(t, im.ID)
+			if e.lose.lost != 1 {
+				t.Fatalf("%d responses lost, want 1", e.lose.lost)
+			}
+			if got.State != roster.ImportDone || got.Result.Created != 20 || got.RowsWritten != 20 {
+				t.Fatalf("import after the run: %s, %d rows written, result %+v; want done", got.State, got.RowsWritten, got.Result)
 			}
 			comparePerPerson(t, e.perPerson(t), want)
 		})
