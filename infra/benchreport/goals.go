@@ -97,12 +97,16 @@ func perFunction(unit, suffix string, ok func(float64) bool) func([]result) (str
 }
 
 func importGoal(rs []result) (string, string) {
-	_, people, ok := first(rs, "ImportS3", "people")
+	_, rate, ok := first(rs, "ImportS3", "rows/s")
 	if !ok {
 		return notMeasured, notMeasured
 	}
-	_, rate, _ := first(rs, "ImportS3", "rows/s")
-	text := fmt.Sprintf("%s people in one upload, %s rows/s", people.text, rate.text)
+	_, inv, _ := first(rs, "ImportS3", "invocations/op")
+	_, people, ok := first(rs, "ImportS3", "people")
+	if !ok {
+		return fmt.Sprintf("one upload at %s rows/s in %s invocation(s); its size not reported (before the benchmark reported it)", rate.text, inv.text), notMeasured
+	}
+	text := fmt.Sprintf("%s people in one upload, %s rows/s, %s invocation(s)", people.text, rate.text, inv.text)
 	if people.value < 100_000 {
 		return text + " (this run's size; `IMPORT_BENCH_PEOPLE=100000` for the full one)", "at this size"
 	}

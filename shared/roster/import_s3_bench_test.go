@@ -159,6 +159,7 @@ func BenchmarkImportS3(b *testing.B) {
 		syncRows += m
 	}
 	rate, syncRate := float64(n*b.N)/elapsed.Seconds(), float64(syncRows)/syncElapsed.Seconds()
+	b.ReportMetric(float64(n), "people")
 	b.ReportMetric(rate, "rows/s")
 	b.ReportMetric(syncRate, "sync-rows/s")
 	b.ReportMetric(rate/syncRate, "s3/sync")
