@@ -1115,44 +1115,92 @@ func TestEveryFunctionIsTraced(t *testing.T) {
 	}
 }
 
-// TestAsynchronousInvocationsKeepWhatFailed: whatever the SNS subscription
-// and the EventBridge rules fail to deliver, and every event the
-// asynchronously invoked functions fail on after 2 retries, lands in the
-// queue of failed invocations.
+// TestAsynchronousInvocationsKeepWhatFailed: every function that something
+// invokes asynchronously (an EventBridge rule, an SNS subscription, S3) has an
+// on-failure destination, every rule target and every Lambda subscription has
+// a dead-letter queue, and all of them land in the one queue of failed
+// invocations. It walks the synthesized template, so a rule or function added
+// later without them fails here.
 func TestAsynchronousInvocationsKeepWhatFailed(t *testing.T) {
-	failedArn := getAtt(logicalID(t, "FailedInvocationsQueue"), "Arn")
-	for _, construct := range []string{"AssignFunction", "RemindFunction", "BounceFunction", "FreezeFunction", "ExportFunction"} {
-		t.Run(construct, func(t *testing.T) {
-			expect(t, func() {
-				synthesized.template.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
-					"FunctionName":         ref(logicalID(t, construct)),
-					"MaximumRetryAttempts": 2,
-					"DestinationConfig":    map[string]any{"OnFailure": map[string]any{"Destination": failedArn}},
-				})
-			})
-		})
-	}
-	if got := countResources("AWS::Lambda::EventInvokeConfig"); got != 5 {
-		t.Errorf("%d EventInvokeConfigs, want 5 (the API and send functions are invoked synchronously)", got)
-	}
-	expect(t, func() {
-		synthesized.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
-			"Protocol":      "lambda",
-			"RedrivePolicy": map[string]any{"deadLetterTargetArn": failedArn},
-		})
-	})
-	for _, rule := range []string{"DailyAssignRule", "HourlyRemindRule", "DailyFreezeRule", "QuarterCloseExportRule"} {
-		targets := properties(t, logicalID(t, rule), "AWS::Events::Rule")["Targets"].([]any)
-		for _, target := range targets {
-			if want := map[string]any{"Arn": failedArn}; !reflect.DeepEqual(target.(map[string]any)["DeadLetterConfig"], want) {
-				t.Errorf("%s target DeadLetterConfig = %v, want %v", rule, target.(map[string]any)["DeadLetterConfig"], want)
+	failedID := logicalID(t, "FailedInvocationsQueue")
+	failedArn := getAtt(failedID, "Arn")
+	asyncPrincipals := map[string]bool{"events.amazonaws.com": true, "sns.amazonaws.com": true, "s3.amazonaws.com": true}
+	invokedAsync := map[string]bool{} // function logical ids
+	invokeConfigs := map[string]map[string]any{}
+	rules, subscriptions := 0, 0
+	for id, res := range synthesized.resources {
+		props, _ := res["Properties"].(map[string]any)
+		switch res["Type"] {
+		case "AWS::Lambda::Permission":
+			if principal, _ := props["Principal"].(string); asyncPrincipals[principal] {
+				invokedAsync[functionOf(t, id, props["FunctionName"])] = true
+			}
+		case "AWS::Lambda::EventInvokeConfig":
+			invokeConfigs[functionOf(t, id, props["FunctionName"])] = props
+		case "AWS::Events::Rule":
+			rules++
+			for _, target := range asList(props["Targets"]) {
+				if want := map[string]any{"Arn": failedArn}; !reflect.DeepEqual(target.(map[string]any)["DeadLetterConfig"], want) {
+					t.Errorf("rule %s target DeadLetterConfig = %v, want %v", id, target.(map[string]any)["DeadLetterConfig"], want)
+				}
+			}
+		case "AWS::SNS::Subscription":
+			if props["Protocol"] != "lambda" {
+				continue
+			}
+			subscriptions++
+			if want := map[string]any{"deadLetterTargetArn": failedArn}; !reflect.DeepEqual(props["RedrivePolicy"], want) {
+				t.Errorf("subscription %s RedrivePolicy = %v, want %v", id, props["RedrivePolicy"], want)
 			}
 		}
 	}
-	failed := properties(t, logicalID(t, "FailedInvocationsQueue"), "AWS::SQS::Queue")
+	// The walk must have found what the stack is known to hold: the four
+	// scheduled rules, the bounce subscription and the five functions they
+	// invoke (the API and send functions are invoked synchronously).
+	if rules < 4 || subscriptions < 1 {
+		t.Errorf("found %d rules and %d Lambda subscriptions, want at least 4 and 1", rules, subscriptions)
+	}
+	for _, construct := range []string{"AssignFunction", "RemindFunction", "BounceFunction", "FreezeFunction", "ExportFunction"} {
+		if !invokedAsync[logicalID(t, construct)] {
+			t.Errorf("%s is not found invoked asynchronously", construct)
+		}
+	}
+	for _, construct := range []string{"ApiFunction", "SendFunction", "ImportFunction"} {
+		if invokedAsync[logicalID(t, construct)] {
+			t.Errorf("%s is invoked asynchronously, want only synchronous invocations or a queue", construct)
+		}
+	}
+	for fn := range invokedAsync {
+		config, ok := invokeConfigs[fn]
+		if !ok {
+			t.Errorf("function %s is invoked asynchronously without an EventInvokeConfig", fn)
+			continue
+		}
+		want := map[string]any{"OnFailure": map[string]any{"Destination": failedArn}}
+		if config["MaximumRetryAttempts"] != float64(2) || !reflect.DeepEqual(config["DestinationConfig"], want) {
+			t.Errorf("function %s: retries %v, destination %v; want 2 and %v", fn, config["MaximumRetryAttempts"], config["DestinationConfig"], want)
+		}
+	}
+	failed := properties(t, failedID, "AWS::SQS::Queue")
 	if failed["SqsManagedSseEnabled"] != true || failed["MessageRetentionPeriod"] != float64(14*24*60*60) {
 		t.Errorf("queue of failed invocations %v, want encrypted, kept 14 days", failed)
 	}
+}
+
+// functionOf is the logical id of the function that a FunctionName property
+// (a Ref or a GetAtt of its Arn) of resource id names.
+func functionOf(t *testing.T, id string, name any) string {
+	t.Helper()
+	if m, ok := name.(map[string]any); ok {
+		if r, ok := m["Ref"].(string); ok {
+			return r
+		}
+		if att, ok := m["Fn::GetAtt"].([]any); ok && len(att) == 2 {
+			return att[0].(string)
+		}
+	}
+	t.Fatalf("%s names its function as %v, want a Ref or a GetAtt", id, name)
+	return ""
 }
 
 // TestAlarmsNotifyTheOperationsTopic: errors and throttles of every
