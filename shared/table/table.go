@@ -98,7 +98,6 @@
 //	policy page (GET)                record the first view if absent                    conditional PutItem VIEW#...          0 (1 write)
 //	POST .../acknowledgments         first view (reading-time gate), then create        GetItem VIEW#..., TransactWrite       1 (+2 writes with the audit event)
 //	team view, /me link              direct reports (level by level for a subtree)      Query GSI1 MGR#<managerId>            one per report (/me: Limit 1)
-//	team view                        each person's assignments and acknowledgments      Query PERSON#<id>, SK begins ASSIGN#, ACK#  one per assignment and acknowledgment
 //	team view                        which of the people's addresses are undeliverable  BatchGetItem SUPPRESS#<email>, 100 a call  one per address marked
 //	every request with a key         API key lookup                                     GetItem APIKEY#<hash>                 1
 //	GET /api/keys, /admin/keys       every API key, without secrets                     Query APIKEYS                         one per key (a handful)
