@@ -32,6 +32,7 @@ var goals = []goal{
 	{"roster import: 100,000 people in one upload (issue 12)", importGoal},
 	{"load: 10,000 completions from 64 clients, none lost or duplicated (issue 12)", loadGoal},
 	{"cost ≤ $0.50 per 1,000 people per month, 100,000 people (issue 12)", costGoal},
+	{"team view scope=all, ≥5,000 indirect reports: items read ≤ 1.2× people+assignments shown (issue 9)", teamViewGoal},
 	{"evidence bundle: bare read ÷ bundle ≥ 0.7 (issue 11)", atLeast("Export/Bundle", "bare/bundle", "", 0.7)},
 	{"evidence bundle: peak heap ≤ 128 MB (issue 11)", atMost("Export/Bundle", "peak-heap-MB", " MB", 128)},
 }
@@ -140,4 +141,31 @@ func costGoal(rs []result) (string, string) {
 	}
 	_, large, _ := first(rs, "Cost", "scenario1-USD/1000people/month@100000")
 	return fmt.Sprintf("as deployed: $%s per 1,000 people per month at 100,000 people, $%s at 1,000 (fixed costs; docs/COST.md)", large.text, small.text), verdict(large.value <= 0.5)
+}
+
+// teamViewGoal reads BenchmarkTeamView5k: the latency of one view of a
+// manager's whole subtree, and the items read against the people and
+// assignments shown (its read/shown). The subtree must hold 5,000 people;
+// a run from before the benchmark reported its size says so and is not
+// measured.
+func teamViewGoal(rs []result) (string, string) {
+	_, ratio, ok := first(rs, "TeamView5k", "read/shown")
+	if !ok {
+		return notMeasured, notMeasured
+	}
+	latency := "latency not reported"
+	if _, ns, ok := first(rs, "TeamView5k", "ns/op"); ok {
+		latency = fmt.Sprintf("%.1f s per view", ns.value/1e9)
+	}
+	_, read, _ := first(rs, "TeamView5k", "items-read")
+	_, people, ok := first(rs, "TeamView5k", "people-shown")
+	if !ok {
+		return fmt.Sprintf("%s; %s items read, %s× shown; the people shown not reported (before the benchmark reported them)", latency, read.text, ratio.text), notMeasured
+	}
+	_, assignments, _ := first(rs, "TeamView5k", "assignments-shown")
+	text := fmt.Sprintf("%s; %s people and %s assignments shown, %s items read: %s×", latency, people.text, assignments.text, read.text, ratio.text)
+	if people.value < 5000 {
+		return text + " (fewer than 5,000 people)", verdict(false)
+	}
+	return text, verdict(ratio.value <= 1.2)
 }

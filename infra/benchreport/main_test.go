@@ -97,6 +97,7 @@ func TestGoals(t *testing.T) {
 		{"completion POST p99 ≤ 3× bare `PutItem` p99, 32 clients", "4.10×", "**no**"},
 		{"roster import", "100000 people in one upload, 95.5 rows/s, 1 invocation(s)", "yes"},
 		{"cost", notMeasured, notMeasured},
+		{"team view", notMeasured, notMeasured},
 	}
 	for _, tt := range tests {
 		var g *goal
@@ -113,6 +114,40 @@ func TestGoals(t *testing.T) {
 		if text != tt.wantText || met != tt.wantMet {
 			t.Errorf("%s: %q, %q; want %q, %q", tt.label, text, met, tt.wantText, tt.wantMet)
 		}
+	}
+}
+
+func TestTeamViewGoal(t *testing.T) {
+	const head = "pkg: github.com/attest-oss/attest/shared/team\n"
+	tests := []struct {
+		name, line        string
+		wantText, wantMet string
+	}{
+		{"met", "BenchmarkTeamView5k-2 1 16517294013 ns/op 5116 people-shown 22592 assignments-shown 28192 items-read 27708 shown 1.017 read/shown 14100 calls",
+			"16.5 s per view; 5116 people and 22592 assignments shown, 28192 items read: 1.017×", "yes"},
+		{"over 1.2×", "BenchmarkTeamView5k-2 1 9000000000 ns/op 5116 people-shown 22592 assignments-shown 34000 items-read 27708 shown 1.227 read/shown 14100 calls",
+			"9.0 s per view; 5116 people and 22592 assignments shown, 34000 items read: 1.227×", "**no**"},
+		{"too few people", "BenchmarkTeamView5k-2 1 9000000000 ns/op 4519 people-shown 22988 assignments-shown 27989 items-read 27507 shown 1.018 read/shown 14086 calls",
+			"9.0 s per view; 4519 people and 22988 assignments shown, 27989 items read: 1.018× (fewer than 5,000 people)", "**no**"},
+		{"before it reported the people", "BenchmarkTeamView5k-2 1 7779899795 ns/op 14086 calls 27989 items-read 1.018 read/shown 27507 shown",
+			"7.8 s per view; 27989 items read, 1.018× shown; the people shown not reported (before the benchmark reported them)", notMeasured},
+		{"skipped or renamed", "BenchmarkTeamView-2 1 7779899795 ns/op 27989 items-read 27507 shown", notMeasured, notMeasured},
+	}
+	for _, tt := range tests {
+		p, err := parseBench(strings.NewReader(head + tt.line + "\n"))
+		if err != nil || len(p.results) != 1 {
+			t.Fatalf("%s: %+v %v", tt.name, p.results, err)
+		}
+		text, met := teamViewGoal(p.results)
+		if text != tt.wantText || met != tt.wantMet {
+			t.Errorf("%s: %q, %q; want %q, %q", tt.name, text, met, tt.wantText, tt.wantMet)
+		}
+	}
+	var buf bytes.Buffer
+	p, _ := parseBench(strings.NewReader(head + tests[0].line + "\n"))
+	report(&buf, machine{date: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}, p.results)
+	if want := "| team view scope=all, ≥5,000 indirect reports: items read ≤ 1.2× people+assignments shown (issue 9) | " + tests[0].wantText + " | yes |"; !strings.Contains(buf.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, buf.String())
 	}
 }
 

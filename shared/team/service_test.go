@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -317,6 +318,114 @@ func TestStatusesTotalsOrderAndFilters(t *testing.T) {
 			t.Errorf("E1's last reminder %v, want %v", m.LastReminderAt, o.now)
 		}
 	}
+}
+
+// A module waiver on an overdue assignment: the view shows it waived with
+// its waiver's id, counts it among the waived and neither among the overdue
+// nor in the completion rate; once revoked, or once expired (before any
+// daily run reopens it), it is overdue again.
+func TestModuleWaiverInView(t *testing.T) {
+	t.Parallel()
+	o := newOrg(t)
+	seed(o)
+	waivers := &waiver.Service{Store: o.store, Catalog: o.cat, Now: func() time.Time { return o.now }}
+	e1 := func(v team.View) team.Member {
+		t.Helper()
+		for _, m := range v.People {
+			if m.EmployeeID == "E1" {
+				return m
+			}
+		}
+		t.Fatalf("E1 not in the view: %v", depths(v))
+		return team.Member{}
+	}
+	item := func(m team.Member, moduleID string) team.Item {
+		t.Helper()
+		for _, it := range m.Assignments {
+			if it.ModuleID == moduleID {
+				return it
+			}
+		}
+		t.Fatalf("%s has no %s: %+v", m.EmployeeID, moduleID, m.Assignments)
+		return team.Item{}
+	}
+	rate := func(t team.Totals) float64 {
+		return math.Round(float64(t.Completed)/float64(t.Completed+t.OnTrack+t.Overdue)*10000) / 10000
+	}
+	// overdueAgain checks that the waived module shows overdue again, with
+	// the totals of before the waiver.
+	overdueAgain := func(when string, before team.Totals, days int) {
+		t.Helper()
+		v := o.mustView("VPA", team.ScopeAll)
+		it := item(e1(v), "security-awareness")
+		if it.Status != assign.ShownOverdue || it.DaysOverdue != days || it.WaiverID != nil {
+			t.Errorf("%s: E1's security-awareness %+v, want overdue by %d days without a waiver", when, it, days)
+		}
+		if v.Totals.Waived != 0 || v.Totals.Overdue != before.Overdue || v.Totals.CompletionRate == nil || *v.Totals.CompletionRate != rate(before) {
+			t.Errorf("%s: totals %+v (rate %s), want those of before the waiver %+v (rate %v)", when, v.Totals, fmtRate(v.Totals.CompletionRate), before, rate(before))
+		}
+	}
+
+	before := o.mustView("VPA", team.ScopeAll)
+	if it := item(e1(before), "security-awareness"); it.Status != assign.ShownOverdue || it.DaysOverdue != 28 {
+		t.Fatalf("E1's security-awareness before any waiver: %+v, want overdue by 28 days", it)
+	}
+	grant := func(expiresOn string) waiver.Waiver {
+		t.Helper()
+		w, err := waivers.Grant(context.Background(), waiver.Request{EmployeeID: "E1", Item: "module:security-awareness",
+			Reason: "Completed the agency's equivalent course", Approver: "CISO", ExpiresOn: expiresOn}, "test", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	waived := func(w waiver.Waiver) {
+		t.Helper()
+		v := o.mustView("VPA", team.ScopeAll)
+		it := item(e1(v), "security-awareness")
+		if it.Status != assign.ShownWaived || it.WaiverID == nil || *it.WaiverID != w.ID || it.DaysOverdue != 0 {
+			t.Errorf("E1's security-awareness under waiver %s: %+v", w.ID, it)
+		}
+		tot := v.Totals
+		if tot.People != before.Totals.People || tot.Waived != 1 || tot.Overdue != before.Totals.Overdue-1 ||
+			tot.Completed != before.Totals.Completed || tot.OnTrack != before.Totals.OnTrack {
+			t.Errorf("totals under the waiver %+v, before %+v: want one overdue moved to waived", tot, before.Totals)
+		}
+		if tot.CompletionRate == nil || *tot.CompletionRate != rate(tot) || *tot.CompletionRate == *before.Totals.CompletionRate {
+			t.Errorf("completion rate under the waiver %s (before %v), want %v: the waived one out of the denominator",
+				fmtRate(tot.CompletionRate), *before.Totals.CompletionRate, rate(tot))
+		}
+		if f, err := o.view(admin, "VPA", team.ScopeAll, assign.ShownWaived, ""); err != nil || !slices.Equal(depths(f), []string{"E1:2"}) {
+			t.Errorf("status=waived: %v %v, want E1", depths(f), err)
+		}
+	}
+
+	// Revoked: overdue again at once.
+	w := grant(o.now.AddDate(0, 1, 0).Format(time.DateOnly))
+	waived(w)
+	if _, err := waivers.Revoke(context.Background(), w.ID, "test", "test"); err != nil {
+		t.Fatal(err)
+	}
+	overdueAgain("after the revocation", before.Totals, 28)
+
+	// Expired: it holds through its last day (UTC), and the day after it is
+	// overdue again, though no daily run has reopened it yet.
+	w = grant("2026-11-05")
+	waived(w)
+	o.now = time.Date(2026, 11, 5, 23, 59, 0, 0, time.UTC)
+	if it := item(e1(o.mustView("VPA", team.ScopeAll)), "security-awareness"); it.Status != assign.ShownWaived {
+		t.Errorf("on the waiver's last day: %+v, want waived", it)
+	}
+	o.now = time.Date(2026, 11, 6, 9, 0, 0, 0, time.UTC)
+	overdueAgain("the day after the waiver expired", before.Totals, 32)
+}
+
+// fmtRate prints a completion rate, or null.
+func fmtRate(r *float64) string {
+	if r == nil {
+		return "null"
+	}
+	return fmt.Sprint(*r)
 }
 
 func TestCSV(t *testing.T) {
