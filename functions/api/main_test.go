@@ -13,6 +13,7 @@ import (
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
 	"github.com/attest-oss/attest/shared/env"
+	"github.com/attest-oss/attest/shared/httpapi/contracttest"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/s3presign"
@@ -24,7 +25,8 @@ func TestMain(m *testing.M) { devtest.Main(m) }
 // TestWireServesAPIGatewayEvents wires the function as Lambda starts it, on
 // DynamoDB Local and the SES emulator, and feeds the proxy real API Gateway
 // HTTP API (payload 2.0) events: the health check, and an admin reading a
-// person with an API key stored beforehand.
+// person with an API key stored beforehand, each exchange held to the
+// OpenAPI document.
 func TestWireServesAPIGatewayEvents(t *testing.T) {
 	ctx := context.Background()
 	stack := devtest.Shared(t)
@@ -48,10 +50,12 @@ func TestWireServesAPIGatewayEvents(t *testing.T) {
 	t.Setenv(env.SenderEmail, "training@attest.test")
 	t.Setenv(env.BaseURL, "https://tracker.attest.test")
 	var calls devtest.AccessLog
-	proxy, err := wire(slog.New(slog.DiscardHandler), stack.DynamoClient(calls.Option), stack.SESClient(), nil, s3presign.Presigner{}, nil)
+	wired, err := wire(slog.New(slog.DiscardHandler), stack.DynamoClient(calls.Option), stack.SESClient(), nil, s3presign.Presigner{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every event and answer is held to the OpenAPI document.
+	proxy := contracttest.Load(t).Proxy(t, wired)
 
 	healthz := devtest.Fixture[events.APIGatewayV2HTTPRequest](t, "testdata/apigw-v2-healthz.json")
 	person := devtest.Fixture[events.APIGatewayV2HTTPRequest](t, "testdata/apigw-v2-healthz.json")

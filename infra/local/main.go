@@ -238,8 +238,11 @@ func ensureAPIKey(ctx context.Context, a *app.App, given string) (string, error)
 }
 
 // demoPeople are the demo employee, manager and admin who get a printed
-// sign-in link.
-var demoPeople = []struct{ id, what string }{{"E020", "employee"}, {"E010", "manager"}, {"E050", "admin"}}
+// sign-in link. The manager is the head of Engineering, whose team spans
+// three levels (the managers under him and their reports) and, on the demo
+// year, has people behind; Hiroshi Tanaka (E010), one level down, has a
+// team that finished everything.
+var demoPeople = []struct{ id, what string }{{"E020", "employee"}, {"E002", "manager"}, {"E050", "admin"}}
 
 // demoLinks issues a sign-in link (of the 7-day reminder kind, so it
 // outlives a coffee break) for each demo person still active.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/attest-oss/attest/content"
+	"github.com/attest-oss/attest/shared/httpapi/contracttest"
 	"github.com/attest-oss/attest/shared/roster"
 )
 
@@ -112,8 +113,10 @@ func (r *devRun) drain() string {
 
 // TestMakeDevServesSeedsAndStopsCleanly runs the real make dev program twice
 // on free ports and a temporary data directory: the first run seeds the demo
-// organisation and serves it; Ctrl-C stops every child; the second run finds
-// the data again and does not seed twice.
+// organisation's year and serves it, and a manager and an admin go through
+// their day on it from the printed sign-in links (demoJourneys); Ctrl-C
+// stops every child; the second run finds the data again and does not seed
+// twice. Every exchange is held to the OpenAPI document.
 func TestMakeDevServesSeedsAndStopsCleanly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole local stack twice")
@@ -128,7 +131,6 @@ func TestMakeDevServesSeedsAndStopsCleanly(t *testing.T) {
 		fmt.Sprintf("DEV_PORT=%d", apiPort), fmt.Sprintf("DEV_DYNAMODB_PORT=%d", dynamoPort),
 		fmt.Sprintf("DEV_SES_PORT=%d", sesPort), fmt.Sprintf("DEV_S3_PORT=%d", s3Port), fmt.Sprintf("DEV_KMS_PORT=%d", kmsPort),
 		"DEV_DATA_DIR=" + dataDir, "DEV_API_KEY=atk_devtest",
-		"DEV_DEMO_DAYS=30", // the whole year is shared/demo's test
 	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", apiPort)
 
@@ -141,8 +143,10 @@ func TestMakeDevServesSeedsAndStopsCleanly(t *testing.T) {
 	if key != "atk_devtest" {
 		t.Errorf("printed key %q, want the one from DEV_API_KEY", key)
 	}
+	first.waitFor(t, regexp.MustCompile(`Sign in as admin`))
 	get(t, base+"/healthz", "", http.StatusOK)
 	get(t, base+"/api/people/E001", key, http.StatusOK)
+	demoJourneys(t, base, first.output.String(), key)
 	for _, want := range []string{
 		fmt.Sprintf("S3 server       http://127.0.0.1:%d", s3Port), fmt.Sprintf("Local KMS       http://127.0.0.1:%d", kmsPort),
 		"Evidence        bucket attest-evidence, signing key alias/attest-evidence",
@@ -186,8 +190,9 @@ func TestMakeDevServesSeedsAndStopsCleanly(t *testing.T) {
 	_ = second.cmd.Wait()
 }
 
-// get fetches url (with the API key, if any), expects status want and
-// returns the body.
+// get fetches url (with the API key, if any) through a client that holds
+// the exchange to the OpenAPI document, expects status want and returns the
+// body.
 func get(t *testing.T, url, key string, want int) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -196,7 +201,7 @@ func get(t *testing.T, url, key string, want int) string {
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := contracttest.Load(t).Client(t, nil).Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}

@@ -14,6 +14,9 @@
 //     neither.
 //   - Wiring (app, app/inprocess, startup) and development tooling
 //     (devstack, devtest, localgw) may import anything.
+//   - Test helpers (devtest; contracttest, which holds test traffic to the
+//     OpenAPI document; evidencetest) are imported by _test.go files only,
+//     by no package of the module (functions, shared, infra).
 //
 // And on what a function links (all of its imports, as make build compiles
 // it): the assign and bounce functions link no HTML templates (email), no

@@ -39,22 +39,23 @@ const (
 // roles lists every package under shared/ that is not a domain or service
 // package, by its path in the module.
 var roles = map[string]class{
-	"shared/dynamo":           adapter,
-	"shared/ses":              adapter,
-	"shared/sqs":              adapter,
-	"shared/kmssign":          adapter,
-	"shared/s3store":          adapter,
-	"shared/s3presign":        adapter,
-	"shared/httpapi":          web,
-	"shared/handler":          events,
-	"shared/app":              wiring,
-	"shared/app/inprocess":    wiring,
-	"shared/demo":             tooling,
-	"shared/startup":          wiring,
-	"shared/devstack":         tooling,
-	"shared/devstack/devtest": tooling,
-	"shared/synth/synthload":  tooling,
-	"shared/localgw":          tooling,
+	"shared/dynamo":               adapter,
+	"shared/ses":                  adapter,
+	"shared/sqs":                  adapter,
+	"shared/kmssign":              adapter,
+	"shared/s3store":              adapter,
+	"shared/s3presign":            adapter,
+	"shared/httpapi":              web,
+	"shared/handler":              events,
+	"shared/app":                  wiring,
+	"shared/app/inprocess":        wiring,
+	"shared/demo":                 tooling,
+	"shared/startup":              wiring,
+	"shared/devstack":             tooling,
+	"shared/devstack/devtest":     tooling,
+	"shared/httpapi/contracttest": tooling,
+	"shared/synth/synthload":      tooling,
+	"shared/localgw":              tooling,
 }
 
 // may lists what a package of each role may import.
@@ -207,6 +208,51 @@ func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 			}
 			slices.Reverse(chain)
 			t.Errorf("%s links %s: %s", fn, b, strings.Join(chain, " → "))
+		}
+	}
+}
+
+// testOnly lists the test helpers: packages only _test.go files may import,
+// so that what they link (the OpenAPI validator, the local stand-ins) never
+// reaches a function or the make dev program.
+var testOnly = []string{
+	"shared/devstack/devtest",
+	"shared/httpapi/contracttest",
+	"shared/evidence/evidencetest",
+}
+
+// TestHelpersOnlyInTests checks that no package of the module (functions,
+// shared, infra, tools) imports a test helper outside its tests.
+func TestHelpersOnlyInTests(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command("go", "list", "-json=ImportPath,Imports", module+"...")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.String())
+	}
+	listed := map[string]bool{}
+	for dec := json.NewDecoder(bytes.NewReader(out)); ; {
+		var p struct {
+			ImportPath string
+			Imports    []string
+		}
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("go list output: %v", err)
+		}
+		listed[p.ImportPath] = true
+		for _, imp := range p.Imports {
+			if slices.Contains(testOnly, strings.TrimPrefix(imp, module)) {
+				t.Errorf("%s imports the test helper %s outside its tests: only _test.go files may", strings.TrimPrefix(p.ImportPath, module), strings.TrimPrefix(imp, module))
+			}
+		}
+	}
+	for _, helper := range testOnly {
+		if !listed[module+helper] {
+			t.Errorf("testOnly names %s, which does not exist: update the list", helper)
 		}
 	}
 }

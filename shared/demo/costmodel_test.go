@@ -22,6 +22,7 @@ import (
 	"github.com/attest-oss/attest/shared/cost"
 	"github.com/attest-oss/attest/shared/demo"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
+	"github.com/attest-oss/attest/shared/httpapi/contracttest"
 	"github.com/attest-oss/attest/shared/kmssign"
 	"github.com/attest-oss/attest/shared/roster"
 	"github.com/attest-oss/attest/shared/s3store"
@@ -53,6 +54,7 @@ func costJourney(tb testing.TB, a *app.App, m *costMeter, clock *costClock, peop
 	var uses []costUse
 	var cookie *http.Cookie
 	var csrf string
+	contract := contracttest.Load(tb)
 	do := func(name, method, path, body string) []byte {
 		tb.Helper()
 		req := httptest.NewRequest(method, "http://tracker.test"+path, strings.NewReader(body))
@@ -71,6 +73,10 @@ func costJourney(tb testing.TB, a *app.App, m *costMeter, clock *costClock, peop
 		started := time.Now()
 		a.Handler.ServeHTTP(rec, req)
 		took := time.Since(started)
+		// Held to the OpenAPI document, after the clock stopped.
+		if err := contract.Check(req, []byte(body), rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+			tb.Errorf("OpenAPI document: %s: %v", name, err)
+		}
 		if rec.Code >= 400 {
 			tb.Fatalf("%s: %d %s", name, rec.Code, rec.Body.String())
 		}

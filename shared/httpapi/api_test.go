@@ -19,6 +19,7 @@ import (
 	"github.com/attest-oss/attest/shared/app"
 	"github.com/attest-oss/attest/shared/devstack"
 	"github.com/attest-oss/attest/shared/devstack/devtest"
+	"github.com/attest-oss/attest/shared/httpapi/contracttest"
 	"github.com/attest-oss/attest/shared/identity"
 	"github.com/attest-oss/attest/shared/localgw"
 	"github.com/attest-oss/attest/shared/signing"
@@ -55,7 +56,7 @@ func newEnv(t testing.TB) *env {
 	// Every exchange of every test is held to the OpenAPI document;
 	// benchmarks measure the server alone.
 	if _, bench := t.(*testing.B); !bench {
-		served = loadContract(t).wrap(t, served)
+		served = contracttest.Load(t).Handler(t, served)
 	}
 	srv := httptest.NewServer(served)
 	t.Cleanup(srv.Close)

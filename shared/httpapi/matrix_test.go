@@ -20,6 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/attest-oss/attest/shared/auth"
+	"github.com/attest-oss/attest/shared/httpapi/contracttest"
 )
 
 // The callers of the authorisation matrix, in the order of its columns.
@@ -412,7 +413,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	})
 	t.Run("EveryRouteIsDocumented", func(t *testing.T) {
-		documented := documentedRoutes(loadContract(t).doc.Paths.Map())
+		documented := documentedRoutes(contracttest.Load(t).Doc().Paths.Map())
 		for _, route := range registered {
 			if route != "/" && !slices.Contains(documented, route) {
 				t.Errorf("route %q is registered but not in the OpenAPI document", route)

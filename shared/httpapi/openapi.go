@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	_ "embed"
 	"net/http"
 )
@@ -15,6 +16,10 @@ import (
 
 //go:embed openapi.json
 var openAPIDocument []byte
+
+// OpenAPIDocument returns (a copy of) the OpenAPI document the server
+// serves, for tests that hold traffic to it (package contracttest).
+func OpenAPIDocument() []byte { return bytes.Clone(openAPIDocument) }
 
 // openAPI answers GET /api/openapi.json with the OpenAPI 3.1 document of
 // every route.

@@ -4,22 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strings"
-	"sync"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"gopkg.in/yaml.v3"
+
+	"github.com/attest-oss/attest/shared/httpapi/contracttest"
 )
 
 // The OpenAPI document: docs/openapi.yaml is its source, openapi.json the
@@ -55,7 +49,7 @@ func TestOpenAPIDocumentIsCurrent(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%s is not the JSON of %s: run go generate ./shared/httpapi", openAPIGenerated, openAPISource)
 	}
-	doc := loadContract(t).doc
+	doc := contracttest.Load(t).Doc()
 	if !doc.IsOpenAPI31OrLater() {
 		t.Errorf("the document is OpenAPI %s, want 3.1", doc.OpenAPI)
 	}
@@ -154,148 +148,10 @@ func writeJSONValue(buf *bytes.Buffer, v any) error {
 	return nil
 }
 
-// contract checks HTTP traffic against the OpenAPI document: every response
-// must be one the document lists for its route and status, with a body of
-// the documented schema; a request the document considers invalid (no such
-// route, a missing credential, a body or parameter off the schema) must
-// have been answered with a 4xx.
-type contract struct {
-	doc    *openapi3.T
-	router routers.Router
-}
-
-var (
-	contractOnce sync.Once
-	theContract  *contract
-	contractErr  error
-)
-
-// loadContract loads the generated document once per test binary.
-func loadContract(t testing.TB) *contract {
-	t.Helper()
-	contractOnce.Do(func() {
-		// The roster's CSV and the pages are checked as text: whether a CSV
-		// parses is the server's to say, with the row.
-		openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.PlainBodyDecoder)
-		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
-		openapi3filter.RegisterBodyDecoder("application/x-pem-file", openapi3filter.PlainBodyDecoder)
-		loader := openapi3.NewLoader()
-		doc, err := loader.LoadFromFile(openAPIGenerated)
-		if err != nil {
-			contractErr = err
-			return
-		}
-		router, err := gorillamux.NewRouter(doc)
-		if err != nil {
-			contractErr = err
-			return
-		}
-		theContract = &contract{doc: doc, router: router}
-	})
-	if contractErr != nil {
-		t.Fatalf("load the OpenAPI document: %v", contractErr)
-	}
-	return theContract
-}
-
-// sessionCookies are the session cookie's names: production's, and plain-HTTP
-// local development's (the tests').
-var sessionCookies = []string{"__Host-attest_session", "attest_session"}
-
-// credentialPresent is the contract's authentication: a request meets a
-// security scheme when it carries the credential; whether the credential is
-// valid is the server's to say (401).
-func credentialPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	r := in.RequestValidationInput.Request
-	switch in.SecuritySchemeName {
-	case "apiKey":
-		scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(key) != "" {
-			return nil
-		}
-	case "session":
-		for _, name := range sessionCookies {
-			if _, err := r.Cookie(name); err == nil {
-				return nil
-			}
-		}
-	case "csrfToken":
-		if r.Header.Get("X-CSRF-Token") != "" {
-			return nil
-		}
-	default:
-		return in.NewError(fmt.Errorf("unknown security scheme %q", in.SecuritySchemeName))
-	}
-	return in.NewError(nil)
-}
-
-// check holds one exchange to the document: the request (its body is
-// reqBody) and the response's status, header and body.
-func (c *contract) check(r *http.Request, reqBody []byte, status int, header http.Header, respBody []byte) error {
-	req := r.Clone(context.Background())
-	req.Body = io.NopCloser(bytes.NewReader(reqBody))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(reqBody)), nil }
-	client4xx := status >= 400 && status < 500
-	route, params, err := c.router.FindRoute(req)
-	if err != nil {
-		if client4xx {
-			return nil
-		}
-		return fmt.Errorf("the document has no such route (%v), yet it was answered %d", err, status)
-	}
-	ctx := context.Background()
-	in := &openapi3filter.RequestValidationInput{
-		Request: req, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{
-			AuthenticationFunc:                credentialPresent,
-			RejectWhenRequestBodyNotSpecified: true,
-		},
-	}
-	if err := openapi3filter.ValidateRequest(ctx, in); err != nil && !client4xx {
-		return fmt.Errorf("the document says the request is invalid (%v), yet it was answered %d", err, status)
-	}
-	out := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: in, Status: status, Header: header,
-		Options: &openapi3filter.Options{IncludeResponseStatus: true},
-	}
-	out.SetBodyBytes(respBody)
-	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
-		var re *openapi3filter.ResponseError
-		if errors.As(err, &re) && re.Err != nil {
-			return fmt.Errorf("response %d: %s: %v", status, re.Reason, re.Err)
-		}
-		return fmt.Errorf("response %d: %v", status, err)
-	}
-	return nil
-}
-
-// wrap returns h with every exchange checked against the document; a
-// mismatch is an error of t. The response is sent after the check, so the
-// error belongs to the test that made the request.
-func (c *contract) wrap(t testing.TB, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			t.Errorf("read the request body: %v", err)
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		if err := c.check(r, body, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
-			t.Errorf("OpenAPI document: %s %s: %v", r.Method, r.URL.RequestURI(), err)
-		}
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(rec.Body.Bytes())
-	})
-}
-
-// TestContractCatchesDrift checks that the validation of test traffic would
-// notice a handler drifting from the document.
+// TestContractCatchesDrift checks that the validation of test traffic
+// (package contracttest) would notice a handler drifting from the document.
 func TestContractCatchesDrift(t *testing.T) {
-	c := loadContract(t)
+	c := contracttest.Load(t)
 	jsonHeader := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
 	htmlHeader := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
 	request := func(method, path string, header http.Header) *http.Request {
@@ -332,7 +188,7 @@ func TestContractCatchesDrift(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := c.check(tt.req, []byte(tt.reqBody), tt.status, tt.header, []byte(tt.body))
+			err := c.Check(tt.req, []byte(tt.reqBody), tt.status, tt.header, []byte(tt.body))
 			if (err != nil) != tt.wantErr {
 				t.Errorf("check: %v, want an error: %v", err, tt.wantErr)
 			}
