@@ -34,6 +34,7 @@ var goals = []goal{
 	{"cost ≤ $0.50 per 1,000 people per month, 100,000 people (issue 12)", costGoal},
 	{"evidence bundle: bare read ÷ bundle ≥ 0.7 (issue 11)", atLeast("Export/Bundle", "bare/bundle", "", 0.7)},
 	{"evidence bundle: peak heap ≤ 128 MB (issue 11)", atMost("Export/Bundle", "peak-heap-MB", " MB", 128)},
+	{"demo year seeded in < 60 s on two cores (issue 9)", below("DemoYear", "wall-s", " s", 60)},
 }
 
 // first returns the first result whose name starts with prefix and that
@@ -140,4 +141,15 @@ func costGoal(rs []result) (string, string) {
 	}
 	_, large, _ := first(rs, "Cost", "scenario1-USD/1000people/month@100000")
 	return fmt.Sprintf("as deployed: $%s per 1,000 people per month at 100,000 people, $%s at 1,000 (fixed costs; docs/COST.md)", large.text, small.text), verdict(large.value <= 0.5)
+}
+
+// below is atMost with the limit itself a miss.
+func below(prefix, unit, suffix string, limit float64) func([]result) (string, string) {
+	return func(rs []result) (string, string) {
+		_, m, ok := first(rs, prefix, unit)
+		if !ok {
+			return notMeasured, notMeasured
+		}
+		return m.text + suffix, verdict(m.value < limit)
+	}
 }
