@@ -35,6 +35,7 @@ var goals = []goal{
 	{"team view scope=all, ≥5,000 indirect reports: items read ≤ 1.2× people+assignments shown (issue 9)", teamViewGoal},
 	{"evidence bundle: bare read ÷ bundle ≥ 0.7 (issue 11)", atLeast("Export/Bundle", "bare/bundle", "", 0.7)},
 	{"evidence bundle: peak heap ≤ 128 MB (issue 11)", atMost("Export/Bundle", "peak-heap-MB", " MB", 128)},
+	{"demo year seeded in < 60 s on two cores (issue 9)", below("DemoYear", "wall-s", " s", 60)},
 }
 
 // first returns the first result whose name starts with prefix and that
@@ -168,4 +169,15 @@ func teamViewGoal(rs []result) (string, string) {
 		return text + " (fewer than 5,000 people)", verdict(false)
 	}
 	return text, verdict(ratio.value <= 1.2)
+}
+
+// below is atMost with the limit itself a miss.
+func below(prefix, unit, suffix string, limit float64) func([]result) (string, string) {
+	return func(rs []result) (string, string) {
+		_, m, ok := first(rs, prefix, unit)
+		if !ok {
+			return notMeasured, notMeasured
+		}
+		return m.text + suffix, verdict(m.value < limit)
+	}
 }

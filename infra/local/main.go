@@ -10,7 +10,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -110,10 +112,28 @@ func run() error {
 	}
 
 	base := fmt.Sprintf("http://127.0.0.1:%d", cfg.apiPort)
+	// A fresh data directory's table is seeded with DynamoDB Local's
+	// database in a scratch directory (memory on Linux), then moved into
+	// the data directory: SQLite flushes every write to disk, which more
+	// than doubled the seeding time on a busy disk. The same DynamoDB
+	// Local, services and jobs write the same items. An interrupted seeding
+	// leaves the data directory without a database.
+	dynamoDir, scratch := cfg.dynamoDir(), ""
+	if fresh, err := emptyDir(dynamoDir); err != nil {
+		ln.Close()
+		return err
+	} else if fresh {
+		if scratch, err = os.MkdirTemp(devstack.ScratchDir(), "attest-seed-dynamodb-"); err != nil {
+			ln.Close()
+			return fmt.Errorf("scratch directory for seeding: %w", err)
+		}
+		defer os.RemoveAll(scratch)
+		dynamoDir = scratch
+	}
 	fmt.Println("starting DynamoDB Local, the SES emulator, the S3 server and Local KMS ...")
 	stack, err := devstack.Start(ctx, devstack.Options{
 		RepoRoot: root, DynamoPort: cfg.dynamoPort, SESPort: cfg.sesPort, S3Port: cfg.s3Port, KMSPort: cfg.kmsPort,
-		DynamoDataDir: cfg.dynamoDir(), S3DataDir: cfg.s3Dir(), KMSDataDir: cfg.kmsDir(), S3Notify: base + s3EventsPath,
+		DynamoDataDir: dynamoDir, S3DataDir: cfg.s3Dir(), KMSDataDir: cfg.kmsDir(), S3Notify: base + s3EventsPath,
 		Log: os.Stderr, PrefixLog: true,
 	})
 	if err != nil {
@@ -170,6 +190,13 @@ func run() error {
 		ln.Close()
 		return err
 	}
+	if scratch != "" {
+		fmt.Printf("moving the seeded database to %s ...\n", cfg.dynamoDir())
+		if err := stack.MoveDynamoData(ctx, cfg.dynamoDir()); err != nil {
+			ln.Close()
+			return fmt.Errorf("keep the seeded table: %w (make dev-reset wipes the partial data)", err)
+		}
+	}
 	key, err := ensureAPIKey(ctx, a, cfg.apiKey)
 	if err != nil {
 		ln.Close()
@@ -223,6 +250,15 @@ func seed(ctx context.Context, a *app.App, cfg app.Config, days int) error {
 	}
 	fmt.Printf("seeded the demo organisation: %d people, %s in %s\n", sum.People, sum, time.Since(started).Round(100*time.Millisecond))
 	return nil
+}
+
+// emptyDir reports whether dir is missing or holds nothing.
+func emptyDir(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	}
+	return err == nil && len(entries) == 0, err
 }
 
 // ensureAPIKey stores the admin key given in DEV_API_KEY (once), or a new

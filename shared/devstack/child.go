@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -31,6 +32,9 @@ type child struct {
 	cmd    *exec.Cmd
 	out    *output
 	exited chan struct{} // closed once the process has been reaped
+	// retired is set before the stack ends the child on purpose and
+	// replaces it (MoveDynamoData): its exit is then no failure.
+	retired atomic.Bool
 }
 
 // startChild starts cmd in its own process group, through l so that the

@@ -16,11 +16,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -93,10 +95,16 @@ type Options struct {
 // Stack is a running set of local AWS stand-ins. Its methods are safe for
 // concurrent use.
 type Stack struct {
-	kids     []*child // in start order
+	kidsMu   sync.Mutex
+	kids     []*child // in start order; MoveDynamoData replaces DynamoDB Local's
 	launcher *launcher
-	http     *http.Client
-	tempDir  string // removed by Stop; "" when none
+	logs     *logSink
+	// dynamo is DynamoDB Local's spec and dynamoDir its data directory
+	// ("" in memory), for MoveDynamoData.
+	dynamo    spec
+	dynamoDir string
+	http      *http.Client
+	tempDir   string // removed by Stop; "" when none
 
 	stopping atomic.Bool
 	stopOnce sync.Once
@@ -141,9 +149,14 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	logs := &logSink{w: opts.Log, prefix: opts.PrefixLog}
 	s := &Stack{
 		launcher: newLauncher(),
+		logs:     logs,
 		http:     &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second},
 		tempDir:  tempDir,
 		done:     make(chan struct{}),
+		dynamo:   specs[0],
+	}
+	if opts.DynamoDataDir != "" {
+		s.dynamoDir, _ = filepath.Abs(opts.DynamoDataDir) // commands made it
 	}
 	for _, sp := range specs {
 		c, err := s.startChild(sp.name, sp.cmd, sp.port, logs)
@@ -199,6 +212,8 @@ func (s *Stack) DynamoCPU() (time.Duration, error) {
 
 // child returns the running child of that name; Start has started them all.
 func (s *Stack) child(name string) *child {
+	s.kidsMu.Lock()
+	defer s.kidsMu.Unlock()
 	for _, c := range s.kids {
 		if c.name == name {
 			return c
@@ -230,6 +245,8 @@ func (s *Stack) Err() error {
 // returns the first result.
 func (s *Stack) Stop() error {
 	s.stopOnce.Do(func() {
+		s.kidsMu.Lock()
+		defer s.kidsMu.Unlock()
 		s.stopping.Store(true)
 		deadline := time.Now().Add(stopGrace)
 		for _, c := range s.kids {
@@ -260,11 +277,126 @@ func (s *Stack) startChild(name string, cmd *exec.Cmd, port int, logs *logSink) 
 	}
 	go func() {
 		<-c.exited
-		if !s.stopping.Load() {
+		if !s.stopping.Load() && !c.retired.Load() {
 			s.fail(c.exitError("exited unexpectedly"))
 		}
 	}()
 	return c, nil
+}
+
+// MoveDynamoData stops DynamoDB Local, moves its database files into dir
+// (created if missing; it must not hold files of the same names) and
+// starts DynamoDB Local again, on the same port, with its data in dir. The
+// other stand-ins keep running (the SES emulator keeps its mail). The files
+// are copied, flushed and only then renamed into dir, so dir never holds a
+// partial database under its real name; dir may be on another file system.
+// If the files can not be moved (dir holds one of the same name, say),
+// DynamoDB Local starts again on its old data and the error says why.
+// make dev seeds a fresh demo table with its data in a ScratchDir and moves
+// it to its data directory with this. It is an error for a stack whose
+// DynamoDB Local runs in memory.
+func (s *Stack) MoveDynamoData(ctx context.Context, dir string) error {
+	if s.dynamoDir == "" {
+		return errors.New("devstack: DynamoDB Local runs in memory: no data to move")
+	}
+	dir, err := makeDir(dir)
+	if err != nil {
+		return fmt.Errorf("create dynamodb data dir: %w", err)
+	}
+	s.kidsMu.Lock()
+	defer s.kidsMu.Unlock()
+	if s.stopping.Load() {
+		return errors.New("devstack: stopped")
+	}
+	i := slices.IndexFunc(s.kids, func(c *child) bool { return c.name == DynamoName })
+	old := s.kids[i]
+	old.retired.Store(true)
+	old.signal(sigTerm)
+	if err := old.awaitExit(time.Now().Add(stopGrace)); err != nil {
+		return err
+	}
+	moveErr := moveFiles(s.dynamoDir, dir)
+	if moveErr == nil {
+		s.dynamoDir = dir
+	} else {
+		moveErr = fmt.Errorf("move dynamodb data from %s to %s: %w", s.dynamoDir, dir, moveErr)
+	}
+	// Started again where the data is: in dir, or where it was.
+	c, err := s.startChild(DynamoName, s.dynamo.onDisk(s.dynamoDir), s.dynamo.port, s.logs)
+	if err != nil {
+		s.fail(err) // nothing serves DynamoDB any more
+		return errors.Join(moveErr, err)
+	}
+	s.kids[i] = c
+	ctx, cancel := context.WithTimeout(ctx, DefaultReadyTimeout)
+	defer cancel()
+	return errors.Join(moveErr, c.waitReady(ctx, s.http, s.dynamo.ready))
+}
+
+// moveFiles moves the regular files of from into to: each is copied under
+// a temporary name and flushed, then all are renamed, then removed from
+// from. On error to holds none of them.
+func moveFiles(from, to string) (err error) {
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			names = append(names, e.Name())
+		}
+	}
+	for _, n := range names {
+		if _, err := os.Lstat(filepath.Join(to, n)); !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s exists already", filepath.Join(to, n))
+		}
+	}
+	const partial = ".partial"
+	var done []string
+	defer func() {
+		if err != nil {
+			for _, n := range names {
+				os.Remove(filepath.Join(to, n+partial))
+			}
+			for _, n := range done {
+				os.Remove(filepath.Join(to, n))
+			}
+		}
+	}()
+	for _, n := range names {
+		if err := copyFile(filepath.Join(from, n), filepath.Join(to, n+partial)); err != nil {
+			return err
+		}
+	}
+	for _, n := range names {
+		if err := os.Rename(filepath.Join(to, n+partial), filepath.Join(to, n)); err != nil {
+			return err
+		}
+		done = append(done, n)
+	}
+	for _, n := range names {
+		_ = os.Remove(filepath.Join(from, n))
+	}
+	return nil
+}
+
+// copyFile copies the file from to a new file to, flushed to disk.
+func copyFile(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(dst, src)
+	if err == nil {
+		err = dst.Sync()
+	}
+	return errors.Join(err, dst.Close())
 }
 
 func (s *Stack) fail(err error) {
@@ -284,6 +416,9 @@ type spec struct {
 	cmd   *exec.Cmd
 	port  int
 	ready probe
+	// onDisk, for DynamoDB Local, builds its command line again with its
+	// data in another directory (MoveDynamoData).
+	onDisk func(dir string) *exec.Cmd
 }
 
 // commands checks the prerequisites and builds the children's command lines,
@@ -335,23 +470,25 @@ func commands(opts Options) ([]spec, string, error) {
 	}
 	dynamoPort, sesPort, s3Port, kmsPort := ports[0], ports[1], ports[2], ports[3]
 
-	storage := []string{"-inMemory"}
+	lib := filepath.Dir(jar)
+	// -sharedDb: one database for every access key and region, as in AWS.
+	// -disableTelemetry: otherwise it reports usage to AWS on start.
+	dynamoCmd := func(storage ...string) *exec.Cmd {
+		return exec.Command(java, append([]string{
+			"-Djava.library.path=" + filepath.Join(lib, "DynamoDBLocal_lib"),
+			"-jar", jar,
+			"-port", fmt.Sprint(dynamoPort),
+			"-sharedDb", "-disableTelemetry",
+		}, storage...)...)
+	}
+	dynamo := dynamoCmd("-inMemory")
 	if opts.DynamoDataDir != "" {
 		dir, err := makeDir(opts.DynamoDataDir)
 		if err != nil {
 			return nil, "", fmt.Errorf("create dynamodb data dir: %w", err)
 		}
-		storage = []string{"-dbPath", dir}
+		dynamo = dynamoCmd("-dbPath", dir)
 	}
-	lib := filepath.Dir(jar)
-	// -sharedDb: one database for every access key and region, as in AWS.
-	// -disableTelemetry: otherwise it reports usage to AWS on start.
-	dynamo := exec.Command(java, append([]string{
-		"-Djava.library.path=" + filepath.Join(lib, "DynamoDBLocal_lib"),
-		"-jar", jar,
-		"-port", fmt.Sprint(dynamoPort),
-		"-sharedDb", "-disableTelemetry",
-	}, storage...)...)
 	ses := exec.Command(node, sesCLI, "--host", "127.0.0.1", "--port", fmt.Sprint(sesPort))
 
 	s3Args := []string{"-port", fmt.Sprint(s3Port)}
@@ -390,12 +527,13 @@ func commands(opts Options) ([]spec, string, error) {
 	)
 
 	return []spec{
-		{DynamoName, dynamo, dynamoPort, probe{method: http.MethodPost, path: "/"}},
-		{SESName, ses, sesPort, probe{method: http.MethodGet, path: "/store", accept: isOK}},
-		{S3Name, s3, s3Port, probe{method: http.MethodGet, path: "/", accept: isOK}},
+		{DynamoName, dynamo, dynamoPort, probe{method: http.MethodPost, path: "/"},
+			func(dir string) *exec.Cmd { return dynamoCmd("-dbPath", dir) }},
+		{SESName, ses, sesPort, probe{method: http.MethodGet, path: "/store", accept: isOK}, nil},
+		{S3Name, s3, s3Port, probe{method: http.MethodGet, path: "/", accept: isOK}, nil},
 		// Local KMS opens its database before it listens; any answer (a GET
 		// is 405) means it is serving.
-		{KMSName, kms, kmsPort, probe{method: http.MethodGet, path: "/"}},
+		{KMSName, kms, kmsPort, probe{method: http.MethodGet, path: "/"}, nil},
 	}, tempDir, nil
 }
 
@@ -420,4 +558,22 @@ func portOrFree(port int) (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// ScratchDir returns a directory for data that is written often and kept
+// only for a while: /dev/shm (memory-backed, no disk flushes) when it is a
+// writable directory, else os.TempDir(). DynamoDB Local on disk flushes
+// every write to the disk (SQLite), which on a shared disk can cost more
+// than the work itself; make dev seeds the demo table there and then moves
+// the finished database file to its data directory.
+func ScratchDir() string {
+	const shm = "/dev/shm"
+	if fi, err := os.Stat(shm); err == nil && fi.IsDir() {
+		if f, err := os.CreateTemp(shm, ".devstack-probe-"); err == nil {
+			f.Close()
+			os.Remove(f.Name())
+			return shm
+		}
+	}
+	return os.TempDir()
 }

@@ -397,3 +397,99 @@ func TestDataDirsKeepS3AndKMSAcrossRestarts(t *testing.T) {
 		t.Errorf("GetPublicKey after restart: %v", err)
 	}
 }
+
+// TestMoveDynamoDataKeepsTheTable writes a table with DynamoDB Local's data
+// in a scratch directory, moves it to another directory (as make dev does
+// after seeding) and finds the item there: served at once, after a restart
+// on the new directory, and with the other stand-ins and the stack's health
+// untouched. A second move onto a directory holding a database of the same
+// name fails and leaves DynamoDB Local serving its data.
+func TestMoveDynamoDataKeepsTheTable(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	scratch, dir := filepath.Join(t.TempDir(), "scratch"), filepath.Join(t.TempDir(), "dynamodb")
+	opts := devstack.Options{DynamoDataDir: scratch}
+	stack, err := devstack.Start(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Stop()
+	table := devtest.Table(t, stack.DynamoClient(), "move")
+	key := map[string]ddbtypes.AttributeValue{
+		"PK": &ddbtypes.AttributeValueMemberS{Value: "PERSON#1"}, "SK": &ddbtypes.AttributeValueMemberS{Value: "PROFILE"},
+	}
+	if _, err := stack.DynamoClient().PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: key}); err != nil {
+		t.Fatalf("PutItem: %v", err)
+	}
+	mail := sendOne(t, stack)
+
+	if err := stack.MoveDynamoData(ctx, dir); err != nil {
+		t.Fatalf("MoveDynamoData: %v", err)
+	}
+	found := func(s *devstack.Stack) bool {
+		t.Helper()
+		got, err := s.DynamoClient().GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			t.Fatalf("GetItem: %v", err)
+		}
+		return got.Item != nil
+	}
+	if !found(stack) {
+		t.Error("the item is gone after the move")
+	}
+	if err := stack.Err(); err != nil {
+		t.Errorf("the stack reports a failure after the move: %v", err)
+	}
+	if left, _ := os.ReadDir(scratch); len(left) > 0 {
+		t.Errorf("the old data directory still holds %v", left)
+	}
+	if held, _ := os.ReadDir(dir); len(held) == 0 {
+		t.Fatal("nothing was moved into the new data directory")
+	}
+	if sent, err := stack.SentMail(ctx); err != nil || !slices.ContainsFunc(sent, func(m devstack.Mail) bool { return m.Subject == mail }) {
+		t.Errorf("the SES emulator lost its mail in the move (%v)", err)
+	}
+
+	// The same file name in the target: refused, and still served.
+	other := t.TempDir()
+	held, _ := os.ReadDir(dir)
+	if err := os.WriteFile(filepath.Join(other, held[0].Name()), []byte("not this"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := stack.MoveDynamoData(ctx, other); err == nil || !strings.Contains(err.Error(), "exists already") {
+		t.Errorf("a move onto an existing database: err = %v, want it refused", err)
+	}
+	if !found(stack) {
+		t.Error("the item is gone after a refused move")
+	}
+	if err := stack.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+
+	again, err := devstack.Start(ctx, devstack.Options{DynamoDataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Stop()
+	if !found(again) {
+		t.Error("the item is gone after a restart on the new data directory")
+	}
+}
+
+// sendOne sends one email through the stack's SES emulator and returns its
+// subject.
+func sendOne(t *testing.T, stack *devstack.Stack) string {
+	t.Helper()
+	subject := fmt.Sprintf("kept %d", rand.Uint32())
+	_, err := stack.SESClient().SendEmail(t.Context(), &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String("from@example.test"),
+		Destination:      &sestypes.Destination{ToAddresses: []string{"to@example.test"}},
+		Content: &sestypes.EmailContent{Simple: &sestypes.Message{
+			Subject: &sestypes.Content{Data: aws.String(subject)}, Body: &sestypes.Body{Text: &sestypes.Content{Data: aws.String("body")}},
+		}},
+	})
+	if err != nil {
+		t.Fatalf("SendEmail: %v", err)
+	}
+	return subject
+}
