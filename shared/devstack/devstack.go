@@ -25,6 +25,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -560,14 +561,23 @@ func portOrFree(port int) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// scratchMinFree is the space /dev/shm must have free to be used as
+// scratch: the demo year's database is a few tens of MB, and containers
+// often mount a /dev/shm of 64 MB.
+const scratchMinFree = 1 << 30
+
 // ScratchDir returns a directory for data that is written often and kept
 // only for a while: /dev/shm (memory-backed, no disk flushes) when it is a
-// writable directory, else os.TempDir(). DynamoDB Local on disk flushes
-// every write to the disk (SQLite), which on a shared disk can cost more
-// than the work itself; make dev seeds the demo table there and then moves
-// the finished database file to its data directory.
+// writable directory with at least 1 GiB free, else os.TempDir(). DynamoDB
+// Local on disk flushes every write to the disk (SQLite), which on a shared
+// disk can cost more than the work itself; make dev seeds the demo table
+// there and then moves the finished database file to its data directory.
 func ScratchDir() string {
 	const shm = "/dev/shm"
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(shm, &fs); err != nil || uint64(fs.Bavail)*uint64(fs.Bsize) < scratchMinFree {
+		return os.TempDir()
+	}
 	if fi, err := os.Stat(shm); err == nil && fi.IsDir() {
 		if f, err := os.CreateTemp(shm, ".devstack-probe-"); err == nil {
 			f.Close()
