@@ -3,6 +3,7 @@ package devstack
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -87,7 +88,7 @@ func (c *child) waitReady(ctx context.Context, client *http.Client, p probe) err
 		}
 		select {
 		case <-c.exited:
-			return c.exitError("exited before becoming ready")
+			return fmt.Errorf("%w: %w", errExitedEarly, c.exitError("exited before becoming ready"))
 		default:
 			return fmt.Errorf("%s (pid %d) not answering %s %s: %w%s",
 				c.name, c.cmd.Process.Pid, p.method, c.endpoint()+p.path, ctx.Err(), c.out.tail())
@@ -112,6 +113,10 @@ func (c *child) answers(ctx context.Context, client *http.Client, p probe) bool 
 	_ = resp.Body.Close()
 	return p.accept == nil || p.accept(resp)
 }
+
+// errExitedEarly marks a child that exited before it answered its
+// readiness check.
+var errExitedEarly = errors.New("devstack: a stand-in exited before it was ready")
 
 // exitError describes how the (exited) child ended, with its last output.
 func (c *child) exitError(what string) error {

@@ -138,7 +138,28 @@ func FindRepoRoot() (string, error) {
 // and listen on all interfaces), and waits until all answer HTTP. ctx bounds
 // only the start-up; the children keep running until Stop is called or the
 // current process exits. On error nothing is left running.
+//
+// A child that exits before it answers, when Start picked every port, most
+// likely found the port taken meanwhile: Start then stops the others and
+// tries again on new ports, up to startAttempts times in all.
 func Start(ctx context.Context, opts Options) (*Stack, error) {
+	picked := opts.DynamoPort == 0 && opts.SESPort == 0 && opts.S3Port == 0 && opts.KMSPort == 0
+	for attempt := 1; ; attempt++ {
+		s, err := start(ctx, opts)
+		if err == nil || !picked || !errors.Is(err, errExitedEarly) || attempt == startAttempts || ctx.Err() != nil {
+			return s, err
+		}
+		if opts.Log != nil {
+			fmt.Fprintf(opts.Log, "devstack: attempt %d failed, trying new ports: %v\n", attempt, err)
+		}
+	}
+}
+
+// startAttempts bounds Start's tries on new ports.
+const startAttempts = 3
+
+// start is one attempt of Start.
+func start(ctx context.Context, opts Options) (*Stack, error) {
 	specs, tempDir, err := commands(opts)
 	if err != nil {
 		return nil, err
@@ -407,8 +428,30 @@ func (s *Stack) fail(err error) {
 	})
 }
 
-// isOK accepts only 200 responses; a nil accept accepts any HTTP response.
-func isOK(resp *http.Response) bool { return resp.StatusCode == http.StatusOK }
+// The readiness checks accept only an answer that the stand-in itself gives,
+// never a stranger's: a port picked free can be taken by another process
+// (a parallel test's server, say) before a slow child, such as DynamoDB
+// Local's JVM, binds it; the child then exits, and Start tries new ports.
+
+// isDynamo accepts DynamoDB Local's answer to a request without credentials:
+// an AWS JSON error with a request id.
+func isDynamo(resp *http.Response) bool {
+	return resp.Header.Get("X-Amzn-Requestid") != "" && resp.Header.Get("Content-Type") == "application/x-amz-json-1.0"
+}
+
+// isSES accepts the SES emulator's (Express) store listing.
+func isSES(resp *http.Response) bool {
+	return resp.StatusCode == http.StatusOK && resp.Header.Get("X-Powered-By") == "Express"
+}
+
+// isS3 accepts the S3 server's bucket listing.
+func isS3(resp *http.Response) bool {
+	return resp.StatusCode == http.StatusOK && resp.Header.Get("Server") == "AmazonS3"
+}
+
+// isKMS accepts Local KMS's answer to a GET, which it does not serve: 405.
+// Local KMS opens its database before it listens.
+func isKMS(resp *http.Response) bool { return resp.StatusCode == http.StatusMethodNotAllowed }
 
 // spec is one child to start: its name, runnable command line, port and
 // readiness check.
@@ -528,13 +571,11 @@ func commands(opts Options) ([]spec, string, error) {
 	)
 
 	return []spec{
-		{DynamoName, dynamo, dynamoPort, probe{method: http.MethodPost, path: "/"},
+		{DynamoName, dynamo, dynamoPort, probe{method: http.MethodPost, path: "/", accept: isDynamo},
 			func(dir string) *exec.Cmd { return dynamoCmd("-dbPath", dir) }},
-		{SESName, ses, sesPort, probe{method: http.MethodGet, path: "/store", accept: isOK}, nil},
-		{S3Name, s3, s3Port, probe{method: http.MethodGet, path: "/", accept: isOK}, nil},
-		// Local KMS opens its database before it listens; any answer (a GET
-		// is 405) means it is serving.
-		{KMSName, kms, kmsPort, probe{method: http.MethodGet, path: "/"}, nil},
+		{SESName, ses, sesPort, probe{method: http.MethodGet, path: "/store", accept: isSES}, nil},
+		{S3Name, s3, s3Port, probe{method: http.MethodGet, path: "/", accept: isS3}, nil},
+		{KMSName, kms, kmsPort, probe{method: http.MethodGet, path: "/", accept: isKMS}, nil},
 	}, tempDir, nil
 }
 

@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -323,6 +325,28 @@ func TestChildDeathClosesDone(t *testing.T) {
 	}
 	if strings.Contains(log.String(), "\x1b[") {
 		t.Errorf("Log keeps terminal escape sequences:\n%q", log.String())
+	}
+}
+
+// TestStrangerOnAPortIsNotAStandIn: another server already on DynamoDB
+// Local's port (as when a parallel test's server takes a port picked free
+// before the JVM binds it) answers the readiness probe, but not as DynamoDB
+// does: Start must report DynamoDB Local exiting, not hand out a stack whose
+// DynamoDB endpoint is the stranger.
+func TestStrangerOnAPortIsNotAStandIn(t *testing.T) {
+	t.Parallel()
+	stranger := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "POST not implemented here", http.StatusNotImplemented)
+	}))
+	defer stranger.Close()
+	port := stranger.Listener.Addr().(*net.TCPAddr).Port
+	stack, err := devstack.Start(t.Context(), devstack.Options{DynamoPort: port})
+	if err == nil {
+		stack.Stop()
+		t.Fatalf("Start with a stranger on the DynamoDB port %d succeeded, want DynamoDB Local's exit", port)
+	}
+	if !strings.HasPrefix(err.Error(), "devstack: a stand-in exited before it was ready: dynamodb (pid ") {
+		t.Errorf("Start = %v, want DynamoDB Local exiting before it was ready", err)
 	}
 }
 
