@@ -432,17 +432,26 @@ func (s *Service) QuarterClosed(ctx context.Context) ([]Export, error) {
 
 // requestAutomatic records the automatic export of quarter for
 // agreementKey unless it exists, and queues it if it is (still) pending.
+// The schedule runs daily, so it reads first: the days after the first only
+// read the export, instead of paying for a conditional write refused.
 func (s *Service) requestAutomatic(ctx context.Context, quarter, agreementKey string, now time.Time) (Export, error) {
-	e := newExport(automaticID(quarter, agreementKey), quarter, agreementKey, ScheduleActor, now)
-	err := s.Store.PutExport(ctx, e, requestedEvent(e, "schedule"))
-	if apperr.CodeOf(err) == apperr.Conflict {
-		stored, found, getErr := s.Store.GetExport(ctx, e.ID)
-		if getErr != nil || !found {
-			return Export{}, errors.Join(err, getErr)
-		}
-		e = stored
-	} else if err != nil {
+	id := automaticID(quarter, agreementKey)
+	e, found, err := s.Store.GetExport(ctx, id)
+	if err != nil {
 		return Export{}, err
+	}
+	if !found {
+		e = newExport(id, quarter, agreementKey, ScheduleActor, now)
+		err := s.Store.PutExport(ctx, e, requestedEvent(e, "schedule"))
+		if apperr.CodeOf(err) == apperr.Conflict { // another run recorded it meanwhile
+			stored, found, getErr := s.Store.GetExport(ctx, id)
+			if getErr != nil || !found {
+				return Export{}, errors.Join(err, getErr)
+			}
+			e = stored
+		} else if err != nil {
+			return Export{}, err
+		}
 	}
 	if e.State != Pending {
 		return e, nil

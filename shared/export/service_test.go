@@ -24,11 +24,15 @@ type memStore struct {
 	mu      sync.Mutex
 	exports map[string]export.Export
 	events  []audit.Event
+	// puts counts PutExport calls, refused ones included (on DynamoDB a
+	// refused conditional write is still paid for).
+	puts int
 }
 
 func (m *memStore) PutExport(_ context.Context, e export.Export, ev audit.Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.puts++
 	if _, ok := m.exports[e.ID]; ok {
 		return apperr.New(apperr.Conflict, "exists")
 	}
@@ -384,7 +388,7 @@ func TestScopeAndDownload(t *testing.T) {
 
 // TestQuarterClosed: nothing before the closed quarter is frozen; then the
 // organisation's export and one per agreement in force during it; a rerun
-// requests nothing new.
+// requests nothing new and tries no write.
 func TestQuarterClosed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -409,9 +413,14 @@ func TestQuarterClosed(t *testing.T) {
 		t.Errorf("scopes %v, want %v", scopes, want)
 	}
 	f.svc.Wait()
+	puts := f.store.puts
 	again, err := f.svc.QuarterClosed(ctx)
 	if err != nil || len(again) != 3 {
 		t.Fatalf("rerun: %v %v", again, err)
+	}
+	// The daily rerun only reads: it tries no write that would be refused.
+	if f.store.puts != puts {
+		t.Errorf("rerun tried %d writes, want none", f.store.puts-puts)
 	}
 	for i, e := range again {
 		if e.ID != first[i].ID || e.State != export.Done {
@@ -419,6 +428,62 @@ func TestQuarterClosed(t *testing.T) {
 		}
 		if n := len(f.store.actions("export#" + e.ID)); n != 3 {
 			t.Errorf("%s: %d events, want requested, started, completed", e.ID, n)
+		}
+	}
+}
+
+// raceStore is a memStore where another run records each export between
+// this run's read, which finds nothing, and its write.
+type raceStore struct {
+	*memStore
+	other func(id string) // records the export as the other run would
+	mu    sync.Mutex      // guards raced: in-process runs read too
+	raced map[string]bool
+}
+
+func (r *raceStore) GetExport(ctx context.Context, id string) (export.Export, bool, error) {
+	r.mu.Lock()
+	first := !r.raced[id]
+	r.raced[id] = true
+	r.mu.Unlock()
+	if first {
+		r.other(id)
+		return export.Export{}, false, nil
+	}
+	return r.memStore.GetExport(ctx, id)
+}
+
+// TestQuarterClosedLosesARaceGracefully: when another schedule run records
+// an export between this run's read and its write, the refused write is no
+// error and the run answers the export the other one recorded, once.
+func TestQuarterClosedLosesARaceGracefully(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	f.now = time.Date(2026, 7, 1, 2, 0, 0, 0, time.UTC)
+	other := &export.Service{Store: f.store, Snapshots: frozenQuarters{"2026-Q2": true}, Agreements: f.svc.Agreements,
+		Objects: f.objects, Links: f.objects, Build: f.svc.Build, Now: func() time.Time { return f.now.Add(-time.Minute) }}
+	t.Cleanup(other.Wait)
+	store := &raceStore{memStore: f.store, raced: map[string]bool{}, other: func(string) {
+		if _, err := other.QuarterClosed(ctx); err != nil {
+			t.Errorf("the other run: %v", err)
+		}
+	}}
+	f.svc.Store, f.svc.Snapshots = store, frozenQuarters{"2026-Q2": true}
+	got, err := f.svc.QuarterClosed(ctx)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("QuarterClosed = %v, %v; want the three exports", got, err)
+	}
+	for _, e := range got {
+		if !e.RequestedAt.Equal(f.now.Add(-time.Minute)) {
+			t.Errorf("%s requested at %v, want the other run's %v", e.ID, e.RequestedAt, f.now.Add(-time.Minute))
+		}
+	}
+	other.Wait()
+	f.svc.Wait()
+	for _, e := range got {
+		if n := len(f.store.actions("export#" + e.ID)); n != 3 {
+			t.Errorf("%s: %d events, want requested, started, completed once each", e.ID, n)
 		}
 	}
 }
