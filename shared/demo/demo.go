@@ -163,12 +163,6 @@ type sim struct {
 	planned map[string]bool
 	// bundles holds the ids of the evidence bundles built.
 	bundles map[string]bool
-	// bundled is the closed quarter whose bundles the last export run found
-	// all built, with no agreement saved since ("" otherwise): the export
-	// runs that follow in the same quarter would only find them again
-	// (their conditional writes fail, nothing is written), so they are
-	// skipped.
-	bundled string
 }
 
 func newSim(opts Options) (*sim, error) {
@@ -333,22 +327,16 @@ func (s *sim) wholeQuarterBefore(d time.Time) bool {
 // it is frozen; none when they exist) and builds them before the clock
 // moves on.
 func (s *sim) exportClosed(ctx context.Context) error {
-	quarter, err := metrics.PreviousQuarter(metrics.QuarterOf(s.now))
-	if err != nil {
-		return err
-	}
-	if quarter == s.bundled {
-		return nil
-	}
 	requested, err := s.app.Exports.QuarterClosed(ctx)
 	if err != nil {
 		return err
 	}
 	s.app.Exports.Wait()
-	for _, r := range requested {
-		e, err := s.app.Exports.Get(ctx, r.ID, "")
-		if err != nil {
-			return err
+	for _, e := range requested {
+		if e.State != export.Done { // requested now: built in-process meanwhile
+			if e, err = s.app.Exports.Get(ctx, e.ID, ""); err != nil {
+				return err
+			}
 		}
 		if e.State != export.Done {
 			return fmt.Errorf("bundle %s of %s: %s (%s)", e.ID, e.Quarter, e.State, e.Error)
@@ -357,9 +345,6 @@ func (s *sim) exportClosed(ctx context.Context) error {
 			s.bundles[e.ID] = true
 			s.sum.Bundles++
 		}
-	}
-	if len(requested) > 0 { // none: the quarter is not frozen yet
-		s.bundled = quarter
 	}
 	return nil
 }
@@ -448,7 +433,6 @@ func (s *sim) saveAgreement(ctx context.Context, a Agreement) error {
 		return err
 	}
 	s.sum.Agreements++
-	s.bundled = "" // the next export run builds its bundles if it is in force
 	if saved.AssignmentsCreated+saved.AssignmentsClosed > 0 {
 		return s.discover(ctx)
 	}
